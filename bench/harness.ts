@@ -1,0 +1,39 @@
+/**
+ * Small shared helpers for the benchmarks: flags, tinybench runs and median extraction.
+ * Medians only: these machines are noisy, compare two things measured in one run.
+ */
+import { Bench } from 'tinybench';
+
+export interface BenchOptions {
+  quick: boolean;
+}
+
+export function parseFlags(argv: readonly string[]): BenchOptions {
+  return { quick: argv.includes('--quick') };
+}
+
+/** Runs each task and returns its median latency in milliseconds. */
+export async function medians(
+  tasks: ReadonlyArray<readonly [string, () => void]>, options: BenchOptions,
+): Promise<Map<string, number>> {
+  const bench = new Bench({
+    time: options.quick ? 300 : 1500,
+    warmupTime: options.quick ? 100 : 400,
+    iterations: 5,
+  });
+  for (const [name, fn] of tasks) bench.add(name, fn);
+  await bench.run();
+  const result = new Map<string, number>();
+  for (const task of bench.tasks) {
+    const r = task.result;
+    if (r.state !== 'completed') throw new Error(`benchmark ${task.name} did not complete: ${r.state}`);
+    result.set(task.name, r.latency.p50 ?? r.period);
+  }
+  return result;
+}
+
+export function get(map: Map<string, number>, key: string): number {
+  const v = map.get(key);
+  if (v === undefined) throw new Error(`no benchmark result for ${key}`);
+  return v;
+}

@@ -1,0 +1,203 @@
+/**
+ * Vectorised modular arithmetic on `BigUint64Array` words, written so that V8's TurboFan lowers every
+ * BigInt operation to native 64-bit integer instructions (see the project's perf notes):
+ *  1. every BigInt operation sits inside `BigInt.asUintN(64, …)` / `BigInt.asIntN(64, …)`;
+ *  2. no BigInt value is merged through `if`/`?:` — selections are branch-free masks
+ *     (`r + (q & (r >> 63))` on a signed value);
+ *  3. BigInt parameters are re-wrapped on entry;
+ *  4. kernels are module-level functions with explicit parameters (no per-instance closures).
+ * Breaking any rule still computes the right numbers but 5–10× slower; `bench/ring.ts` guards this.
+ *
+ * The high half of a 64×64-bit product is built from four 32×32 products (V8 has no mulhi):
+ * hi(x·y) = x1·y1 + (x0·y1 >> 32) + (x1·y0 >> 32) + ((x0·y0 >> 32) + lo32(x0·y1) + lo32(x1·y0)) >> 32.
+ *
+ * All moduli satisfy q < 2^62. Unless stated otherwise inputs lie in [0, q) and outputs in [0, q).
+ * Output arrays may alias inputs (element i is read before it is written).
+ */
+
+const M32 = 0xffffffffn;
+
+/** out[i] = (a[i] + b[i]) mod q. */
+export function addMod(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array, modulus: bigint): void {
+  const q = BigInt.asUintN(64, modulus);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const r = BigInt.asIntN(64, a[i]! + b[i]! - q);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/** out[i] = (a[i] − b[i]) mod q. */
+export function subMod(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array, modulus: bigint): void {
+  const q = BigInt.asUintN(64, modulus);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const r = BigInt.asIntN(64, a[i]! - b[i]!);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/** out[i] = (−a[i]) mod q (0 stays 0). */
+export function negMod(a: BigUint64Array, out: BigUint64Array, modulus: bigint): void {
+  const q = BigInt.asUintN(64, modulus);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const r = BigInt.asIntN(64, 0n - a[i]!);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/**
+ * Montgomery product (Montgomery 1985, R = 2^64): out[i] = a[i]·b[i]·2^{-64} mod q.
+ * Valid whenever a[i]·b[i] < 2^64·q (e.g. both in [0, q), or one in [0, 4q) and one in [0, q)):
+ * (a·b + m·q)/2^64 < 2q, and one conditional subtraction brings it into [0, q).
+ * `negInverse` = −q^{-1} mod 2^64.
+ */
+export function mulMontgomery(
+  a: BigUint64Array, b: BigUint64Array, out: BigUint64Array, modulus: bigint, negInverse: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const qn = BigInt.asUintN(64, negInverse);
+  const q0 = BigInt.asUintN(64, q & M32);
+  const q1 = BigInt.asUintN(64, q >> 32n);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const tlo = BigInt.asUintN(64, x * y);
+    const m = BigInt.asUintN(64, tlo * qn);
+    const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
+    const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
+    const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
+    const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
+    // tlo + m·q ≡ 0 (mod 2^64), so the carry out of the low word is 1 exactly when tlo ≠ 0.
+    const carry = BigInt.asUintN(64, BigInt.asUintN(64, tlo | BigInt.asUintN(64, 0n - tlo)) >> 63n);
+    const u = BigInt.asIntN(64, thi + mhi + carry - q);
+    out[i] = BigInt.asUintN(64, u + BigInt.asUintN(64, q & BigInt.asUintN(64, u >> 63n)));
+  }
+}
+
+/**
+ * Exact modular product out[i] = a[i]·b[i] mod q: a Montgomery product (which leaves a factor 2^{-64})
+ * followed by a Shoup multiplication by R mod q, which cancels it. Inputs in [0, q).
+ */
+export function mulMod(
+  a: BigUint64Array, b: BigUint64Array, out: BigUint64Array,
+  modulus: bigint, negInverse: bigint, rModQ: bigint, rModQShoup: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const qn = BigInt.asUintN(64, negInverse);
+  const w = BigInt.asUintN(64, rModQ);
+  const wp = BigInt.asUintN(64, rModQShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  const q0 = BigInt.asUintN(64, q & M32);
+  const q1 = BigInt.asUintN(64, q >> 32n);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const tlo = BigInt.asUintN(64, x * y);
+    const m = BigInt.asUintN(64, tlo * qn);
+    const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
+    const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
+    const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
+    const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
+    const carry = BigInt.asUintN(64, BigInt.asUintN(64, tlo | BigInt.asUintN(64, 0n - tlo)) >> 63n);
+    // z = a·b·2^{-64} mod q, lazily in [0, 2q): Shoup accepts any 64-bit input.
+    const z = BigInt.asUintN(64, thi + mhi + carry);
+    const z0 = BigInt.asUintN(64, z & M32), z1 = BigInt.asUintN(64, z >> 32n);
+    const s00 = BigInt.asUintN(64, z0 * wp0), s01 = BigInt.asUintN(64, z0 * wp1), s10 = BigInt.asUintN(64, z1 * wp0);
+    const mid3 = BigInt.asUintN(64, BigInt.asUintN(64, s00 >> 32n) + BigInt.asUintN(64, s01 & M32) + BigInt.asUintN(64, s10 & M32));
+    const hq = BigInt.asUintN(64, z1 * wp1 + BigInt.asUintN(64, s01 >> 32n) + BigInt.asUintN(64, s10 >> 32n) + BigInt.asUintN(64, mid3 >> 32n));
+    const r = BigInt.asIntN(64, z * w - hq * q - q);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/**
+ * Shoup multiplication by one constant: out[i] = a[i]·w mod q, with wShoup = floor(w·2^64/q), w < q.
+ * Any 64-bit a[i] is accepted (Harvey 2014, Lemma 2: the lazy result is in [0, 2q)); output in [0, q).
+ */
+export function mulScalarShoup(
+  a: BigUint64Array, w: bigint, wShoup: bigint, out: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const c = BigInt.asUintN(64, w);
+  const cp = BigInt.asUintN(64, wShoup);
+  const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * cp0), p01 = BigInt.asUintN(64, x0 * cp1), p10 = BigInt.asUintN(64, x1 * cp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const r = BigInt.asIntN(64, x * c - hq * q - q);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/**
+ * Element-wise Shoup multiplication by precomputed constants: out[i] = a[i]·w[i] mod q with
+ * wShoup[i] = floor(w[i]·2^64/q). Used when one operand is fixed and reused (keys, plaintexts).
+ */
+export function mulShoup(
+  a: BigUint64Array, w: BigUint64Array, wShoup: BigUint64Array, out: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const c = w[i]!;
+    const cp = wShoup[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * cp0), p01 = BigInt.asUintN(64, x0 * cp1), p10 = BigInt.asUintN(64, x1 * cp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const r = BigInt.asIntN(64, x * c - hq * q - q);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/**
+ * Shoup companions of a vector of constants: out[i] = floor(w[i]·2^64/q), w[i] < q.
+ * Precomputation only (one BigInt division per element); never call it on a hot path.
+ */
+export function shoupCompanions(w: BigUint64Array, out: BigUint64Array, modulus: bigint): void {
+  const q = modulus;
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    out[i] = (w[i]! << 64n) / q;
+  }
+}
+
+/**
+ * Barrett reduction of arbitrary 64-bit words: out[i] = a[i] mod q, with barrett = floor(2^64/q).
+ * h = hi(a·barrett) satisfies a/q − 2 < h ≤ a/q, so a − h·q ∈ [0, 2q) and one subtraction finishes.
+ */
+export function reduceBarrett(a: BigUint64Array, out: BigUint64Array, modulus: bigint, barrett: bigint): void {
+  const q = BigInt.asUintN(64, modulus);
+  const b = BigInt.asUintN(64, barrett);
+  const b0 = BigInt.asUintN(64, b & M32), b1 = BigInt.asUintN(64, b >> 32n);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * b0), p01 = BigInt.asUintN(64, x0 * b1), p10 = BigInt.asUintN(64, x1 * b0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const h = BigInt.asUintN(64, x1 * b1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const r = BigInt.asIntN(64, x - h * q - q);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}

@@ -1,0 +1,54 @@
+// Parameter validation: security bounds (HE standard / 2024 guidelines), prime chains, digits, presets.
+import { describe, expect, it } from 'vitest';
+import { Parameters } from '../../src/ckks/scheme/parameters.js';
+import { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1497H192 } from '../../src/ckks/scheme/presets.js';
+import { CkksError } from '../../src/ckks/errors.js';
+import { isPrime } from '../../src/ckks/ring/primes.js';
+
+describe('Parameters', () => {
+  it('presets are valid and within their 128-bit bound', () => {
+    for (const lit of [PN13QP200, PN14QP400, PN15QP880, PN15QP838D4, PN16QP1497H192]) {
+      const p = new Parameters(lit);
+      expect(p.securityBound).toBeDefined();
+      expect(p.logQP).toBeLessThanOrEqual(p.securityBound!);
+      const all = [...p.Q, ...p.P];
+      expect(new Set(all).size).toBe(all.length);
+      for (const q of all) {
+        expect(isPrime(q)).toBe(true);
+        expect(q % BigInt(2 * p.ringDegree)).toBe(1n);
+      }
+    }
+    const p14 = new Parameters(PN14QP400);
+    expect(p14.Q.map((q) => q.toString(2).length)).toEqual([60, 40, 40, 40, 40, 40, 40, 40]);
+    expect(p14.dnum).toBe(8);
+    const d4 = new Parameters(PN15QP838D4);
+    expect(d4.digits).toEqual([[0, 4], [4, 8], [8, 12], [12, 16]]);
+  });
+
+  it('refuses parameters above the 128-bit bound with INSECURE_PARAMETERS unless marked insecure', () => {
+    const lit = { logN: 13, logQ: [60, 60, 60], logP: [60], logDefaultScale: 40 };
+    expect(() => new Parameters(lit)).toThrow(CkksError);
+    try { new Parameters(lit); } catch (e) { expect((e as CkksError).code).toBe('INSECURE_PARAMETERS'); }
+    expect(new Parameters({ ...lit, insecure: true }).insecure).toBe(true);
+    // sparse secrets: no estimate below N = 2^16 / below h = 192
+    expect(() => new Parameters({ logN: 14, logQ: [40], logP: [40], logDefaultScale: 30, secret: { kind: 'sparse-ternary', hammingWeight: 64 } })).toThrow(/INSECURE_PARAMETERS/);
+  });
+
+  it('rejects malformed literals with RangeError/TypeError', () => {
+    const base = { logN: 10, logQ: [40], logP: [40], logDefaultScale: 30, insecure: true };
+    expect(() => new Parameters({ ...base, logN: 3 })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, logQ: [] })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, logP: [] })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, logQ: [62] })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, logDefaultScale: 0 })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, Q: [17n] , logQ: undefined })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, dnum: 2 })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, logQ: [60, 60], logP: [30] })).toThrow(/digit/);
+  });
+
+  it('fingerprints differ when anything that matters differs', () => {
+    const a = new Parameters(PN13QP200), b = new Parameters(PN13QP200), c = new Parameters({ ...PN13QP200, sigma: 3.19 });
+    expect(a.fingerprint()).toBe(b.fingerprint());
+    expect(a.fingerprint()).not.toBe(c.fingerprint());
+  });
+});

@@ -64,6 +64,9 @@ describe('Encoder (small insecure N = 2^10)', () => {
     const { re } = enc.decode(pt);
     expect(Math.abs(re[0]! - 12.5)).toBeLessThan(1e-12);
     expect(Math.abs(re[1]! + 7)).toBeLessThan(1e-12);
+    // 40·2^60 ≈ 2^65.3 does not fit in one 64-bit word: the BigInt path
+    const constant = enc.decode(enc.encode([40, 40, 40, 40], { slots: 4, scale: 2 ** 60 })).re;
+    for (const v of constant) expect(Math.abs(v - 40)).toBeLessThan(1e-12);
   });
 
   it('refuses bad input with RangeError/TypeError and overflowing messages with DEPTH_EXHAUSTED', () => {

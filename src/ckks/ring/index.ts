@@ -2,7 +2,7 @@
 export { Modulus, MAX_MODULUS } from './modulus.js';
 export { TWO_POW_64, bitLength, bitReverse, mod, modInverse, modPow, shoupCompanion } from './modularScalar.js';
 export {
-  addMod, mulMod, mulMontgomery, mulScalarShoup, mulShoup, negMod, reduceBarrett, shoupCompanions, subMod,
+  addMod, addScalarMod, mulMod, mulMontgomery, mulScalarShoup, mulShoup, negMod, reduceBarrett, shoupCompanions, subMod,
 } from './modularKernels.js';
 export { generateNttPrimes, isPrime, primitiveRootOfUnity } from './primes.js';
 export { MAX_LOG_N, MIN_LOG_N, NttTable, nttForward, nttInverse } from './ntt.js';
@@ -10,3 +10,12 @@ export { RnsBasis } from './rnsBasis.js';
 export {
   RnsPoly, polyAdd, polyMul, polyMulRnsScalar, polyMulScalar, polyNeg, polySub, type PolyForm,
 } from './rnsPoly.js';
+export {
+  GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, composeGaloisElements, galoisElementForRotation, inverseGaloisElement,
+} from './automorphism.js';
+export { BaseConverter, ModDownConverter, ModUpConverter, fastBaseConvert, modDown, modUp } from './baseConversion.js';
+export { divideRoundByLastPrime } from './rescale.js';
+export { CrtReconstructor, crtReconstruct, crtReconstructCentered, crtReconstructPoly, crtReconstructPolyCentered, crtReconstructorFor } from './crt.js';
+export { ChaCha20Stream, chacha20Block, chacha20Xor } from './chacha20.js';
+export { RandomReader, type RandomSource, seededRandom, systemRandom } from './randomSource.js';
+export { sampleGaussian, sampleTernaryHammingWeight, sampleTernaryUniform, sampleUniformModQ, smallToResidues } from './sampling.js';

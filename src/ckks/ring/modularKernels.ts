@@ -27,6 +27,17 @@ export function addMod(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array
   }
 }
 
+/** out[i] = (a[i] + c) mod q for one constant c in [0, q). Subtract c by adding q − c. */
+export function addScalarMod(a: BigUint64Array, constant: bigint, out: BigUint64Array, modulus: bigint): void {
+  const q = BigInt.asUintN(64, modulus);
+  const c = BigInt.asUintN(64, constant);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const r = BigInt.asIntN(64, a[i]! + c - q);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
 /** out[i] = (a[i] − b[i]) mod q. */
 export function subMod(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array, modulus: bigint): void {
   const q = BigInt.asUintN(64, modulus);

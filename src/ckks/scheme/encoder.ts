@@ -15,7 +15,7 @@ import { CkksError } from '../errors.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttInverse } from '../ring/ntt.js';
 import { reduceBarrett } from '../ring/modularKernels.js';
-import { modInverse } from '../ring/modularScalar.js';
+import { mixedRadixToFloat } from './mixedRadix.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { CkksContext } from './context.js';
 import { Plaintext } from './plaintext.js';
@@ -35,11 +35,13 @@ export interface EncodeOptions {
   slots?: number;
 }
 
-const TWO_POW_62 = 2 ** 62;
+const TWO_POW_32 = 2 ** 32;
+const TWO_POW_64 = 2 ** 64;
+/** Typed arrays use the platform's byte order; the 32-bit split below assumes little-endian (all JS engines in practice). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class Encoder {
   readonly context: CkksContext;
-  private readonly crtCache = new Map<RnsBasis, CrtLift>();
 
   constructor(context: CkksContext) {
     this.context = context;
@@ -78,15 +80,18 @@ export class Encoder {
     const N = this.context.ringDegree;
     const gap = N / (2 * slots);
     const basis = pt.poly.basis;
-    const limbs: BigUint64Array[] = [];
+    // Gather the 2n coefficients that carry the message (stride gap) from every limb, in coefficient form.
+    const residues: BigUint64Array[] = [];
+    const limb = new BigUint64Array(N);
     for (let l = 0; l < basis.size; l++) {
-      const limb = pt.poly.limb(l).slice();
+      limb.set(pt.poly.limb(l));
       if (pt.poly.form === 'evaluation') nttInverse(limb, basis.tables[l]!);
-      limbs.push(limb);
+      const gathered = new BigUint64Array(2 * slots);
+      for (let k = 0; k < 2 * slots; k++) gathered[k] = limb[k * gap]!;
+      residues.push(gathered);
     }
-    const lift = this.crtLift(basis);
     const coefficients = new Float64Array(2 * slots);
-    for (let k = 0; k < 2 * slots; k++) coefficients[k] = lift.centered(limbs, k * gap) / pt.scale;
+    mixedRadixToFloat(basis, residues, pt.scale, coefficients);
     const re = new Float64Array(slots);
     const im = new Float64Array(slots);
     this.context.embedding(slots).coefficientsToSlots(coefficients, re, im);
@@ -104,7 +109,9 @@ export class Encoder {
     const count = coefficients.length;
     const gap = N / count;
     const logQ = basis.moduli.reduce((s, m) => s + Math.log2(Number(m.value)), 0);
+    if (!LITTLE_ENDIAN) throw new Error('Encoder: big-endian platforms are not supported');
     const magnitudes = new BigUint64Array(N);
+    const halves = new Uint32Array(magnitudes.buffer);
     const negative = new BigUint64Array(N); // all-ones where the coefficient is negative
     let huge: Map<number, bigint> | undefined;
     let maxAbs = 0;
@@ -114,8 +121,11 @@ export class Encoder {
       const ax = Math.abs(x);
       if (ax > maxAbs) maxAbs = ax;
       const index = k * gap;
-      if (ax < TWO_POW_62) {
-        magnitudes[index] = BigInt(ax);
+      if (ax < TWO_POW_64) {
+        // ax is an integer-valued double: split it into exact 32-bit halves (no BigInt allocation).
+        const hi = Math.floor(ax / TWO_POW_32);
+        halves[2 * index] = ax - hi * TWO_POW_32;
+        halves[2 * index + 1] = hi;
       } else {
         huge ??= new Map();
         huge.set(index, BigInt(x));
@@ -137,15 +147,6 @@ export class Encoder {
     }
     return poly;
   }
-
-  private crtLift(basis: RnsBasis): CrtLift {
-    let lift = this.crtCache.get(basis);
-    if (lift === undefined) {
-      lift = new CrtLift(basis);
-      this.crtCache.set(basis, lift);
-    }
-    return lift;
-  }
 }
 
 /** limb[i] ← −limb[i] mod q where negative[i] is all-ones (branch-free select). */
@@ -158,35 +159,6 @@ function applySigns(limb: BigUint64Array, negative: BigUint64Array, modulus: big
     const r = BigInt.asIntN(64, 0n - x);
     const neg = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
     limb[i] = BigInt.asUintN(64, (x & BigInt.asUintN(64, ~mask)) | (neg & mask));
-  }
-}
-
-/** Centered CRT reconstruction to a float: x ∈ (−Q/2, Q/2] from its residues (Garner-free, BigInt). */
-class CrtLift {
-  private readonly Q: bigint;
-  private readonly halfQ: bigint;
-  private readonly terms: { q: bigint; factor: bigint }[];
-
-  constructor(basis: RnsBasis) {
-    this.Q = basis.product();
-    this.halfQ = this.Q / 2n;
-    this.terms = basis.moduli.map((m) => {
-      const qHat = this.Q / m.value;
-      return { q: m.value, factor: qHat * modInverse(qHat % m.value, m.value) };
-    });
-  }
-
-  centered(limbs: readonly BigUint64Array[], index: number): number {
-    if (this.terms.length === 1) {
-      const r = limbs[0]![index]!;
-      const q = this.terms[0]!.q;
-      return r > q / 2n ? -Number(q - r) : Number(r);
-    }
-    let x = 0n;
-    for (let l = 0; l < this.terms.length; l++) x += limbs[l]![index]! * this.terms[l]!.factor;
-    x %= this.Q;
-    if (x > this.halfQ) x -= this.Q;
-    return Number(x);
   }
 }
 

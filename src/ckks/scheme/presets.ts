@@ -33,10 +33,10 @@ export const PN15QP838D4: Readonly<ParametersLiteral> = Object.freeze({
  * Lattigo's N16QP1546H192H32 bootstrapping preset was estimated at, see security.ts): depth 27, dnum = 10.
  * A general-purpose deep chain; bootstrapping presets will refine it.
  */
-export const PN16QP1497H192: Readonly<ParametersLiteral> = Object.freeze({
+export const PN16QP1497H192: Readonly<ParametersLiteral> = Object.freeze<ParametersLiteral>({
   logN: 16,
   logQ: [60, ...new Array<number>(24).fill(45), 58, 58, 58],
   logP: [61, 61, 61],
   logDefaultScale: 45,
-  secret: { kind: 'sparse-ternary', hammingWeight: 192 },
+  secret: { kind: 'sparse-ternary', hammingWeight: 192 } as const,
 });

@@ -1,0 +1,107 @@
+/**
+ * CKKS scheme benchmark against node-seal in the same process (issue: "CKKS scheme … benchmarked against
+ * node-seal"). Same parameters on both sides: N = 2^13 with [60, 40, 40 | 60] and N = 2^14 with
+ * [60, 40×7 | 60] (last prime = special prime P), scale 2^40, top level, N/2 slots, real inputs in [−1, 1].
+ *
+ * `npm run bench:ckks -- [--quick] [--logN=13|14]` prints a markdown table (ours, node-seal, ratio) and ends,
+ * per N, with one JSON line {"N":…, "ratios": {op: nodeSeal/ours}, …}.
+ */
+import { type BenchOptions, medians, parseFlags } from './harness.js';
+import { PEER_OPS, runNodeSeal } from './peers/nodeSeal.js';
+import { CkksContext } from '../src/ckks/scheme/context.js';
+import { Encoder } from '../src/ckks/scheme/encoder.js';
+import { Decryptor, Encryptor } from '../src/ckks/scheme/encryptor.js';
+import { Evaluator } from '../src/ckks/scheme/evaluator.js';
+import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
+import { PN13QP200, PN14QP400 } from '../src/ckks/scheme/presets.js';
+import type { ParametersLiteral } from '../src/ckks/scheme/parameters.js';
+
+interface OursResult {
+  medians: Map<string, number>;
+  sizes: { relinKeyBytes: number; galoisKeyBytesPerStep: number; ciphertextBytes: number; publicKeyBytes: number };
+  maxAbsError: number;
+}
+
+async function runOurs(literal: ParametersLiteral, options: BenchOptions): Promise<OursResult> {
+  const ctx = new CkksContext(literal);
+  const keygen = new KeyGenerator(ctx);
+  const sk = keygen.secretKey();
+  const pk = keygen.publicKey(sk);
+  const rlk = keygen.relinearizationKey(sk);
+  const gk = keygen.galoisKeys(sk, [1]);
+  const encoder = new Encoder(ctx);
+  const encryptor = new Encryptor(ctx);
+  const decryptor = new Decryptor(ctx, sk);
+  const evaluator = new Evaluator(ctx, { relinearizationKey: rlk, galoisKeys: gk });
+  const n = ctx.params.maxSlots;
+  let s = 12345;
+  const random = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const x = Float64Array.from({ length: n }, random);
+  const y = Float64Array.from({ length: n }, random);
+  const ptX = encoder.encode(x);
+  const a = encryptor.encryptPublic(ptX, pk);
+  const b = encryptor.encryptPublic(encoder.encode(y), pk);
+  const product = evaluator.mulNoRelin(a, b);
+  const productRelin = evaluator.relinearize(product);
+  const sum = evaluator.add(a, b);
+  const pt = encoder.encode(y);
+  const check = encoder.decode(decryptor.decrypt(a)).re;
+  let maxAbsError = 0;
+  for (let i = 0; i < n; i++) maxAbsError = Math.max(maxAbsError, Math.abs(check[i]! - x[i]!));
+  const tasks: [string, () => void][] = [
+    ['encode', () => encoder.encode(x)],
+    ['encrypt', () => encryptor.encryptPublic(ptX, pk)],
+    ['decrypt_decode', () => encoder.decode(decryptor.decrypt(a))],
+    ['add', () => evaluator.add(a, b, sum)],
+    ['multiply', () => evaluator.mulNoRelin(a, b, product)],
+    ['relinearize', () => evaluator.relinearize(product)],
+    ['rescale', () => evaluator.rescale(productRelin)],
+    ['multiply_plain', () => evaluator.mulPlain(a, pt)],
+    ['rotate', () => evaluator.rotate(a, 1)],
+    ['mul_relin_rescale', () => evaluator.mulRelinRescale(a, b)],
+    ['keygen', () => { const k = keygen.secretKey(); keygen.publicKey(k); keygen.relinearizationKey(k); }],
+  ];
+  const words = (polys: number, limbs: number) => polys * limbs * ctx.ringDegree * 8;
+  const kQ = ctx.params.Q.length, kQP = kQ + ctx.params.P.length;
+  return {
+    medians: await medians(tasks, options),
+    sizes: {
+      relinKeyBytes: words(2 * ctx.params.dnum, kQP),
+      galoisKeyBytesPerStep: words(2 * ctx.params.dnum, kQP),
+      ciphertextBytes: words(2, kQ),
+      publicKeyBytes: words(2, kQ),
+    },
+    maxAbsError,
+  };
+}
+
+const options = parseFlags(process.argv.slice(2));
+const only = process.argv.find((a) => a.startsWith('--logN='));
+const configs: { literal: ParametersLiteral; chain: number[] }[] = [
+  { literal: PN13QP200, chain: [60, 40, 40, 60] },
+  { literal: PN14QP400, chain: [60, 40, 40, 40, 40, 40, 40, 40, 60] },
+].filter((c) => only === undefined || `--logN=${c.literal.logN}` === only);
+
+for (const { literal, chain } of configs) {
+  const ours = await runOurs(literal, options);
+  const peer = await runNodeSeal({ logN: literal.logN, chainBits: chain, logScale: 40 }, options);
+  console.log(`\n### N = 2^${literal.logN}, chain [${chain.join(', ')}], scale 2^40, ${2 ** (literal.logN - 1)} slots\n`);
+  console.log('| op | ours (ms) | node-seal (ms) | node-seal / ours |');
+  console.log('|---|---:|---:|---:|');
+  const ratios: Record<string, number> = {};
+  for (const op of PEER_OPS) {
+    const o = ours.medians.get(op);
+    const p = peer.medians.get(op);
+    if (o === undefined || p === undefined) throw new Error(`missing result for ${op}`);
+    ratios[op] = Number((p / o).toFixed(3));
+    console.log(`| ${op} | ${o.toFixed(3)} | ${p.toFixed(3)} | ${(p / o).toFixed(2)} |`);
+  }
+  console.log(`| relin key size | ${(ours.sizes.relinKeyBytes / 1e6).toFixed(2)} MB | ${(peer.sizes.relinKeyBytes / 1e6).toFixed(2)} MB | |`);
+  console.log(`| fresh ciphertext size | ${(ours.sizes.ciphertextBytes / 1e3).toFixed(0)} KB | ${(peer.sizes.ciphertextBytes / 1e3).toFixed(0)} KB | |`);
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  console.log(`| peak RSS (process) | ${rssMb.toFixed(0)} MiB | | |`);
+  console.log(JSON.stringify({
+    N: 2 ** literal.logN, ratios, ours_max_abs_error: ours.maxAbsError, seal_max_abs_error: peer.maxAbsError,
+    ours_sizes: ours.sizes, seal_sizes: peer.sizes, rss_mib: Math.round(rssMb),
+  }));
+}

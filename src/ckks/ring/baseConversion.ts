@@ -1,0 +1,504 @@
+/**
+ * RNS base conversion and the two basis changes of hybrid key switching.
+ *
+ * Fast base conversion (Bajard–Eynard–Hasan–Zucca 2016, "A full RNS variant of FV like somewhat
+ * homomorphic encryption schemes", §2.2; Halevi–Polyakov–Shoup 2019, "An improved RNS variant of the BFV
+ * homomorphic encryption scheme", §2.1): for x ∈ [0, Q) given by residues x_i mod q_i,
+ *   Conv_{Q→P}(x)_j = Σ_i [x_i · q̂_i^{-1}]_{q_i} · q̂_i  mod p_j,   q̂_i = Q/q_i.
+ * Each term [x_i·q̂_i^{-1}]_{q_i}·q̂_i lies in [0, Q) and the sum is ≡ x (mod Q), so the sum equals x + u·Q
+ * for an integer 0 ≤ u < k (k = number of source primes): the conversion is exact up to that multiple of Q.
+ *
+ * ModUp / ModDown (Han–Ki 2020, "Better bootstrapping for approximate homomorphic encryption", §3; also
+ * Cheon–Han–Kim–Kim–Song 2018, "A full RNS variant of approximate HE", §3.3):
+ * - ModUp extends x from a basis B (Q_ℓ or one digit of it) to a superset C ⊇ B (e.g. Q_ℓ ∪ P): residues
+ *   for primes of B are copied, the others are Conv_{B→C∖B}(x) — i.e. x + u·∏B with 0 ≤ u < |B|.
+ * - ModDown maps x over Q ∪ P to (x − Conv_{P→Q}([x]_P)) · P^{-1} mod Q. Writing [x]_P ∈ [0, P) and
+ *   Conv = [x]_P + u·P (0 ≤ u < k_P), the result is exactly ⌊x/P⌋ − u (mod Q), so
+ *   result − x/P ∈ (−k_P, 0] and result − round(x/P) ∈ [−k_P, 0]: |error| ≤ k_P (k_P = number of primes of P).
+ *
+ * Everything here works in COEFFICIENT form (inputs are checked; the scheme layer does the NTTs).
+ * Hot loops: one Shoup product per source coefficient, then per target prime k lazy Shoup products
+ * accumulated in [0, 2p) (Harvey 2014), all following the BigInt-lowering rules of `modularKernels.ts`.
+ */
+import { CkksError } from '../errors.js';
+import { modInverse, shoupCompanion } from './modularScalar.js';
+import { RnsBasis } from './rnsBasis.js';
+import type { RnsPoly } from './rnsPoly.js';
+
+const M32 = 0xffffffffn;
+/** Coefficients per block of `convertBlock`: 8 KiB per row, so k scratch rows stay in L1/L2. */
+const BLOCK = 1024;
+
+function checkLimbArrays(arrays: readonly BigUint64Array[], count: number, n: number, what: string): void {
+  if (!Array.isArray(arrays)) throw new TypeError(`${what}: expected an array of BigUint64Array limbs`);
+  if (arrays.length !== count) throw new RangeError(`${what}: ${arrays.length} limbs, expected ${count}`);
+  for (const a of arrays) {
+    if (!(a instanceof BigUint64Array)) throw new TypeError(`${what}: every limb must be a BigUint64Array`);
+    if (a.length !== n) throw new RangeError(`${what}: limb of length ${a.length}, expected N = ${n}`);
+  }
+}
+
+function sameRing(a: RnsBasis, b: RnsBasis, what: string): void {
+  if (!(a instanceof RnsBasis) || !(b instanceof RnsBasis)) throw new TypeError(`${what}: expected RnsBasis arguments`);
+  if (a.ringDegree !== b.ringDegree) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', `${what}: bases for different ring degrees (${a.ringDegree}, ${b.ringDegree})`);
+  }
+}
+
+/** True when two typed arrays share at least one byte. */
+export function buffersOverlap(x: BigUint64Array, y: BigUint64Array): boolean {
+  if (x.buffer !== y.buffer) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+/**
+ * Precomputed fast base conversion Conv_{from→to}. The output y_j ∈ [0, p_j) satisfies
+ * y_j = (x + u·Q) mod p_j for every j with one integer u ∈ [0, k), k = from.size, where x ∈ [0, Q) is the
+ * integer the input residues represent. With k = 1 the conversion is exact (u = 0).
+ */
+export class BaseConverter {
+  /** Source basis (primes q_i, product Q). */
+  readonly from: RnsBasis;
+  /** Target basis (primes p_j). */
+  readonly to: RnsBasis;
+  /** q̂_i^{-1} mod q_i (read-only). */
+  readonly qHatInv: BigUint64Array;
+  /** Shoup companions of `qHatInv` (read-only). */
+  readonly qHatInvShoup: BigUint64Array;
+  /** q̂_i mod p_j at index j·k + i (read-only). */
+  readonly qHatModP: BigUint64Array;
+  /** Shoup companions of `qHatModP` (read-only). */
+  readonly qHatModPShoup: BigUint64Array;
+  private scratch: BigUint64Array | null = null;
+
+  /** Precomputes the constants (BigInt; O(k·m) big divisions). Bases must share the ring degree. */
+  constructor(from: RnsBasis, to: RnsBasis) {
+    sameRing(from, to, 'BaseConverter');
+    this.from = from;
+    this.to = to;
+    const k = from.size;
+    const m = to.size;
+    const Q = from.product();
+    const qs = from.primes;
+    const ps = to.primes;
+    this.qHatInv = new BigUint64Array(k);
+    this.qHatInvShoup = new BigUint64Array(k);
+    this.qHatModP = new BigUint64Array(k * m);
+    this.qHatModPShoup = new BigUint64Array(k * m);
+    for (let i = 0; i < k; i++) {
+      const q = qs[i]!;
+      const qHat = Q / q;
+      const inv = modInverse(qHat % q, q);
+      this.qHatInv[i] = inv;
+      this.qHatInvShoup[i] = shoupCompanion(inv, q);
+      for (let j = 0; j < m; j++) {
+        const p = ps[j]!;
+        const w = qHat % p;
+        this.qHatModP[j * k + i] = w;
+        this.qHatModPShoup[j * k + i] = shoupCompanion(w, p);
+      }
+    }
+  }
+
+  /** Scratch of k·BLOCK words for `convertBlock` (allocated once per converter). */
+  blockScratch(): BigUint64Array {
+    if (this.scratch === null) this.scratch = new BigUint64Array(this.from.size * Math.min(BLOCK, this.from.ringDegree));
+    return this.scratch;
+  }
+
+  /**
+   * Raw conversion on limb arrays: `src[i]` holds x mod q_i (N words, each < q_i), `dst[j]` receives
+   * Conv(x) mod p_j. A destination may be the very same array as a source (each block of coefficients is
+   * consumed into a scratch buffer before that block of the destinations is written).
+   */
+  convertLimbs(src: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
+    const n = this.from.ringDegree;
+    checkLimbArrays(src, this.from.size, n, 'BaseConverter.convertLimbs (source)');
+    checkLimbArrays(dst, this.to.size, n, 'BaseConverter.convertLimbs (target)');
+    const t = this.blockScratch();
+    const block = Math.min(BLOCK, n);
+    for (let c = 0; c < n; c += block) convertBlock(this, t, src, c, block, dst, c);
+  }
+
+  /** out = Conv_{from→to}(a); `a` over `from`, `out` over `to`, both in coefficient form. Returns `out`. */
+  convert(a: RnsPoly, out: RnsPoly): RnsPoly {
+    this.from.assertSame(a.basis, 'BaseConverter.convert (input)');
+    this.to.assertSame(out.basis, 'BaseConverter.convert (output)');
+    a.requireForm('coefficient', 'BaseConverter.convert');
+    convertPolys(this, a, out);
+    out.form = 'coefficient';
+    return out;
+  }
+}
+
+function limbViews(p: RnsPoly): BigUint64Array[] {
+  const views: BigUint64Array[] = [];
+  for (let l = 0; l < p.limbCount; l++) views.push(p.limb(l));
+  return views;
+}
+
+function convertPolys(conv: BaseConverter, a: RnsPoly, out: RnsPoly): void {
+  conv.convertLimbs(limbViews(a), limbViews(out));
+}
+
+/**
+ * Converts coefficients [srcOff, srcOff + len) of the source limbs into [dstOff, dstOff + len) of the
+ * target limbs (len ≤ BLOCK). Working on cache-sized blocks keeps the k scratch rows and the accumulator
+ * in L1/L2: whole-limb passes (k·N words of scratch) measured up to 2× slower at N = 2^16.
+ */
+function convertBlock(
+  conv: BaseConverter, t: BigUint64Array, src: readonly BigUint64Array[], srcOff: number, len: number,
+  dst: readonly BigUint64Array[], dstOff: number,
+): void {
+  const k = conv.from.size;
+  const m = conv.to.size;
+  const qm = conv.from.moduli;
+  const pm = conv.to.moduli;
+  const W = conv.qHatModP;
+  const WP = conv.qHatModPShoup;
+  // t_i = [x_i · q̂_i^{-1}]_{q_i}, fully reduced (the bound u < k needs t_i < q_i).
+  for (let i = 0; i < k; i++) {
+    shoupFullKernel(src[i]!, srcOff, conv.qHatInv[i]!, conv.qHatInvShoup[i]!, t, i * len, len, qm[i]!.value);
+  }
+  for (let j = 0; j < m; j++) {
+    const p = pm[j]!.value;
+    const out = dst[j]!;
+    const base = j * k;
+    if (k === 1) {
+      shoupFullKernel(t, 0, W[base]!, WP[base]!, out, dstOff, len, p);
+      continue;
+    }
+    shoupLazyKernel(t, 0, W[base]!, WP[base]!, out, dstOff, len, p);
+    for (let i = 1; i < k - 1; i++) shoupAccumulateKernel(t, i * len, W[base + i]!, WP[base + i]!, out, dstOff, len, p);
+    shoupAccumulateFinalKernel(t, (k - 1) * len, W[base + k - 1]!, WP[base + k - 1]!, out, dstOff, len, p);
+  }
+}
+
+/**
+ * ModUp: extends a polynomial from basis `from` to a basis `to` that contains every prime of `from`
+ * (in any positions), e.g. a digit of Q_ℓ to Q_ℓ ∪ P. Residues for primes of `from` are copied; the others
+ * are Conv_{from→to∖from}, i.e. they represent x + u·∏from with 0 ≤ u < from.size.
+ */
+export class ModUpConverter {
+  readonly from: RnsBasis;
+  readonly to: RnsBasis;
+  /** For each limb of `to`: the index of the same prime in `from`, or −1 if it is converted. */
+  private readonly sourceIndex: Int32Array;
+  /** Indices (in `to`) of the converted limbs, in the order of `converter.to`. */
+  private readonly convertedIndex: Int32Array;
+  private readonly converter: BaseConverter | null;
+
+  /** Precomputes the conversion; throws INCOMPATIBLE_PARAMETERS if a prime of `from` is missing in `to`. */
+  constructor(from: RnsBasis, to: RnsBasis) {
+    sameRing(from, to, 'ModUpConverter');
+    this.from = from;
+    this.to = to;
+    const fromPrimes = from.primes;
+    const toPrimes = to.primes;
+    this.sourceIndex = new Int32Array(to.size);
+    const converted: number[] = [];
+    for (let j = 0; j < to.size; j++) {
+      const i = fromPrimes.indexOf(toPrimes[j]!);
+      this.sourceIndex[j] = i;
+      if (i < 0) converted.push(j);
+    }
+    for (const q of fromPrimes) {
+      if (!toPrimes.includes(q)) {
+        throw new CkksError('INCOMPATIBLE_PARAMETERS', `ModUpConverter: prime ${q} of the source basis is not in the target basis`);
+      }
+    }
+    this.convertedIndex = Int32Array.from(converted);
+    this.converter = converted.length === 0
+      ? null
+      : new BaseConverter(from, RnsBasis.fromTables(converted.map((j) => to.tables[j]!)));
+  }
+
+  /** Raw ModUp on limb arrays (`src` over `from`, `dst` over `to`); `dst` must not alias `src`. */
+  applyLimbs(src: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
+    const n = this.from.ringDegree;
+    checkLimbArrays(src, this.from.size, n, 'ModUpConverter (source)');
+    checkLimbArrays(dst, this.to.size, n, 'ModUpConverter (target)');
+    for (const s of src) for (const d of dst) if (buffersOverlap(s, d)) throw new RangeError('ModUpConverter: output must not alias the input');
+    for (let j = 0; j < this.to.size; j++) {
+      const i = this.sourceIndex[j]!;
+      if (i >= 0) dst[j]!.set(src[i]!);
+    }
+    if (this.converter !== null) {
+      const targets: BigUint64Array[] = [];
+      for (let c = 0; c < this.convertedIndex.length; c++) targets.push(dst[this.convertedIndex[c]!]!);
+      this.converter.convertLimbs(src, targets);
+    }
+  }
+
+  /** out (over `to`) = ModUp(a) for `a` over `from`, both coefficient form, no shared memory. Returns `out`. */
+  apply(a: RnsPoly, out: RnsPoly): RnsPoly {
+    this.from.assertSame(a.basis, 'ModUpConverter.apply (input)');
+    this.to.assertSame(out.basis, 'ModUpConverter.apply (output)');
+    a.requireForm('coefficient', 'ModUpConverter.apply');
+    this.applyLimbs(limbViews(a), limbViews(out));
+    out.form = 'coefficient';
+    return out;
+  }
+}
+
+/**
+ * ModDown from Q ∪ P to Q: out = (x − Conv_{P→Q}([x]_P)) · P^{-1} mod Q, which equals ⌊x/P⌋ − u (mod Q) with
+ * 0 ≤ u < k_P for the integer x ∈ [0, QP) (or its centered representative) the input represents.
+ */
+export class ModDownConverter {
+  /** The kept basis Q. */
+  readonly q: RnsBasis;
+  /** The dropped basis P. */
+  readonly p: RnsBasis;
+  private readonly converter: BaseConverter;
+  /** P^{-1} mod q_i and Shoup companions. */
+  private readonly pInv: BigUint64Array;
+  private readonly pInvShoup: BigUint64Array;
+  private scratch: BigUint64Array | null = null;
+
+  /** Precomputes the conversion; Q and P must be disjoint (RangeError otherwise). */
+  constructor(q: RnsBasis, p: RnsBasis) {
+    sameRing(q, p, 'ModDownConverter');
+    for (const x of p.primes) if (q.primes.includes(x)) throw new RangeError(`ModDownConverter: prime ${x} is in both Q and P`);
+    this.q = q;
+    this.p = p;
+    this.converter = new BaseConverter(p, q);
+    const P = p.product();
+    this.pInv = new BigUint64Array(q.size);
+    this.pInvShoup = new BigUint64Array(q.size);
+    for (let i = 0; i < q.size; i++) {
+      const qi = q.moduli[i]!.value;
+      const inv = modInverse(P % qi, qi);
+      this.pInv[i] = inv;
+      this.pInvShoup[i] = shoupCompanion(inv, qi);
+    }
+  }
+
+  /**
+   * Raw ModDown on limbs: `srcQ[i]` = x mod q_i, `srcP[j]` = x mod p_j, `dst[i]` receives the result mod q_i.
+   * `dst[i]` may be the same array as `srcQ[i]` (in place); any other overlap is a RangeError.
+   */
+  applyLimbs(srcQ: readonly BigUint64Array[], srcP: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
+    const n = this.q.ringDegree;
+    const kq = this.q.size;
+    checkLimbArrays(srcQ, kq, n, 'ModDownConverter (Q limbs)');
+    checkLimbArrays(srcP, this.p.size, n, 'ModDownConverter (P limbs)');
+    checkLimbArrays(dst, kq, n, 'ModDownConverter (output)');
+    for (let i = 0; i < kq; i++) {
+      const d = dst[i]!;
+      for (const s of srcP) if (buffersOverlap(s, d)) throw new RangeError('ModDownConverter: output aliases the P limbs');
+      for (let j = 0; j < kq; j++) {
+        const s = srcQ[j]!;
+        const same = s.buffer === d.buffer && s.byteOffset === d.byteOffset && i === j;
+        if (!same && buffersOverlap(s, d)) throw new RangeError('ModDownConverter: output must be the input Q limbs or disjoint');
+      }
+    }
+    const block = Math.min(BLOCK, n);
+    if (this.scratch === null) this.scratch = new BigUint64Array(kq * block);
+    const y = this.scratch;
+    const views: BigUint64Array[] = [];
+    for (let i = 0; i < kq; i++) views.push(y.subarray(i * block, (i + 1) * block));
+    const t = this.converter.blockScratch();
+    for (let c = 0; c < n; c += block) {
+      convertBlock(this.converter, t, srcP, c, block, views, 0);
+      for (let i = 0; i < kq; i++) {
+        subMulShoupKernel(srcQ[i]!, y, i * block, this.pInv[i]!, this.pInvShoup[i]!, dst[i]!, c, block, this.q.moduli[i]!.value);
+      }
+    }
+  }
+
+  /**
+   * out (over Q) = ModDown(a) for `a` over Q ∪ P (Q's primes first, then P's, as `q.concat(p)`), both in
+   * coefficient form. `out` may be `a.dropLastLimbs(p.size)` (in place). Returns `out`.
+   */
+  apply(a: RnsPoly, out: RnsPoly): RnsPoly {
+    checkConcatenation(a.basis, this.q, this.p, 'ModDownConverter.apply');
+    this.q.assertSame(out.basis, 'ModDownConverter.apply (output)');
+    a.requireForm('coefficient', 'ModDownConverter.apply');
+    const all = limbViews(a);
+    this.applyLimbs(all.slice(0, this.q.size), all.slice(this.q.size), limbViews(out));
+    out.form = 'coefficient';
+    return out;
+  }
+}
+
+function checkConcatenation(basis: RnsBasis, q: RnsBasis, p: RnsBasis, what: string): void {
+  const primes = basis.primes;
+  const expected = [...q.primes, ...p.primes];
+  const ok = basis.ringDegree === q.ringDegree && primes.length === expected.length && primes.every((x, i) => x === expected[i]);
+  if (!ok) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', `${what}: the input basis is not Q ∪ P (${primes.length} primes, expected ${expected.length})`);
+  }
+}
+
+const baseConverterCache = new WeakMap<RnsBasis, WeakMap<RnsBasis, BaseConverter>>();
+const modUpCache = new WeakMap<RnsBasis, WeakMap<RnsBasis, ModUpConverter>>();
+const modDownCache = new WeakMap<RnsBasis, Map<number, ModDownConverter>>();
+
+function cached<T>(cache: WeakMap<RnsBasis, WeakMap<RnsBasis, T>>, a: RnsBasis, b: RnsBasis, make: () => T): T {
+  let inner = cache.get(a);
+  if (inner === undefined) {
+    inner = new WeakMap();
+    cache.set(a, inner);
+  }
+  let v = inner.get(b);
+  if (v === undefined) {
+    v = make();
+    inner.set(b, v);
+  }
+  return v;
+}
+
+/** out = Conv_{a.basis→out.basis}(a) (coefficient form), with the converter cached per pair of basis objects. */
+export function fastBaseConvert(a: RnsPoly, out: RnsPoly): RnsPoly {
+  return cached(baseConverterCache, a.basis, out.basis, () => new BaseConverter(a.basis, out.basis)).convert(a, out);
+}
+
+/** out = ModUp(a) from a.basis to out.basis (coefficient form), converter cached per pair of basis objects. */
+export function modUp(a: RnsPoly, out: RnsPoly): RnsPoly {
+  return cached(modUpCache, a.basis, out.basis, () => new ModUpConverter(a.basis, out.basis)).apply(a, out);
+}
+
+/**
+ * out = ModDown(a) where out.basis = Q is the leading part of a.basis and the remaining primes form P
+ * (coefficient form; `out` may be `a.dropLastLimbs(P.size)`). Converter cached per input basis object.
+ */
+export function modDown(a: RnsPoly, out: RnsPoly): RnsPoly {
+  const qCount = out.basis.size;
+  if (qCount >= a.basis.size) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', `modDown: output has ${qCount} primes, input only ${a.basis.size}`);
+  }
+  let inner = modDownCache.get(a.basis);
+  if (inner === undefined) {
+    inner = new Map();
+    modDownCache.set(a.basis, inner);
+  }
+  let conv = inner.get(qCount);
+  if (conv === undefined) {
+    conv = new ModDownConverter(a.basis.prefix(qCount), RnsBasis.fromTables(a.basis.tables.slice(qCount)));
+    inner.set(qCount, conv);
+  }
+  return conv.apply(a, out);
+}
+
+// ---- kernels (module-level, lowered BigInt) ----
+
+/** out[oo + n] = x[xo + n]·w mod q, fully reduced into [0, q) (Shoup; any 64-bit x), n < len. */
+function shoupFullKernel(
+  x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, out: BigUint64Array, oo: number, len: number, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = x[xo + n]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const p00 = BigInt.asUintN(64, v0 * wp0), p01 = BigInt.asUintN(64, v0 * wp1), p10 = BigInt.asUintN(64, v1 * wp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const r = BigInt.asIntN(64, v * w - hq * q - q);
+    out[oo + n] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/** out[oo + n] = x[xo + n]·w mod p, lazily in [0, 2p) (Shoup; any 64-bit x), n < len. */
+function shoupLazyKernel(
+  x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, out: BigUint64Array, oo: number, len: number, modulus: bigint,
+): void {
+  const p = BigInt.asUintN(64, modulus);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = x[xo + n]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const p00 = BigInt.asUintN(64, v0 * wp0), p01 = BigInt.asUintN(64, v0 * wp1), p10 = BigInt.asUintN(64, v1 * wp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    out[oo + n] = BigInt.asUintN(64, v * w - hq * p);
+  }
+}
+
+/** acc[ao + n] ← (acc[ao + n] + x[xo + n]·w) reduced into [0, 2p); acc in [0, 2p) on entry (sum < 4p < 2^64). */
+function shoupAccumulateKernel(
+  x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, acc: BigUint64Array, ao: number, len: number, modulus: bigint,
+): void {
+  const p = BigInt.asUintN(64, modulus);
+  const twop = BigInt.asUintN(64, p + p);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = x[xo + n]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const p00 = BigInt.asUintN(64, v0 * wp0), p01 = BigInt.asUintN(64, v0 * wp1), p10 = BigInt.asUintN(64, v1 * wp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const s = BigInt.asIntN(64, acc[ao + n]! + BigInt.asUintN(64, v * w - hq * p) - twop);
+    acc[ao + n] = BigInt.asUintN(64, s + BigInt.asUintN(64, twop & BigInt.asUintN(64, s >> 63n)));
+  }
+}
+
+/** acc[ao + n] ← (acc[ao + n] + x[xo + n]·w) mod p, fully reduced into [0, p); acc in [0, 2p) on entry. */
+function shoupAccumulateFinalKernel(
+  x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, acc: BigUint64Array, ao: number, len: number, modulus: bigint,
+): void {
+  const p = BigInt.asUintN(64, modulus);
+  const twop = BigInt.asUintN(64, p + p);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = x[xo + n]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const p00 = BigInt.asUintN(64, v0 * wp0), p01 = BigInt.asUintN(64, v0 * wp1), p10 = BigInt.asUintN(64, v1 * wp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const s = BigInt.asIntN(64, acc[ao + n]! + BigInt.asUintN(64, v * w - hq * p) - twop);
+    const s1 = BigInt.asIntN(64, s + BigInt.asUintN(64, twop & BigInt.asUintN(64, s >> 63n)) - p);
+    acc[ao + n] = BigInt.asUintN(64, s1 + BigInt.asUintN(64, p & BigInt.asUintN(64, s1 >> 63n)));
+  }
+}
+
+/** out[c + n] = (x[c + n] − y[yo + n])·w mod q for n < len; x, y in [0, q): Shoup on x − y + q ∈ [1, 2q). */
+function subMulShoupKernel(
+  x: BigUint64Array, y: BigUint64Array, yo: number, weight: bigint, weightShoup: bigint, out: BigUint64Array, c: number, len: number, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = BigInt.asUintN(64, x[c + n]! - y[yo + n]! + q);
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const p00 = BigInt.asUintN(64, v0 * wp0), p01 = BigInt.asUintN(64, v0 * wp1), p10 = BigInt.asUintN(64, v1 * wp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const r = BigInt.asIntN(64, v * w - hq * q - q);
+    out[c + n] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/**
+ * Runs every kernel a few times on tiny arrays when the module loads (microseconds). Measured on Node 20:
+ * when a kernel's FIRST call is already large, V8 optimizes it on-stack before the entry code has type
+ * feedback, the code deoptimizes, and in about half the runs the re-optimized code loses the int64
+ * lowering (3× slower, allocating). With feedback gathered up front the lowering applies every time.
+ */
+function warmUpKernels(): void {
+  const q = (1n << 61n) - 1n;
+  const w = 0x123456789abcdefn;
+  const wp = (w << 64n) / q;
+  const x = new BigUint64Array(8).map((_, i) => BigInt(i) * 0x1f2e3d4c5b6a798n);
+  const y = x.slice().reverse();
+  const out = new BigUint64Array(16);
+  for (let r = 0; r < 32; r++) {
+    shoupFullKernel(x, 0, w, wp, out, 8, 8, q);
+    shoupLazyKernel(x, 0, w, wp, out, 0, 8, q);
+    shoupAccumulateKernel(x, 0, w, wp, out, 0, 8, q);
+    shoupAccumulateFinalKernel(x, 0, w, wp, out, 0, 8, q);
+    subMulShoupKernel(x, y, 0, w, wp, out, 0, 8, q);
+  }
+}
+warmUpKernels();

@@ -1,0 +1,252 @@
+/**
+ * Key-free homomorphic arithmetic on CKKS ciphertexts (Cheon–Kim–Kim–Song 2017; RNS form as in
+ * Cheon–Han–Kim–Kim–Song 2018): addition, subtraction, negation, products with plaintexts and constants,
+ * the ciphertext tensor product (before relinearisation), rescaling and level dropping.
+ * Every function checks parameters, levels, scales and slot counts and writes into `out` when given.
+ * All polynomials stay in evaluation form.
+ */
+import { CkksError } from '../errors.js';
+import { RnsPoly, polyAdd, polyMul, polyNeg, polySub } from '../ring/rnsPoly.js';
+import { addMod, addScalarMod, mulMod, mulScalarShoup } from '../ring/modularKernels.js';
+import { mod, shoupCompanion } from '../ring/modularScalar.js';
+import type { CkksContext } from './context.js';
+import { Ciphertext, Plaintext } from './plaintext.js';
+import { checkCanRescale, checkContext, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
+import { rescaleByLastPrime } from './rescale.js';
+
+/** A real or complex constant. */
+export type Constant = number | { re: number; im: number };
+
+function prepareOut(ctx: CkksContext, template: Ciphertext, degree: number, out: Ciphertext | undefined): Ciphertext {
+  const basis = template.parts[0]!.basis;
+  if (out === undefined) {
+    return new Ciphertext(ctx, Array.from({ length: degree + 1 }, () => new RnsPoly(basis, 'evaluation')), template.scale, template.slots);
+  }
+  if (out.parts.length !== degree + 1) throw new RangeError(`output ciphertext has degree ${out.degree}, ${degree} is needed`);
+  for (const p of out.parts) basis.assertSame(p.basis, 'output ciphertext');
+  out.scale = template.scale;
+  if (out.slots !== template.slots) throw new RangeError('output ciphertext packs a different slot count');
+  return out;
+}
+
+/** out = a + b (ciphertexts of any degree, or a plaintext as b). */
+export function add(ctx: CkksContext, a: Ciphertext, b: Ciphertext | Plaintext, out?: Ciphertext): Ciphertext {
+  return addOrSub(ctx, a, b, out, false);
+}
+
+/** out = a − b. */
+export function sub(ctx: CkksContext, a: Ciphertext, b: Ciphertext | Plaintext, out?: Ciphertext): Ciphertext {
+  return addOrSub(ctx, a, b, out, true);
+}
+
+function addOrSub(ctx: CkksContext, a: Ciphertext, b: Ciphertext | Plaintext, out: Ciphertext | undefined, subtract: boolean): Ciphertext {
+  const what = subtract ? 'sub' : 'add';
+  checkContext(ctx, a, what);
+  checkContext(ctx, b, what);
+  checkSameLevel(a, b, what);
+  checkSameScale(a, b, what);
+  checkSameSlots(a, b, what);
+  const op = subtract ? polySub : polyAdd;
+  if (b instanceof Plaintext) {
+    const r = prepareOut(ctx, a, a.degree, out);
+    op(a.parts[0]!, b.poly, r.parts[0]!);
+    for (let i = 1; i < a.parts.length; i++) if (r.parts[i] !== a.parts[i]) r.parts[i]!.copyFrom(a.parts[i]!);
+    return r;
+  }
+  const degree = Math.max(a.degree, b.degree);
+  const r = prepareOut(ctx, a, degree, out);
+  for (let i = 0; i <= degree; i++) {
+    const x = a.parts[i];
+    const y = b.parts[i];
+    if (x !== undefined && y !== undefined) op(x, y, r.parts[i]!);
+    else if (x !== undefined) r.parts[i]!.copyFrom(x);
+    else if (subtract) polyNeg(y!, r.parts[i]!);
+    else r.parts[i]!.copyFrom(y!);
+  }
+  return r;
+}
+
+/** out = −a. */
+export function neg(ctx: CkksContext, a: Ciphertext, out?: Ciphertext): Ciphertext {
+  checkContext(ctx, a, 'neg');
+  const r = prepareOut(ctx, a, a.degree, out);
+  for (let i = 0; i < a.parts.length; i++) polyNeg(a.parts[i]!, r.parts[i]!);
+  return r;
+}
+
+/** The integer round(c·scale) reduced modulo each prime of the basis, as a list of residues. */
+function constantResidues(value: number, scale: number, moduli: readonly { value: bigint }[]): bigint[] {
+  const x = Math.round(value * scale);
+  if (!Number.isFinite(x)) throw new RangeError('constant × scale is not a finite number');
+  const big = BigInt(x);
+  return moduli.map((m) => mod(big, m.value));
+}
+
+function checkConstant(c: Constant): { re: number; im: number } {
+  if (typeof c === 'number') {
+    if (!Number.isFinite(c)) throw new RangeError('constant must be finite');
+    return { re: c, im: 0 };
+  }
+  if (typeof c !== 'object' || c === null || !Number.isFinite(c.re) || !Number.isFinite(c.im)) {
+    throw new TypeError('constant must be a finite number or { re, im } of finite numbers');
+  }
+  return c;
+}
+
+/**
+ * Adds the constant polynomial round(c·Δ_a) (all slots += c). A complex constant uses X^{N/2}, whose
+ * value is i in every slot (ζ^{5^j·N/2} = i^{5^j} = i).
+ */
+export function addConstant(ctx: CkksContext, a: Ciphertext, c: Constant, out?: Ciphertext): Ciphertext {
+  checkContext(ctx, a, 'addConstant');
+  const { re, im } = checkConstant(c);
+  const r = prepareOut(ctx, a, a.degree, out);
+  for (let i = 1; i < a.parts.length; i++) if (r.parts[i] !== a.parts[i]) r.parts[i]!.copyFrom(a.parts[i]!);
+  const basis = a.parts[0]!.basis;
+  const reRes = constantResidues(re, a.scale, basis.moduli);
+  const src = a.parts[0]!;
+  const dst = r.parts[0]!;
+  if (im === 0) {
+    // A constant polynomial has the same value at every evaluation point: add it limb by limb.
+    for (let l = 0; l < basis.size; l++) addScalarMod(src.limb(l), reRes[l]!, dst.limb(l), basis.moduli[l]!.value);
+    return r;
+  }
+  const constPoly = RnsPoly.fromCoefficients(basis, []);
+  const imRes = constantResidues(im, a.scale, basis.moduli);
+  const half = ctx.ringDegree / 2;
+  for (let l = 0; l < basis.size; l++) {
+    constPoly.limb(l)[0] = reRes[l]!;
+    constPoly.limb(l)[half] = imRes[l]!;
+  }
+  polyAdd(src, constPoly.toEvaluation(), dst);
+  return r;
+}
+
+/**
+ * out = a · round(c·constantScale); the output scale is a.scale · constantScale. The default constant scale
+ * is the last prime q_ℓ, so that a following rescale returns exactly to a.scale. Integer constants can be
+ * multiplied exactly with constantScale = 1.
+ */
+export function mulConstant(ctx: CkksContext, a: Ciphertext, c: Constant, constantScale?: number, out?: Ciphertext): Ciphertext {
+  checkContext(ctx, a, 'mulConstant');
+  const { re, im } = checkConstant(c);
+  const basis = a.parts[0]!.basis;
+  const cs = constantScale ?? Number(basis.moduli[basis.size - 1]!.value);
+  if (!(cs >= 1 && Number.isFinite(cs))) throw new RangeError(`constant scale must be finite and ≥ 1, got ${cs}`);
+  const r = prepareOut(ctx, a, a.degree, out);
+  if (im === 0) {
+    const res = constantResidues(re, cs, basis.moduli);
+    for (let i = 0; i < a.parts.length; i++) {
+      for (let l = 0; l < basis.size; l++) {
+        const q = basis.moduli[l]!.value;
+        mulScalarShoup(a.parts[i]!.limb(l), res[l]!, shoupCompanion(res[l]!, q), r.parts[i]!.limb(l), q);
+      }
+    }
+  } else {
+    const constPoly = RnsPoly.fromCoefficients(basis, []);
+    const reRes = constantResidues(re, cs, basis.moduli);
+    const imRes = constantResidues(im, cs, basis.moduli);
+    const half = ctx.ringDegree / 2;
+    for (let l = 0; l < basis.size; l++) {
+      constPoly.limb(l)[0] = reRes[l]!;
+      constPoly.limb(l)[half] = imRes[l]!;
+    }
+    constPoly.toEvaluation();
+    for (let i = 0; i < a.parts.length; i++) polyMul(a.parts[i]!, constPoly, r.parts[i]!);
+  }
+  r.scale = a.scale * cs;
+  return r;
+}
+
+/** out = a · pt (plaintext at the same level; scales multiply). */
+export function mulPlain(ctx: CkksContext, a: Ciphertext, pt: Plaintext, out?: Ciphertext): Ciphertext {
+  checkContext(ctx, a, 'mulPlain');
+  checkContext(ctx, pt, 'mulPlain');
+  checkSameLevel(a, pt, 'mulPlain');
+  checkSameSlots(a, pt, 'mulPlain');
+  const r = prepareOut(ctx, a, a.degree, out);
+  for (let i = 0; i < a.parts.length; i++) polyMul(a.parts[i]!, pt.poly, r.parts[i]!);
+  r.scale = a.scale * pt.scale;
+  return r;
+}
+
+/**
+ * Tensor product of two degree-1 ciphertexts: (a0 + a1·s)(b0 + b1·s) = d0 + d1·s + d2·s² with
+ * d0 = a0·b0, d1 = a0·b1 + a1·b0, d2 = a1·b1. Returns a degree-2 ciphertext (relinearise next).
+ */
+export function mulNoRelin(ctx: CkksContext, a: Ciphertext, b: Ciphertext, out?: Ciphertext): Ciphertext {
+  checkContext(ctx, a, 'mul');
+  checkContext(ctx, b, 'mul');
+  checkSameLevel(a, b, 'mul');
+  checkSameSlots(a, b, 'mul');
+  if (a.degree !== 1 || b.degree !== 1) {
+    throw new RangeError(`mul: both operands must be degree-1 ciphertexts (relinearise first), got degrees ${a.degree} and ${b.degree}`);
+  }
+  const r = prepareOut(ctx, a, 2, out);
+  if (r === a || r === b || r.parts.some((p) => a.parts.includes(p) || b.parts.includes(p))) {
+    throw new RangeError('mul: the output must not alias an operand');
+  }
+  const basis = a.parts[0]!.basis;
+  const [a0, a1] = a.parts as [RnsPoly, RnsPoly];
+  const [b0, b1] = b.parts as [RnsPoly, RnsPoly];
+  const [d0, d1, d2] = r.parts as [RnsPoly, RnsPoly, RnsPoly];
+  for (const p of [a0, a1, b0, b1]) p.requireForm('evaluation', 'mul');
+  const scratch = new BigUint64Array(basis.ringDegree);
+  for (let l = 0; l < basis.size; l++) {
+    const m = basis.moduli[l]!;
+    const q = m.value;
+    mulMod(a0.limb(l), b0.limb(l), d0.limb(l), q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+    mulMod(a1.limb(l), b1.limb(l), d2.limb(l), q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+    mulMod(a0.limb(l), b1.limb(l), d1.limb(l), q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+    mulMod(a1.limb(l), b0.limb(l), scratch, q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+    addMod(d1.limb(l), scratch, d1.limb(l), q);
+  }
+  for (const p of r.parts) p.form = 'evaluation';
+  r.scale = a.scale * b.scale;
+  return r;
+}
+
+/** Divides by the last prime q_ℓ with rounding: level ℓ → ℓ − 1, scale → scale / q_ℓ. */
+export function rescale(ctx: CkksContext, a: Ciphertext): Ciphertext {
+  checkContext(ctx, a, 'rescale');
+  checkCanRescale(a, 'rescale');
+  const basis = a.parts[0]!.basis;
+  const qLast = Number(basis.moduli[basis.size - 1]!.value);
+  const scratch = new BigUint64Array(basis.ringDegree);
+  const parts = a.parts.map((p) => rescaleByLastPrime(p, undefined, scratch));
+  return new Ciphertext(ctx, parts, a.scale / qLast, a.slots);
+}
+
+/** Drops `count` primes from the top without dividing (scale unchanged): to align levels. Copies. */
+export function dropLevels(ctx: CkksContext, a: Ciphertext, count: number): Ciphertext {
+  checkContext(ctx, a, 'dropLevels');
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`dropLevels: count must be a non-negative integer, got ${count}`);
+  if (count > a.level) throw new CkksError('DEPTH_EXHAUSTED', `dropLevels: cannot drop ${count} levels from level ${a.level}`);
+  return new Ciphertext(ctx, a.parts.map((p) => p.dropLastLimbs(count).clone()), a.scale, a.slots);
+}
+
+/**
+ * Brings the scale to `targetScale` at the cost of one level: multiplies by the integer
+ * f = round(targetScale·q_ℓ/a.scale), then rescales by q_ℓ, and declares the scale to be targetScale.
+ * The true scale is a.scale·f/q_ℓ, so the message picks up a relative error ≤ 1/(2f) (≤ 2^-41 for
+ * f ≥ 2^40) — far below the rescaling noise, and included in the bounds the tests check.
+ */
+export function setScale(ctx: CkksContext, a: Ciphertext, targetScale: number): Ciphertext {
+  checkContext(ctx, a, 'setScale');
+  checkCanRescale(a, 'setScale');
+  const basis = a.parts[0]!.basis;
+  const qLast = Number(basis.moduli[basis.size - 1]!.value);
+  const factor = (targetScale * qLast) / a.scale;
+  if (!(factor >= 1)) throw new RangeError(`setScale: target scale 2^${Math.log2(targetScale).toFixed(2)} is too small for this ciphertext`);
+  const scaled = mulConstant(ctx, a, Math.round(factor), 1);
+  const r = rescale(ctx, scaled);
+  r.scale = targetScale;
+  return r;
+}
+
+/** A fresh copy of a plaintext at a lower level (drops primes, scale unchanged). */
+export function dropPlaintextLevels(ctx: CkksContext, pt: Plaintext, count: number): Plaintext {
+  checkContext(ctx, pt, 'dropPlaintextLevels');
+  if (!Number.isInteger(count) || count < 0 || count > pt.level) throw new RangeError(`cannot drop ${count} levels from level ${pt.level}`);
+  return new Plaintext(ctx, pt.poly.dropLastLimbs(count).clone(), pt.scale, pt.slots);
+}

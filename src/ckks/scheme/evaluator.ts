@@ -1,0 +1,132 @@
+/**
+ * The evaluator: one object per context and key set, the entry point for homomorphic computation.
+ * Key-free arithmetic lives in `arithmetic.ts`, key switching in `keySwitch.ts`, rotations in
+ * `rotations.ts`; this class binds them to a context and keys and checks that the keys exist.
+ *
+ * Levels and scales are tracked exactly on every ciphertext; a mismatch is a `CkksError`
+ * (LEVEL_MISMATCH / SCALE_MISMATCH), never silently reconciled.
+ */
+import { CkksError } from '../errors.js';
+import { polyAdd } from '../ring/rnsPoly.js';
+import type { CkksContext } from './context.js';
+import type { GaloisKey, RelinearizationKey } from './keys.js';
+import { KeySwitcher } from './keySwitch.js';
+import { Ciphertext, type Plaintext } from './plaintext.js';
+import { Rotator } from './rotations.js';
+import * as arithmetic from './arithmetic.js';
+import type { Constant } from './arithmetic.js';
+
+export interface EvaluationKeys {
+  relinearizationKey?: RelinearizationKey;
+  /** Galois keys by Galois element (as returned by KeyGenerator.galoisKeys). */
+  galoisKeys?: ReadonlyMap<number, GaloisKey>;
+}
+
+export class Evaluator {
+  readonly context: CkksContext;
+  private readonly relinKey: RelinearizationKey | undefined;
+  private readonly switcher: KeySwitcher;
+  private readonly rotator: Rotator;
+
+  constructor(context: CkksContext, keys: EvaluationKeys = {}) {
+    this.context = context;
+    this.relinKey = keys.relinearizationKey;
+    if (this.relinKey !== undefined) context.assertSameParameters(this.relinKey.context, 'Evaluator');
+    const galois = keys.galoisKeys ?? new Map<number, GaloisKey>();
+    for (const k of galois.values()) context.assertSameParameters(k.context, 'Evaluator');
+    this.switcher = new KeySwitcher(context);
+    this.rotator = new Rotator(context, this.switcher, galois);
+  }
+
+  add(a: Ciphertext, b: Ciphertext | Plaintext, out?: Ciphertext): Ciphertext {
+    return arithmetic.add(this.context, a, b, out);
+  }
+
+  sub(a: Ciphertext, b: Ciphertext | Plaintext, out?: Ciphertext): Ciphertext {
+    return arithmetic.sub(this.context, a, b, out);
+  }
+
+  neg(a: Ciphertext, out?: Ciphertext): Ciphertext {
+    return arithmetic.neg(this.context, a, out);
+  }
+
+  /** Adds a real/complex constant to every slot (encoded at the ciphertext's scale). */
+  addConstant(a: Ciphertext, c: Constant, out?: Ciphertext): Ciphertext {
+    return arithmetic.addConstant(this.context, a, c, out);
+  }
+
+  /** Multiplies every slot by a constant encoded at `constantScale` (default q_ℓ, so a rescale restores the scale). */
+  mulConstant(a: Ciphertext, c: Constant, constantScale?: number, out?: Ciphertext): Ciphertext {
+    return arithmetic.mulConstant(this.context, a, c, constantScale, out);
+  }
+
+  mulPlain(a: Ciphertext, pt: Plaintext, out?: Ciphertext): Ciphertext {
+    return arithmetic.mulPlain(this.context, a, pt, out);
+  }
+
+  /** Ciphertext product without relinearisation (degree 2). */
+  mulNoRelin(a: Ciphertext, b: Ciphertext, out?: Ciphertext): Ciphertext {
+    return arithmetic.mulNoRelin(this.context, a, b, out);
+  }
+
+  /** Ciphertext product followed by relinearisation (degree 1; scale = product of scales; rescale next). */
+  mul(a: Ciphertext, b: Ciphertext): Ciphertext {
+    return this.relinearize(arithmetic.mulNoRelin(this.context, a, b));
+  }
+
+  /** mul + relinearize + rescale. */
+  mulRelinRescale(a: Ciphertext, b: Ciphertext): Ciphertext {
+    return this.rescale(this.mul(a, b));
+  }
+
+  /** Degree 2 → 1 with the relinearisation key: (c_0, c_1) + KS_{s²→s}(c_2). */
+  relinearize(a: Ciphertext): Ciphertext {
+    if (a.degree === 1) return a.clone();
+    if (a.degree !== 2) throw new RangeError(`relinearize: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
+    if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearize: the evaluator has no relinearisation key');
+    const [u0, u1] = this.switcher.switchKey(a.parts[2]!, this.relinKey);
+    polyAdd(u0, a.parts[0]!, u0);
+    polyAdd(u1, a.parts[1]!, u1);
+    return new Ciphertext(this.context, [u0, u1], a.scale, a.slots);
+  }
+
+  rescale(a: Ciphertext): Ciphertext {
+    return arithmetic.rescale(this.context, a);
+  }
+
+  dropLevels(a: Ciphertext, count: number): Ciphertext {
+    return arithmetic.dropLevels(this.context, a, count);
+  }
+
+  /** Brings the scale to `targetScale` using one level (see arithmetic.setScale for the error it adds). */
+  setScale(a: Ciphertext, targetScale: number): Ciphertext {
+    return arithmetic.setScale(this.context, a, targetScale);
+  }
+
+  /** Left rotation of the slots by `steps` (negative: right), composed from available keys if needed. */
+  rotate(a: Ciphertext, steps: number): Ciphertext {
+    return this.rotator.rotate(a, steps);
+  }
+
+  /** Many rotations of one ciphertext sharing one key-switching decomposition (exact keys required). */
+  rotateHoisted(a: Ciphertext, steps: readonly number[]): Map<number, Ciphertext> {
+    return this.rotator.rotateHoisted(a, steps);
+  }
+
+  conjugate(a: Ciphertext): Ciphertext {
+    return this.rotator.conjugate(a);
+  }
+
+  /**
+   * Rotate-and-sum over a power-of-two window: afterwards slot j holds Σ_{i<window} x_{j+i} (indices mod the
+   * slot count). Uses log2(window) rotations by 1, 2, 4, ….
+   */
+  innerSum(a: Ciphertext, window: number): Ciphertext {
+    if (!Number.isInteger(window) || window < 1 || (window & (window - 1)) !== 0 || window > a.slots) {
+      throw new RangeError(`innerSum: window must be a power of two in [1, ${a.slots}], got ${window}`);
+    }
+    let acc = a.clone();
+    for (let step = 1; step < window; step <<= 1) acc = this.add(acc, this.rotate(acc, step));
+    return acc;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Hybrid key switching (Han–Ki 2020, "Better bootstrapping for approximate HE", §3; Kim–Polyakov–Zucca
+ * 2021 for the cost analysis), in the evaluation domain.
+ *
+ * Given d over Q_ℓ and a key for s' → s with digits D_0 … D_{dnum−1}, returns (u_0, u_1) over Q_ℓ with
+ * u_0 + u_1·s ≈ d·s':
+ *  1. Decompose: for each digit j (primes of D_j ∩ Q_ℓ), d_j = [d]_{D_j}, ModUp to Q_ℓ ∪ P (one inverse NTT per
+ *     limb of d, one fast base conversion and one forward NTT per converted limb).
+ *  2. Inner product with the key: (Σ_j d_j·b_j, Σ_j d_j·a_j) over Q_ℓ ∪ P.
+ *  3. ModDown by P: u = (x − Conv_{P→Q_ℓ}([x]_P))·P^{-1} — only the P limbs leave the NTT domain.
+ * Noise: ≈ (max digit product / P)·√N·σ·(small constant) + k_P from the ModDown rounding; the decomposition
+ * (step 1) depends only on d, so it is shared by every rotation of one ciphertext (hoisting, see `decompose`).
+ */
+import { RnsBasis } from '../ring/rnsBasis.js';
+import { RnsPoly } from '../ring/rnsPoly.js';
+import { nttForward, nttInverse } from '../ring/ntt.js';
+import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
+import { addMod, mulMod, mulScalarShoup, subMod } from '../ring/modularKernels.js';
+import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
+import type { CkksContext } from './context.js';
+import type { SwitchingKey } from './keys.js';
+
+/** The ModUp-extended digits of one polynomial (evaluation form over Q_ℓ ∪ P): reusable across keys. */
+export interface Decomposition {
+  readonly level: number;
+  readonly digits: readonly RnsPoly[];
+}
+
+interface LevelTables {
+  basisQP: RnsBasis;
+  /** Digit j's basis and its ModUp converter to Q_ℓ ∪ P. */
+  digits: { start: number; end: number; modUp: ModUpConverter }[];
+  /** Conv_{P→Q_ℓ}. */
+  pToQ: BaseConverter;
+  /** P^{-1} mod q_i and Shoup companions. */
+  pInverse: bigint[];
+  pInverseShoup: bigint[];
+}
+
+export class KeySwitcher {
+  readonly context: CkksContext;
+  private readonly levels = new Map<number, LevelTables>();
+
+  constructor(context: CkksContext) {
+    this.context = context;
+  }
+
+  private tables(level: number): LevelTables {
+    let t = this.levels.get(level);
+    if (t !== undefined) return t;
+    const ctx = this.context;
+    const basisQP = ctx.levelBasisQP(level);
+    const qBasis = ctx.levelBasis(level);
+    const digits = ctx.params.digits
+      .filter(([start]) => start <= level)
+      .map(([start, end]) => {
+        const e = Math.min(end, level + 1);
+        const digitBasis = RnsBasis.fromTables(qBasis.tables.slice(start, e));
+        return { start, end: e, modUp: new ModUpConverter(digitBasis, basisQP) };
+      });
+    const P = ctx.params.P.reduce((a, b) => a * b, 1n);
+    const pInverse = qBasis.primes.map((q) => modInverse(P % q, q));
+    t = {
+      basisQP,
+      digits,
+      pToQ: new BaseConverter(ctx.basisP, qBasis),
+      pInverse,
+      pInverseShoup: pInverse.map((v, i) => shoupCompanion(v, qBasis.primes[i]!)),
+    };
+    this.levels.set(level, t);
+    return t;
+  }
+
+  /** Step 1: the digits of d (evaluation form over Q_ℓ), ModUp-ed to Q_ℓ ∪ P, in evaluation form. */
+  decompose(d: RnsPoly): Decomposition {
+    d.requireForm('evaluation', 'keySwitch');
+    const level = d.limbCount - 1;
+    const t = this.tables(level);
+    this.context.levelBasis(level).assertSame(d.basis, 'keySwitch');
+    const coefficient = d.clone().toCoefficient();
+    const n = this.context.ringDegree;
+    const digits = t.digits.map(({ start, end, modUp }) => {
+      const ext = new RnsPoly(t.basisQP, 'coefficient');
+      const src: BigUint64Array[] = [];
+      for (let i = start; i < end; i++) src.push(coefficient.limb(i));
+      const dst: BigUint64Array[] = [];
+      for (let i = 0; i < t.basisQP.size; i++) dst.push(ext.limb(i));
+      modUp.applyLimbs(src, dst);
+      // Limbs of the digit's own primes are d itself: copy the evaluation form instead of transforming.
+      for (let i = 0; i < t.basisQP.size; i++) {
+        if (i >= start && i < end) ext.data.set(d.data.subarray(i * n, (i + 1) * n), i * n);
+        else nttForward(ext.limb(i), t.basisQP.tables[i]!);
+      }
+      ext.form = 'evaluation';
+      return ext;
+    });
+    return { level, digits };
+  }
+
+  /** Steps 2–3 for a given key: (u_0, u_1) over Q_ℓ, evaluation form. */
+  applyKey(decomposition: Decomposition, key: SwitchingKey): [RnsPoly, RnsPoly] {
+    const ctx = this.context;
+    const level = decomposition.level;
+    const t = this.tables(level);
+    const n = ctx.ringDegree;
+    const L = ctx.maxLevel;
+    const size = t.basisQP.size;
+    const acc0 = new RnsPoly(t.basisQP, 'evaluation');
+    const acc1 = new RnsPoly(t.basisQP, 'evaluation');
+    const scratch = new BigUint64Array(n);
+    decomposition.digits.forEach((digit, j) => {
+      const b = key.b[j]!;
+      const a = key.a[j]!;
+      for (let i = 0; i < size; i++) {
+        // limb i of Q_ℓ ∪ P is limb i (i ≤ ℓ) or L + 1 + (i − ℓ − 1) of the key's Q ∪ P
+        const keyLimb = i <= level ? i : L + 1 + (i - level - 1);
+        const m = t.basisQP.moduli[i]!;
+        const x = digit.limb(i);
+        mulMod(x, b.limb(keyLimb), scratch, m.value, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+        addMod(acc0.limb(i), scratch, acc0.limb(i), m.value);
+        mulMod(x, a.limb(keyLimb), scratch, m.value, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+        addMod(acc1.limb(i), scratch, acc1.limb(i), m.value);
+      }
+    });
+    return [this.modDown(acc0, level), this.modDown(acc1, level)];
+  }
+
+  /** u_0 + u_1·s ≈ d·s' (both steps). */
+  switchKey(d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
+    return this.applyKey(this.decompose(d), key);
+  }
+
+  /** (x − Conv_{P→Q_ℓ}([x]_P))·P^{-1} over Q_ℓ; only the P limbs are inverse-transformed. */
+  private modDown(x: RnsPoly, level: number): RnsPoly {
+    const t = this.tables(level);
+    const n = this.context.ringDegree;
+    const qBasis = this.context.levelBasis(level);
+    const kP = this.context.basisP.size;
+    const pLimbs: BigUint64Array[] = [];
+    for (let j = 0; j < kP; j++) {
+      const limb = x.limb(level + 1 + j);
+      nttInverse(limb, t.basisQP.tables[level + 1 + j]!);
+      pLimbs.push(limb);
+    }
+    const out = new RnsPoly(qBasis, 'evaluation');
+    const converted: BigUint64Array[] = [];
+    for (let i = 0; i <= level; i++) converted.push(out.limb(i));
+    t.pToQ.convertLimbs(pLimbs, converted);
+    for (let i = 0; i <= level; i++) {
+      const q = qBasis.moduli[i]!.value;
+      const limb = out.limb(i);
+      nttForward(limb, qBasis.tables[i]!);
+      subMod(x.data.subarray(i * n, (i + 1) * n), limb, limb, q);
+      mulScalarShoup(limb, t.pInverse[i]!, t.pInverseShoup[i]!, limb, q);
+    }
+    return out;
+  }
+}

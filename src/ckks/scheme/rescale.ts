@@ -1,0 +1,50 @@
+/**
+ * Rescaling in the evaluation (NTT) domain: divide a polynomial over q_0 … q_ℓ by q_ℓ with rounding and
+ * drop the last limb (Cheon–Han–Kim–Kim–Song 2018, "A full RNS variant of approximate HE", §3.3).
+ *
+ * With h = ⌊q_ℓ/2⌋ and r = ([x]_{q_ℓ} + h) mod q_ℓ, the integer x + h − r is divisible by q_ℓ and
+ * (x + h − r)/q_ℓ = ⌊(x + h)/q_ℓ⌋ = round(x/q_ℓ) (ties rounded up). Per remaining prime q_i:
+ *   x'_i = (x_i − (r − h mod q_i)) · q_ℓ^{-1} mod q_i,
+ * where r − h is a small polynomial that needs one inverse NTT (mod q_ℓ) and one forward NTT per q_i.
+ */
+import { nttForward, nttInverse } from '../ring/ntt.js';
+import { addScalarMod, mulScalarShoup, reduceBarrett, subMod } from '../ring/modularKernels.js';
+import { mod, modInverse, shoupCompanion } from '../ring/modularScalar.js';
+import { RnsPoly } from '../ring/rnsPoly.js';
+
+/**
+ * Returns round(a / q_last) over the basis without its last prime, in evaluation form. `a` is unchanged.
+ * `scratch` (N words) may be passed to avoid allocation.
+ */
+export function rescaleByLastPrime(a: RnsPoly, out?: RnsPoly, scratch?: BigUint64Array): RnsPoly {
+  a.requireForm('evaluation', 'rescale');
+  const basis = a.basis;
+  const last = basis.size - 1;
+  if (last < 1) throw new RangeError('rescale: a polynomial with one prime cannot be rescaled');
+  const target = basis.prefix(last);
+  const result = out ?? new RnsPoly(target, 'evaluation');
+  target.assertSame(result.basis, 'rescale');
+  const N = basis.ringDegree;
+  const qLast = basis.moduli[last]!.value;
+  const half = qLast >> 1n;
+  // r = ([x]_{q_ℓ} + h) mod q_ℓ in coefficient form
+  const r = new BigUint64Array(N);
+  r.set(a.limb(last));
+  nttInverse(r, basis.tables[last]!);
+  addScalarMod(r, half, r, qLast);
+  const tmp = scratch ?? new BigUint64Array(N);
+  for (let i = 0; i < last; i++) {
+    const m = basis.moduli[i]!;
+    const qi = m.value;
+    // tmp = (r − h) mod q_i, then to evaluation form mod q_i
+    reduceBarrett(r, tmp, qi, m.barrett);
+    addScalarMod(tmp, (qi - (half % qi)) % qi, tmp, qi);
+    nttForward(tmp, basis.tables[i]!);
+    const outLimb = result.limb(i);
+    subMod(a.limb(i), tmp, outLimb, qi);
+    const inv = modInverse(mod(qLast, qi), qi);
+    mulScalarShoup(outLimb, inv, shoupCompanion(inv, qi), outLimb, qi);
+  }
+  result.form = 'evaluation';
+  return result;
+}

@@ -1,0 +1,168 @@
+/**
+ * Slot rotations and conjugation through Galois automorphisms (Gentry–Halevi–Smart 2012; CKKS §4):
+ * σ_k(c_0) + KS_{σ_k(s)→s}(σ_k(c_1)). Rotation by r to the left uses k = 5^r mod 2N, conjugation k = 2N − 1.
+ *
+ * Hoisting (Halevi–Shoup 2018, "Faster homomorphic linear transformations in HElib", §5): the expensive
+ * decomposition (inverse NTT + ModUp + NTT) of c_1 is computed once; each rotation then applies σ_k to the
+ * extended digits — a permutation in the evaluation domain — and only does the inner product and ModDown.
+ *
+ * A rotation without an exact key is composed from the available keys along a shortest path in the rotation
+ * group (breadth-first search); if none exists the error is MISSING_KEY, never a wrong result.
+ */
+import { CkksError } from '../errors.js';
+import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
+import { GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, galoisElementForRotation } from '../ring/automorphism.js';
+import type { CkksContext } from './context.js';
+import type { GaloisKey } from './keys.js';
+import type { Decomposition, KeySwitcher } from './keySwitch.js';
+import { Ciphertext } from './plaintext.js';
+
+/** Applies σ_k to every digit of a decomposition (evaluation-domain permutation). */
+function permuteDecomposition(dec: Decomposition, k: number): Decomposition {
+  return {
+    level: dec.level,
+    digits: dec.digits.map((d) => applyAutomorphism(d, k, new RnsPoly(d.basis, 'evaluation'))),
+  };
+}
+
+function requireDegreeOne(ct: Ciphertext, what: string): void {
+  if (ct.degree !== 1) throw new RangeError(`${what}: relinearise first (ciphertext degree ${ct.degree})`);
+}
+
+/** σ_k(ct) switched back to s, given the decomposition of c_1 (hoisted or not). */
+export function applyGalois(ctx: CkksContext, switcher: KeySwitcher, ct: Ciphertext, dec: Decomposition, key: GaloisKey): Ciphertext {
+  const k = key.galoisElement;
+  const [u0, u1] = switcher.applyKey(permuteDecomposition(dec, k), key);
+  const c0 = applyAutomorphism(ct.parts[0]!, k, new RnsPoly(u0.basis, 'evaluation'));
+  polyAdd(c0, u0, c0);
+  return new Ciphertext(ctx, [c0, u1], ct.scale, ct.slots);
+}
+
+/** Reduces a rotation amount into [0, N/2). */
+export function normalizeSteps(steps: number, ringDegree: number): number {
+  if (!Number.isInteger(steps)) throw new RangeError(`rotation steps must be an integer, got ${steps}`);
+  const half = ringDegree / 2;
+  return ((steps % half) + half) % half;
+}
+
+/**
+ * A shortest sequence of available rotation amounts summing to `steps` modulo N/2, or undefined.
+ * `available` maps each rotation amount in [0, N/2) that has a key.
+ */
+export function planRotation(steps: number, available: ReadonlySet<number>, ringDegree: number): number[] | undefined {
+  const half = ringDegree / 2;
+  const target = normalizeSteps(steps, ringDegree);
+  if (target === 0) return [];
+  if (available.has(target)) return [target];
+  const gens = [...available].filter((g) => g !== 0);
+  if (gens.length === 0) return undefined;
+  const previous = new Int32Array(half).fill(-1);
+  const via = new Int32Array(half);
+  previous[0] = 0;
+  const queue = [0];
+  for (let head = 0; head < queue.length; head++) {
+    const x = queue[head]!;
+    for (const g of gens) {
+      const y = (x + g) % half;
+      if (previous[y] !== -1) continue;
+      previous[y] = x;
+      via[y] = g;
+      if (y === target) {
+        const path: number[] = [];
+        for (let z = y; z !== 0; z = previous[z]!) path.push(via[z]!);
+        return path.reverse();
+      }
+      queue.push(y);
+    }
+  }
+  return undefined;
+}
+
+/** Rotation amounts (in [0, N/2)) for which `keys` hold a Galois key. */
+export function availableRotations(keys: ReadonlyMap<number, GaloisKey>, ringDegree: number): Set<number> {
+  const twoN = 2 * ringDegree;
+  const byElement = new Map<number, number>();
+  let e = 1;
+  for (let r = 0; r < ringDegree / 2; r++) {
+    byElement.set(e, r);
+    e = (e * 5) % twoN;
+  }
+  const out = new Set<number>();
+  for (const k of keys.keys()) {
+    const r = byElement.get(k);
+    if (r !== undefined) out.add(r);
+  }
+  return out;
+}
+
+export class Rotator {
+  private availableCache: { keys: ReadonlyMap<number, GaloisKey>; size: number; set: Set<number> } | undefined;
+
+  constructor(
+    readonly context: CkksContext,
+    readonly switcher: KeySwitcher,
+    readonly keys: ReadonlyMap<number, GaloisKey>,
+  ) {}
+
+  private available(): Set<number> {
+    const c = this.availableCache;
+    if (c !== undefined && c.keys === this.keys && c.size === this.keys.size) return c.set;
+    const set = availableRotations(this.keys, this.context.ringDegree);
+    this.availableCache = { keys: this.keys, size: this.keys.size, set };
+    return set;
+  }
+
+  private keyFor(steps: number): GaloisKey | undefined {
+    return this.keys.get(galoisElementForRotation(steps, this.context.ringDegree));
+  }
+
+  /** Rotates the slots left by `steps` (negative: right). */
+  rotate(ct: Ciphertext, steps: number): Ciphertext {
+    requireDegreeOne(ct, 'rotate');
+    const N = this.context.ringDegree;
+    const r = normalizeSteps(steps, N);
+    if (r === 0) return ct.clone();
+    const plan = this.keyFor(r) !== undefined ? [r] : planRotation(r, this.available(), N);
+    if (plan === undefined) {
+      throw new CkksError('MISSING_KEY', `rotate: no Galois key for ${steps} steps and no composition of the available keys reaches it`);
+    }
+    let out = ct;
+    for (const s of plan) {
+      const key = this.keyFor(s)!;
+      out = applyGalois(this.context, this.switcher, out, this.switcher.decompose(out.parts[1]!), key);
+    }
+    return out;
+  }
+
+  /**
+   * Several rotations of one ciphertext sharing one decomposition of c_1 (hoisting). Every step needs an
+   * exact key (MISSING_KEY otherwise). Returns a map steps → rotated ciphertext.
+   */
+  rotateHoisted(ct: Ciphertext, steps: readonly number[]): Map<number, Ciphertext> {
+    requireDegreeOne(ct, 'rotateHoisted');
+    const N = this.context.ringDegree;
+    const out = new Map<number, Ciphertext>();
+    let dec: Decomposition | undefined;
+    for (const s of steps) {
+      if (out.has(s)) continue;
+      const r = normalizeSteps(s, N);
+      if (r === 0) {
+        out.set(s, ct.clone());
+        continue;
+      }
+      const key = this.keyFor(r);
+      if (key === undefined) throw new CkksError('MISSING_KEY', `rotateHoisted: no Galois key for ${s} steps (hoisting needs exact keys)`);
+      dec ??= this.switcher.decompose(ct.parts[1]!);
+      out.set(s, applyGalois(this.context, this.switcher, ct, dec, key));
+    }
+    return out;
+  }
+
+  /** Complex conjugation of every slot. */
+  conjugate(ct: Ciphertext): Ciphertext {
+    requireDegreeOne(ct, 'conjugate');
+    const key = this.keys.get(GALOIS_CONJUGATION_ELEMENT(this.context.ringDegree));
+    if (key === undefined) throw new CkksError('MISSING_KEY', 'conjugate: no conjugation key (generate Galois keys with conjugation = true)');
+    return applyGalois(this.context, this.switcher, ct, this.switcher.decompose(ct.parts[1]!), key);
+  }
+}

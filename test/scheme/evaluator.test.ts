@@ -1,0 +1,125 @@
+// Homomorphic operations vs the same computation on float64 vectors (small insecure N = 2^10, Δ = 2^40).
+// Error bounds (|x| ≤ 1, N = 2^10, σ = 3.2, Δ = 2^40). The canonical-embedding noise of a fresh public-key
+// encryption is B_clean ≈ 8√2·σN + 6σ√N + 16σ√(hN) ≈ 2^15.5 (CKKS 2017, Lemma 1), i.e. ≈ 2^-24.5 per slot in the
+// worst case; measured maxima over 512 slots: fresh 2^-26.5, mul+relin+rescale 2^-26.1, rotation 2^-25.2.
+//  - fresh encryption: checked at 2^-24;
+//  - add/sub/constants/ct–pt products, mul + relin + rescale (≈ (|x|+|y|)·B_clean/Δ + B_rescale/Δ with
+//    B_rescale ≈ √(N/3)(3 + 8√h) ≈ 2^12), rotations/conjugation (B_clean + key-switching noise ≤ 2^-30 with
+//    P ≥ the largest digit): checked at 2^-23;
+//  - chains (depth 3, setScale, innerSum of 8 terms): checked at 2^-21 … 2^-18.
+// A wrong operation gives errors of order 1, so these bounds separate right from wrong by ~2^20.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { fixture, maxError, randomReals } from './helpers.js';
+import { CkksError } from '../../src/ckks/errors.js';
+
+const LIT = { logN: 10, logQ: [55, 40, 40, 40], logP: [56, 56], logDefaultScale: 40 };
+const SLOTS = 512;
+const F = fixture(LIT, 1, [1, 2, 4, 8, 16, 32, 64, 128, 256, -1, 5], true);
+
+function vec(s: number): Float64Array {
+  return randomReals(SLOTS, s);
+}
+
+describe('encryption round trip (small insecure N = 2^10)', () => {
+  it('public-key and secret-key encryption decrypt within 2^-22', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 1 << 30 }), fc.integer({ min: 0, max: 3 }), (s, level) => {
+      const x = vec(s), y = vec(s + 1);
+      const ct = F.encrypt({ re: x, im: y }, level);
+      expect(ct.level).toBe(level);
+      expect(maxError(F.decrypt(ct), x, y)).toBeLessThan(2 ** -24);
+      const ct2 = F.encryptor.encryptSecret(F.encoder.encode(x, { level }), F.decryptor['sk']);
+      expect(maxError(F.decrypt(ct2), x)).toBeLessThan(2 ** -24);
+    }), { numRuns: 12 });
+  });
+});
+
+describe('arithmetic vs float64 (small insecure N = 2^10)', () => {
+  it('add, sub, neg, add/sub plaintext, add/mul constants', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 1 << 30 }), fc.double({ min: -2, max: 2, noNaN: true }), (s, c) => {
+      const x = vec(s), y = vec(s + 7);
+      const a = F.encrypt(x), b = F.encrypt(y);
+      const ev = F.evaluator;
+      expect(maxError(F.decrypt(ev.add(a, b)), x.map((v, i) => v + y[i]!))).toBeLessThan(2 ** -23);
+      expect(maxError(F.decrypt(ev.sub(a, b)), x.map((v, i) => v - y[i]!))).toBeLessThan(2 ** -23);
+      expect(maxError(F.decrypt(ev.neg(a)), x.map((v) => -v))).toBeLessThan(2 ** -23);
+      const pt = F.encoder.encode(y);
+      expect(maxError(F.decrypt(ev.add(a, pt)), x.map((v, i) => v + y[i]!))).toBeLessThan(2 ** -23);
+      expect(maxError(F.decrypt(ev.addConstant(a, c)), x.map((v) => v + c))).toBeLessThan(2 ** -23);
+      const ac = F.decrypt(ev.addConstant(a, { re: c, im: -c }));
+      expect(maxError(ac, x.map((v) => v + c), x.map(() => -c))).toBeLessThan(2 ** -23);
+      const mc = ev.rescale(ev.mulConstant(a, c));
+      expect(mc.scale).toBe(a.scale);
+      expect(maxError(F.decrypt(mc), x.map((v) => v * c))).toBeLessThan(2 ** -23);
+      const mci = ev.rescale(ev.mulConstant(a, { re: 0, im: 1 }));
+      expect(maxError(F.decrypt(mci), x.map(() => 0), x)).toBeLessThan(2 ** -23);
+      const mp = ev.rescale(ev.mulPlain(a, pt));
+      expect(maxError(F.decrypt(mp), x.map((v, i) => v * y[i]!))).toBeLessThan(2 ** -23);
+    }), { numRuns: 6 });
+  });
+
+  it('mul + relinearize + rescale, and a depth-3 product chain', () => {
+    const x = vec(11), y = vec(12), z = vec(13);
+    const ev = F.evaluator;
+    const a = F.encrypt(x), b = F.encrypt(y);
+    const prod = ev.mulRelinRescale(a, b);
+    expect(prod.level).toBe(2);
+    expect(maxError(F.decrypt(prod), x.map((v, i) => v * y[i]!))).toBeLessThan(2 ** -23);
+    // degree-2 ciphertexts decrypt too (c0 + c1 s + c2 s²)
+    expect(maxError(F.decrypt(ev.rescale(ev.mulNoRelin(a, b))), x.map((v, i) => v * y[i]!))).toBeLessThan(2 ** -20);
+    // x·y·z·x at depth 3 (levels 3 → 0); scales multiply, levels aligned with dropLevels
+    const xyz = ev.mulRelinRescale(prod, ev.dropLevels(F.encrypt(z), 1));
+    const xyzx = ev.mulRelinRescale(xyz, ev.dropLevels(F.encrypt(x), 2));
+    expect(xyzx.level).toBe(0);
+    expect(maxError(F.decrypt(xyzx), x.map((v, i) => v * y[i]! * z[i]! * v))).toBeLessThan(2 ** -18);
+  });
+
+  it('setScale yields exactly the requested scale; scale/level mismatches are typed errors', () => {
+    const ev = F.evaluator;
+    const x = vec(21), y = vec(22);
+    const p = ev.mulRelinRescale(F.encrypt(x), F.encrypt(y)); // level 2, scale ≈ 2^40·(2^40/q_3)
+    const fresh = ev.dropLevels(F.encrypt(x), 1); // level 2, scale exactly 2^40
+    expect(() => ev.add(p, fresh)).toThrow(CkksError);
+    try { ev.add(p, fresh); } catch (e) { expect((e as CkksError).code).toBe('SCALE_MISMATCH'); }
+    try { ev.add(p, F.encrypt(x)); } catch (e) { expect((e as CkksError).code).toBe('LEVEL_MISMATCH'); }
+    const fixed = ev.setScale(fresh, 2 ** 40); // level 1, scale 2^40
+    const p1 = ev.setScale(p, 2 ** 40);
+    expect(p1.scale).toBe(2 ** 40);
+    expect(p1.level).toBe(fixed.level);
+    expect(maxError(F.decrypt(ev.add(p1, fixed)), x.map((v, i) => v * y[i]! + v))).toBeLessThan(2 ** -21);
+  });
+
+  it('depth is enforced: rescaling at level 0 is DEPTH_EXHAUSTED; missing relin key is MISSING_KEY', () => {
+    const ev = F.evaluator;
+    const a = F.encrypt(vec(3), 0);
+    expect(() => ev.rescale(a)).toThrow(/DEPTH_EXHAUSTED/);
+    const bare = fixture(LIT, 2);
+    const noKeys = new (ev.constructor as typeof import('../../src/ckks/scheme/evaluator.js').Evaluator)(bare.ctx);
+    const b = bare.encrypt(vec(4));
+    expect(() => noKeys.mul(b, b)).toThrow(/MISSING_KEY/);
+  });
+});
+
+describe('rotations and conjugation vs plaintext permutation (small insecure N = 2^10)', () => {
+  const rotate = (v: Float64Array, r: number) => v.map((_, i) => v[(((i + r) % SLOTS) + SLOTS) % SLOTS]!);
+  it('rotate by keyed, negative and composed steps; hoisted equals one-by-one', () => {
+    const x = vec(31);
+    const ct = F.encrypt(x);
+    for (const r of [1, 5, -1, 3, 100, -37, 511]) {
+      expect(maxError(F.decrypt(F.evaluator.rotate(ct, r)), rotate(x, r)), `steps ${r}`).toBeLessThan(2 ** -23);
+    }
+    const hoisted = F.evaluator.rotateHoisted(ct, [1, 2, 4, 8, -1]);
+    for (const [r, c] of hoisted) expect(maxError(F.decrypt(c), rotate(x, r))).toBeLessThan(2 ** -23);
+  });
+  it('conjugate and innerSum', () => {
+    const x = vec(41), y = vec(42);
+    const ct = F.encrypt({ re: x, im: y });
+    expect(maxError(F.decrypt(F.evaluator.conjugate(ct)), x, y.map((v) => -v))).toBeLessThan(2 ** -23);
+    const s = F.evaluator.innerSum(F.encrypt(x), 8);
+    const want = x.map((_, i) => { let t = 0; for (let k = 0; k < 8; k++) t += x[(i + k) % SLOTS]!; return t; });
+    expect(maxError(F.decrypt(s), want)).toBeLessThan(2 ** -21);
+  });
+  it('hoisting without an exact key is MISSING_KEY', () => {
+    expect(() => F.evaluator.rotateHoisted(F.encrypt(vec(1)), [3])).toThrow(/MISSING_KEY/);
+  });
+});

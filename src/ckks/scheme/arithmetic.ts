@@ -25,6 +25,7 @@ function prepareOut(ctx: CkksContext, template: Ciphertext, degree: number, out:
   if (out.parts.length !== degree + 1) throw new RangeError(`output ciphertext has degree ${out.degree}, ${degree} is needed`);
   for (const p of out.parts) basis.assertSame(p.basis, 'output ciphertext');
   out.scale = template.scale;
+  out.seed = undefined; // c_1 is about to change: the seed no longer describes it
   if (out.slots !== template.slots) throw new RangeError('output ciphertext packs a different slot count');
   return out;
 }

@@ -1,0 +1,350 @@
+/**
+ * The versioned binary format for parameters, plaintexts, ciphertexts and keys (documented byte by byte in
+ * docs/serialization.md). Every object is
+ *
+ *   magic "CKKS" | version u16 | type u8 | flags u8 | parameter fingerprint u64 | body … | CRC-32 u32
+ *
+ * little-endian throughout. Reading checks, in order: length, CRC-32, magic, version, type, fingerprint
+ * against the context, every body field, every residue < its prime, and that nothing trails the body. Any
+ * failure is a CkksError — CORRUPT_INPUT for malformed bytes, INCOMPATIBLE_PARAMETERS for a valid object of
+ * another parameter set — never a wrong value. "Seeded" objects (flag bit 0) store the 32-byte seed of their
+ * uniformly random polynomial instead of the polynomial (half the size); the reader regenerates it.
+ */
+import { CkksError } from '../errors.js';
+import { RnsPoly } from '../ring/rnsPoly.js';
+import type { RnsBasis } from '../ring/rnsBasis.js';
+import { CkksContext } from '../scheme/context.js';
+import { Parameters, type ParametersLiteral } from '../scheme/parameters.js';
+import { Ciphertext, Plaintext } from '../scheme/plaintext.js';
+import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, type SwitchingKey } from '../scheme/keys.js';
+import { expandUniform, smallToPoly } from '../scheme/keyGenerator.js';
+import { ByteReader, ByteWriter } from './binary.js';
+import { crc32 } from './crc32.js';
+
+export const FORMAT_VERSION = 1;
+const MAGIC = [0x43, 0x4b, 0x4b, 0x53]; // "CKKS"
+const HEADER_BYTES = 4 + 2 + 1 + 1 + 8;
+const FLAG_SEEDED = 1;
+
+export const enum ObjectType {
+  Parameters = 1,
+  Plaintext = 2,
+  Ciphertext = 3,
+  SecretKey = 4,
+  PublicKey = 5,
+  RelinearizationKey = 6,
+  GaloisKey = 7,
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  1: 'parameters', 2: 'plaintext', 3: 'ciphertext', 4: 'secret key', 5: 'public key', 6: 'relinearization key', 7: 'Galois key',
+};
+
+function fingerprintWord(params: Parameters): bigint {
+  return BigInt(`0x${params.fingerprint()}`);
+}
+
+function begin(type: ObjectType, flags: number, params: Parameters): ByteWriter {
+  const w = new ByteWriter();
+  for (const b of MAGIC) w.u8(b);
+  w.u16(FORMAT_VERSION);
+  w.u8(type);
+  w.u8(flags);
+  w.u64(fingerprintWord(params));
+  return w;
+}
+
+function end(w: ByteWriter): Uint8Array {
+  const body = w.finish();
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  return out;
+}
+
+interface Header {
+  reader: ByteReader;
+  flags: number;
+  fingerprint: bigint;
+}
+
+/** Checks length, CRC, magic, version and type; returns a reader positioned after the header. */
+function open(bytes: Uint8Array, expected: ObjectType): Header {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('deserialize: expected a Uint8Array');
+  if (bytes.length < HEADER_BYTES + 4) throw new CkksError('CORRUPT_INPUT', `input of ${bytes.length} bytes is shorter than a header`);
+  const payload = bytes.subarray(0, bytes.length - 4);
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true);
+  if (crc32(payload) !== stored) throw new CkksError('CORRUPT_INPUT', 'CRC-32 mismatch: the bytes were corrupted or truncated');
+  const r = new ByteReader(payload);
+  for (let i = 0; i < 4; i++) if (r.u8('magic') !== MAGIC[i]) throw new CkksError('CORRUPT_INPUT', 'bad magic: not a CKKS object');
+  const version = r.u16('version');
+  if (version !== FORMAT_VERSION) throw new CkksError('CORRUPT_INPUT', `unsupported format version ${version} (this library reads ${FORMAT_VERSION})`);
+  const type = r.u8('type');
+  if (type !== expected) {
+    throw new CkksError('CORRUPT_INPUT', `expected a ${TYPE_NAMES[expected]}, found ${TYPE_NAMES[type] ?? `unknown type ${type}`}`);
+  }
+  const flags = r.u8('flags');
+  if ((flags & ~FLAG_SEEDED) !== 0) throw new CkksError('CORRUPT_INPUT', `unknown flags 0x${flags.toString(16)}`);
+  return { reader: r, flags, fingerprint: r.u64('fingerprint') };
+}
+
+function checkFingerprint(h: Header, ctx: CkksContext): void {
+  if (h.fingerprint !== fingerprintWord(ctx.params)) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', 'the object was serialised under a different parameter set');
+  }
+}
+
+function close(r: ByteReader): void {
+  if (r.remaining !== 0) throw new CkksError('CORRUPT_INPUT', `${r.remaining} unexpected bytes after the object`);
+}
+
+function writePoly(w: ByteWriter, p: RnsPoly): void {
+  w.words(p.data);
+}
+
+function readPoly(r: ByteReader, basis: RnsBasis, what: string): RnsPoly {
+  const p = new RnsPoly(basis, 'evaluation');
+  const n = basis.ringDegree;
+  for (let l = 0; l < basis.size; l++) r.wordsBelow(p.data.subarray(l * n, (l + 1) * n), basis.moduli[l]!.value, `${what}, limb ${l}`);
+  return p;
+}
+
+function readCount(r: ByteReader, what: string, min: number, max: number): number {
+  const v = r.u8(what);
+  if (v < min || v > max) throw new CkksError('CORRUPT_INPUT', `${what} ${v} is outside [${min}, ${max}]`);
+  return v;
+}
+
+function readScale(r: ByteReader): number {
+  const s = r.f64('scale');
+  if (!Number.isFinite(s) || s <= 0) throw new CkksError('CORRUPT_INPUT', `scale ${s} is not a positive finite number`);
+  return s;
+}
+
+function readSlots(r: ByteReader, ctx: CkksContext): number {
+  const s = r.u32('slots');
+  if (s < 1 || s > ctx.params.maxSlots || (s & (s - 1)) !== 0) throw new CkksError('CORRUPT_INPUT', `slot count ${s} is not a power of two in [1, N/2]`);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parameters
+
+/** Parameters, including their primes (so the reader needs no prime generation and gets exactly the same chain). */
+export function serializeParameters(params: Parameters): Uint8Array {
+  const w = begin(ObjectType.Parameters, 0, params);
+  w.u8(params.logN);
+  w.u8(params.Q.length);
+  w.u8(params.P.length);
+  w.u8(params.dnum);
+  w.u8(params.secret.kind === 'ternary' ? 0 : 1);
+  w.u32(params.secret.kind === 'sparse-ternary' ? params.secret.hammingWeight : 0);
+  w.f64(params.sigma);
+  w.f64(params.logDefaultScale);
+  w.u8(params.insecure ? 1 : 0);
+  for (const q of [...params.Q, ...params.P]) w.u64(q);
+  return end(w);
+}
+
+/** Reads and re-validates parameters (security bound included: insecure sets load only if they were marked so). */
+export function deserializeParameters(bytes: Uint8Array): Parameters {
+  const h = open(bytes, ObjectType.Parameters);
+  const r = h.reader;
+  const logN = readCount(r, 'logN', 4, 17);
+  const qCount = readCount(r, 'Q prime count', 1, 255);
+  const pCount = readCount(r, 'P prime count', 1, 255);
+  const dnum = readCount(r, 'dnum', 1, qCount);
+  const kind = readCount(r, 'secret kind', 0, 1);
+  const h2 = r.u32('hamming weight');
+  const sigma = r.f64('sigma');
+  const logDefaultScale = r.f64('log default scale');
+  const insecure = readCount(r, 'insecure flag', 0, 1) === 1;
+  const primes: bigint[] = [];
+  for (let i = 0; i < qCount + pCount; i++) primes.push(r.u64('prime'));
+  close(r);
+  const literal: ParametersLiteral = {
+    logN, Q: primes.slice(0, qCount), P: primes.slice(qCount), logDefaultScale, sigma, dnum, insecure,
+    secret: kind === 0 ? { kind: 'ternary' } : { kind: 'sparse-ternary', hammingWeight: h2 },
+  };
+  let params: Parameters;
+  try {
+    params = new Parameters(literal);
+  } catch (e) {
+    if (e instanceof CkksError && e.code === 'INSECURE_PARAMETERS') throw e;
+    throw new CkksError('CORRUPT_INPUT', `invalid parameters: ${(e as Error).message}`);
+  }
+  if (fingerprintWord(params) !== h.fingerprint) throw new CkksError('CORRUPT_INPUT', 'parameter fingerprint does not match the parameters');
+  return params;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plaintexts and ciphertexts
+
+export function serializePlaintext(pt: Plaintext): Uint8Array {
+  pt.poly.requireForm('evaluation', 'serializePlaintext');
+  const w = begin(ObjectType.Plaintext, 0, pt.context.params);
+  w.u8(pt.level);
+  w.u32(pt.slots);
+  w.f64(pt.scale);
+  writePoly(w, pt.poly);
+  return end(w);
+}
+
+export function deserializePlaintext(ctx: CkksContext, bytes: Uint8Array): Plaintext {
+  const h = open(bytes, ObjectType.Plaintext);
+  checkFingerprint(h, ctx);
+  const r = h.reader;
+  const level = readCount(r, 'level', 0, ctx.maxLevel);
+  const slots = readSlots(r, ctx);
+  const scale = readScale(r);
+  const poly = readPoly(r, ctx.levelBasis(level), 'plaintext');
+  close(r);
+  return new Plaintext(ctx, poly, scale, slots);
+}
+
+/**
+ * Ciphertext bytes. `seeded` (default: when possible) stores c_1 as its 32-byte seed; only fresh secret-key
+ * encryptions have one (RangeError if `seeded: true` is asked of a ciphertext without a seed).
+ */
+export function serializeCiphertext(ct: Ciphertext, options: { seeded?: boolean } = {}): Uint8Array {
+  const canSeed = ct.seed !== undefined && ct.degree === 1;
+  const seeded = options.seeded ?? canSeed;
+  if (seeded && !canSeed) throw new RangeError('serializeCiphertext: this ciphertext has no seed (only fresh secret-key encryptions do)');
+  for (const p of ct.parts) p.requireForm('evaluation', 'serializeCiphertext');
+  const w = begin(ObjectType.Ciphertext, seeded ? FLAG_SEEDED : 0, ct.context.params);
+  w.u8(ct.level);
+  w.u8(ct.degree);
+  w.u32(ct.slots);
+  w.f64(ct.scale);
+  writePoly(w, ct.parts[0]!);
+  if (seeded) w.bytes(ct.seed!);
+  else for (let i = 1; i < ct.parts.length; i++) writePoly(w, ct.parts[i]!);
+  return end(w);
+}
+
+export function deserializeCiphertext(ctx: CkksContext, bytes: Uint8Array): Ciphertext {
+  const h = open(bytes, ObjectType.Ciphertext);
+  checkFingerprint(h, ctx);
+  const r = h.reader;
+  const level = readCount(r, 'level', 0, ctx.maxLevel);
+  const degree = readCount(r, 'degree', 1, 2);
+  const slots = readSlots(r, ctx);
+  const scale = readScale(r);
+  const basis = ctx.levelBasis(level);
+  const seeded = (h.flags & FLAG_SEEDED) !== 0;
+  if (seeded && degree !== 1) throw new CkksError('CORRUPT_INPUT', 'a seeded ciphertext must have degree 1');
+  const parts = [readPoly(r, basis, 'c0')];
+  let seed: Uint8Array | undefined;
+  if (seeded) {
+    seed = r.bytes(32, 'seed');
+    parts.push(expandUniform(basis, seed, 0));
+  } else {
+    for (let i = 1; i <= degree; i++) parts.push(readPoly(r, basis, `c${i}`));
+  }
+  close(r);
+  const ct = new Ciphertext(ctx, parts, scale, slots);
+  ct.seed = seed;
+  return ct;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Keys
+
+/** The secret key as its N ternary coefficients (one signed byte each). Keep these bytes secret. */
+export function serializeSecretKey(sk: SecretKey): Uint8Array {
+  const w = begin(ObjectType.SecretKey, 0, sk.context.params);
+  w.bytes(new Uint8Array(sk.coefficients.buffer, sk.coefficients.byteOffset, sk.coefficients.length));
+  return end(w);
+}
+
+export function deserializeSecretKey(ctx: CkksContext, bytes: Uint8Array): SecretKey {
+  const h = open(bytes, ObjectType.SecretKey);
+  checkFingerprint(h, ctx);
+  const raw = h.reader.bytes(ctx.ringDegree, 'secret coefficients');
+  close(h.reader);
+  const coefficients = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+  let weight = 0;
+  for (const c of coefficients) {
+    if (c < -1 || c > 1) throw new CkksError('CORRUPT_INPUT', `secret coefficient ${c} is not ternary`);
+    if (c !== 0) weight++;
+  }
+  const secret = ctx.params.secret;
+  if (secret.kind === 'sparse-ternary' && weight !== secret.hammingWeight) {
+    throw new CkksError('CORRUPT_INPUT', `secret key has Hamming weight ${weight}, the parameters require ${secret.hammingWeight}`);
+  }
+  return new SecretKey(ctx, smallToPoly(ctx.basisQP, coefficients), coefficients);
+}
+
+/** Public key; seeded by default (b and the 32-byte seed of a). */
+export function serializePublicKey(pk: PublicKey, options: { seeded?: boolean } = {}): Uint8Array {
+  const seeded = options.seeded ?? true;
+  const w = begin(ObjectType.PublicKey, seeded ? FLAG_SEEDED : 0, pk.context.params);
+  writePoly(w, pk.b);
+  if (seeded) w.bytes(pk.seed);
+  else {
+    w.bytes(pk.seed);
+    writePoly(w, pk.a);
+  }
+  return end(w);
+}
+
+export function deserializePublicKey(ctx: CkksContext, bytes: Uint8Array): PublicKey {
+  const h = open(bytes, ObjectType.PublicKey);
+  checkFingerprint(h, ctx);
+  const r = h.reader;
+  const b = readPoly(r, ctx.basisQ, 'public key b');
+  const seed = r.bytes(32, 'seed');
+  const a = (h.flags & FLAG_SEEDED) !== 0 ? expandUniform(ctx.basisQ, seed, 0) : readPoly(r, ctx.basisQ, 'public key a');
+  close(r);
+  return new PublicKey(ctx, b, a, seed);
+}
+
+function serializeSwitching(type: ObjectType, key: SwitchingKey, galoisElement: number, seeded: boolean): Uint8Array {
+  const w = begin(type, seeded ? FLAG_SEEDED : 0, key.context.params);
+  w.u32(galoisElement);
+  w.u8(key.digitCount);
+  w.bytes(key.seed);
+  for (const b of key.b) writePoly(w, b);
+  if (!seeded) for (const a of key.a) writePoly(w, a);
+  return end(w);
+}
+
+function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectType): { k: number; b: RnsPoly[]; a: RnsPoly[]; seed: Uint8Array } {
+  const h = open(bytes, type);
+  checkFingerprint(h, ctx);
+  const r = h.reader;
+  const k = r.u32('Galois element');
+  const twoN = 2 * ctx.ringDegree;
+  if (type === ObjectType.GaloisKey ? k % 2 === 0 || k <= 1 || k >= twoN : k !== 0) {
+    throw new CkksError('CORRUPT_INPUT', `invalid Galois element ${k}`);
+  }
+  const digits = readCount(r, 'digit count', 1, 255);
+  if (digits !== ctx.params.dnum) throw new CkksError('CORRUPT_INPUT', `key has ${digits} digits, the parameters use ${ctx.params.dnum}`);
+  const seed = r.bytes(32, 'seed');
+  const b = Array.from({ length: digits }, (_, j) => readPoly(r, ctx.basisQP, `key digit ${j} (b)`));
+  const a = (h.flags & FLAG_SEEDED) !== 0
+    ? Array.from({ length: digits }, (_, j) => expandUniform(ctx.basisQP, seed, j))
+    : Array.from({ length: digits }, (_, j) => readPoly(r, ctx.basisQP, `key digit ${j} (a)`));
+  close(r);
+  return { k, b, a, seed };
+}
+
+/** Relinearisation key; seeded by default (b_j and one 32-byte seed for all a_j). */
+export function serializeRelinearizationKey(key: RelinearizationKey, options: { seeded?: boolean } = {}): Uint8Array {
+  return serializeSwitching(ObjectType.RelinearizationKey, key, 0, options.seeded ?? true);
+}
+
+export function deserializeRelinearizationKey(ctx: CkksContext, bytes: Uint8Array): RelinearizationKey {
+  const { b, a, seed } = deserializeSwitching(ctx, bytes, ObjectType.RelinearizationKey);
+  return new RelinearizationKey(ctx, b, a, seed);
+}
+
+/** Galois key; seeded by default. */
+export function serializeGaloisKey(key: GaloisKey, options: { seeded?: boolean } = {}): Uint8Array {
+  return serializeSwitching(ObjectType.GaloisKey, key, key.galoisElement, options.seeded ?? true);
+}
+
+export function deserializeGaloisKey(ctx: CkksContext, bytes: Uint8Array): GaloisKey {
+  const { k, b, a, seed } = deserializeSwitching(ctx, bytes, ObjectType.GaloisKey);
+  return new GaloisKey(ctx, k, b, a, seed);
+}

@@ -100,3 +100,27 @@ export function alignResidual(lm68, M, size = 112) {
   });
   return s / pts.length;
 }
+
+/**
+ * The dlib teacher's framing in the aligned 112 frame. face-api crops the descriptor input as an axis-aligned
+ * box around the landmarks (side = mean eye-to-mouth-centre distance / 0.45, top-left = centroid of the two
+ * eyes and the mouth minus (0.5, 0.43) x side). Evaluated on the template points this is a fixed box
+ * x 6.7..105.3, y 22.8..121.3 (shifted down ~17 px w.r.t. the 112 crop). Feeding the plain 112 crop
+ * resized to 150 instead compresses the descriptor (see docs/face-data.md), so the teacher sees this box.
+ */
+export const TEACHER_BOX_112 = (() => {
+  const [le, re, , ml, mr] = TEMPLATE_112;
+  const mouth = [(ml[0] + mr[0]) / 2, (ml[1] + mr[1]) / 2];
+  const side = (Math.hypot(mouth[0] - le[0], mouth[1] - le[1]) + Math.hypot(mouth[0] - re[0], mouth[1] - re[1])) / 2 / 0.45;
+  const cx = (le[0] + re[0] + mouth[0]) / 3, cy = (le[1] + re[1] + mouth[1]) / 3;
+  return { x: cx - 0.5 * side, y: cy - 0.43 * side, side };
+})();
+
+/** Map from the aligned 112 frame to the size x size teacher view. */
+export function teacherViewMatrix(size = 150) {
+  const k = size / TEACHER_BOX_112.side;
+  return [k, 0, -TEACHER_BOX_112.x * k, 0, k, -TEACHER_BOX_112.y * k];
+}
+
+/** Horizontal mirror of the aligned 112 frame (x -> 111 - x). */
+export const FLIP_112 = [-1, 0, 111, 0, 1, 0];

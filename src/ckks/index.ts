@@ -6,3 +6,4 @@ export { CkksError, type CkksErrorCode } from './errors.js';
 export * from './ring/index.js';
 export * from './scheme/index.js';
 export * from './serialization/index.js';
+export * from './circuits/index.js';

@@ -232,6 +232,45 @@ describe('ModUp / ModDown (hybrid key switching, Han–Ki 2020)', () => {
   });
 });
 
+describe('blocked path (N = 2^12 > the 1024-coefficient block; small insecure sizes)', () => {
+  it('Conv, ModUp and ModDown over several blocks match the oracle coefficient by coefficient', () => {
+    const n = 1 << 12;
+    const qs = [...generateNttPrimes(50, 2, n), ...generateNttPrimes(36, 1, n)];
+    const ps = generateNttPrimes(61, 2, n);
+    const qBasis = basisOf(n, qs);
+    const pBasis = basisOf(n, ps);
+    const Q = prod(qs);
+    const P = prod(ps);
+    fc.assert(fc.property(fc.array(fc.bigInt({ min: 0n, max: Q * P - 1n }), { minLength: n, maxLength: n }), (raw) => {
+      const xs = raw.map((v) => v % Q);
+      // Conv_{Q→P}: one u in [0, 3) per coefficient
+      const y = fastBaseConvert(polyOf(qBasis, xs), new RnsPoly(pBasis, 'coefficient'));
+      const up = modUp(polyOf(qBasis, xs), new RnsPoly(qBasis.concat(pBasis), 'coefficient'));
+      for (let c = 0; c < n; c++) {
+        const ok = [0n, 1n, 2n].some((u) => ps.every((p, j) => y.data[j * n + c] === (xs[c]! + u * Q) % p));
+        expect(ok, `Conv coefficient ${c}`).toBe(true);
+        expect(up.data[3 * n + c]).toBe(y.data[c]);
+        expect(up.data[c]).toBe(xs[c]! % qs[0]!);
+      }
+      // ModDown in place: ⌊x/P⌋ − u with u in [0, 2)
+      const full = polyOf(qBasis.concat(pBasis), raw);
+      const down = modDown(full, full.dropLastLimbs(2));
+      for (let c = 0; c < n; c++) {
+        const fl = raw[c]! / P;
+        const ok = [0n, 1n].some((u) => qs.every((q, i) => down.data[i * n + c] === modP(fl - u, q)));
+        expect(ok, `ModDown coefficient ${c}`).toBe(true);
+      }
+      // divide-and-round by the last prime
+      const r = divideRoundByLastPrime(polyOf(qBasis, xs));
+      for (let c = 0; c < n; c++) {
+        const e = roundDiv(xs[c]!, qs[2]!);
+        expect(r.data[c]).toBe(e % qs[0]!);
+        expect(r.data[n + c]).toBe(e % qs[1]!);
+      }
+    }), { numRuns: 3, endOnFailure: true }); // no shrinking of 4096-element arrays on failure
+  });
+});
+
 describe('exact divide-and-round by the last prime (rescale core)', () => {
   it('equals round(x/q_ℓ) computed with BigInt, exactly, for x in [0, Q) and centered x; in place too', () => {
     const arb = primeGroupsArb([[2, 6]]).chain(({ n, groups }) => {

@@ -222,9 +222,9 @@ function gatherNegateKernel(
 }
 
 /**
- * Warms both kernels up on tiny arrays at load time: a kernel whose first call is already large gets
- * optimized on-stack before it has entry feedback and can end up without the int64 lowering (measured on
- * Node 20; see `warmUpKernels` in `baseConversion.ts`).
+ * Warms both kernels up on tiny arrays at load time. The gathers do no arithmetic and measured fine
+ * without it; it is cheap insurance against the first-large-call OSR problem that measurably de-lowers
+ * the arithmetic kernels (see `warmUpKernels` in `baseConversion.ts`).
  */
 function warmUpKernels(): void {
   const a = new BigUint64Array(8).map((_, i) => BigInt(i) * 0x1f2e3d4c5b6a798n);

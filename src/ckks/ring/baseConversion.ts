@@ -17,8 +17,9 @@
  *   result − x/P ∈ (−k_P, 0] and result − round(x/P) ∈ [−k_P, 0]: |error| ≤ k_P (k_P = number of primes of P).
  *
  * Everything here works in COEFFICIENT form (inputs are checked; the scheme layer does the NTTs).
- * Hot loops: one Shoup product per source coefficient, then per target prime k lazy Shoup products
- * accumulated in [0, 2p) (Harvey 2014), all following the BigInt-lowering rules of `modularKernels.ts`.
+ * Hot loops, per block of 1024 coefficients: one Shoup product per source coefficient, then per target
+ * prime k lazy Shoup products accumulated in [0, 2p) (Harvey 2014); all kernels follow the
+ * BigInt-lowering rules of `modularKernels.ts` and are warmed up at load time (see the end of this file).
  */
 import { CkksError } from '../errors.js';
 import { modInverse, shoupCompanion } from './modularScalar.js';
@@ -100,7 +101,7 @@ export class BaseConverter {
     }
   }
 
-  /** Scratch of k·BLOCK words for `convertBlock` (allocated once per converter). */
+  /** Internal (used by `ModDownConverter`): the k·BLOCK-word scratch of this converter, allocated once. */
   blockScratch(): BigUint64Array {
     if (this.scratch === null) this.scratch = new BigUint64Array(this.from.size * Math.min(BLOCK, this.from.ringDegree));
     return this.scratch;
@@ -143,8 +144,8 @@ function convertPolys(conv: BaseConverter, a: RnsPoly, out: RnsPoly): void {
 
 /**
  * Converts coefficients [srcOff, srcOff + len) of the source limbs into [dstOff, dstOff + len) of the
- * target limbs (len ≤ BLOCK). Working on cache-sized blocks keeps the k scratch rows and the accumulator
- * in L1/L2: whole-limb passes (k·N words of scratch) measured up to 2× slower at N = 2^16.
+ * target limbs (len ≤ BLOCK). Blocks keep the scratch at k·BLOCK words (not k·N) and the rows being
+ * accumulated in L1/L2; against whole-limb passes the speed measured the same within noise at N = 2^16.
  */
 function convertBlock(
   conv: BaseConverter, t: BigUint64Array, src: readonly BigUint64Array[], srcOff: number, len: number,
@@ -483,8 +484,9 @@ function subMulShoupKernel(
 /**
  * Runs every kernel a few times on tiny arrays when the module loads (microseconds). Measured on Node 20:
  * when a kernel's FIRST call is already large, V8 optimizes it on-stack before the entry code has type
- * feedback, the code deoptimizes, and in about half the runs the re-optimized code loses the int64
- * lowering (3× slower, allocating). With feedback gathered up front the lowering applies every time.
+ * feedback; that code deoptimizes and the re-optimized code often loses the int64 lowering (it then
+ * allocates a heap BigInt per operation: ~1900 scavenges in 31 conversions at N = 2^16, 2–3× slower).
+ * With feedback gathered up front the lowering applied in every run (0–3 scavenges).
  */
 function warmUpKernels(): void {
   const q = (1n << 61n) - 1n;

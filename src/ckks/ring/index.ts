@@ -17,5 +17,5 @@ export { BaseConverter, ModDownConverter, ModUpConverter, fastBaseConvert, modDo
 export { divideRoundByLastPrime } from './rescale.js';
 export { CrtReconstructor, crtReconstruct, crtReconstructCentered, crtReconstructPoly, crtReconstructPolyCentered, crtReconstructorFor } from './crt.js';
 export { ChaCha20Stream, chacha20Block, chacha20Xor } from './chacha20.js';
-export { RandomReader, type RandomSource, seededRandom, systemRandom } from './randomSource.js';
+export { RandomReader, type RandomSource, randomUint64, seededRandom, systemRandom } from './randomSource.js';
 export { sampleGaussian, sampleTernaryHammingWeight, sampleTernaryUniform, sampleUniformModQ, smallToResidues } from './sampling.js';

@@ -94,6 +94,41 @@ export function mulMontgomery(
 }
 
 /**
+ * Fused Montgomery multiply-accumulate: acc[i] = (acc[i] + a[i]·b[i]·2^{-64}) mod q. With b stored in
+ * Montgomery form (b·2^64 mod q) this adds the plain product a·b — the inner loop of key switching.
+ * Inputs a[i], b[i], acc[i] in [0, q); requires q < 2^61 (the unreduced sum stays below 3q < 2^63).
+ */
+export function mulMontgomeryAccumulate(
+  a: BigUint64Array, b: BigUint64Array, acc: BigUint64Array, modulus: bigint, negInverse: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const qn = BigInt.asUintN(64, negInverse);
+  const q0 = BigInt.asUintN(64, q & M32);
+  const q1 = BigInt.asUintN(64, q >> 32n);
+  const n = acc.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const tlo = BigInt.asUintN(64, x * y);
+    const m = BigInt.asUintN(64, tlo * qn);
+    const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
+    const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
+    const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
+    const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
+    const carry = BigInt.asUintN(64, BigInt.asUintN(64, tlo | BigInt.asUintN(64, 0n - tlo)) >> 63n);
+    // z ∈ [0, 2q) plus acc ∈ [0, q): one or two corrections bring it to [0, q)
+    const s = BigInt.asIntN(64, thi + mhi + carry + acc[i]! - q);
+    const s1 = BigInt.asIntN(64, s + BigInt.asUintN(64, q & BigInt.asUintN(64, s >> 63n)) - q);
+    acc[i] = BigInt.asUintN(64, s1 + BigInt.asUintN(64, q & BigInt.asUintN(64, s1 >> 63n)));
+  }
+}
+
+/**
  * Exact modular product out[i] = a[i]·b[i] mod q: a Montgomery product (which leaves a factor 2^{-64})
  * followed by a Shoup multiplication by R mod q, which cancels it. Inputs in [0, q).
  */
@@ -212,3 +247,33 @@ export function reduceBarrett(a: BigUint64Array, out: BigUint64Array, modulus: b
     out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
   }
 }
+
+/**
+ * Warm-up on tiny arrays at module load. When a kernel's very first call is already long (N = 2^16), V8 optimises
+ * it on-stack before the function has type feedback, and the re-optimised code often misses the 64-bit BigInt
+ * lowering (2–10× slower, one heap BigInt per operation). ~32 calls on 8 elements give every kernel its feedback
+ * first; it costs microseconds.
+ */
+function warmUp(): void {
+  const q = (1n << 61n) - 1n; // prime; any odd q < 2^61 exercises the same code paths
+  const qn = BigInt.asUintN(64, -((): bigint => { let inv = 1n; for (let i = 0; i < 7; i++) inv = BigInt.asUintN(64, inv * (2n - q * inv)); return inv; })());
+  const r = (1n << 64n) % q;
+  const rs = (r << 64n) / q;
+  const x = new BigUint64Array(8).map((_, i) => (BigInt(i + 1) * 0x1f2e3d4c5b6a798n) % q);
+  const y = x.slice().reverse();
+  const ys = new BigUint64Array(8).map((_, i) => (y[i]! << 64n) / q);
+  const out = new BigUint64Array(8);
+  for (let k = 0; k < 32; k++) {
+    addMod(x, y, out, q);
+    addScalarMod(x, 5n, out, q);
+    subMod(x, y, out, q);
+    negMod(x, out, q);
+    mulMontgomery(x, y, out, q, qn);
+    mulMontgomeryAccumulate(x, y, out, q, qn);
+    mulMod(x, y, out, q, qn, r, rs);
+    mulScalarShoup(x, y[0]!, ys[0]!, out, q);
+    mulShoup(x, y, ys, out, q);
+    reduceBarrett(x, out, q, (1n << 64n) / q);
+  }
+}
+warmUp();

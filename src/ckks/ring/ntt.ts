@@ -171,3 +171,22 @@ function inverseKernel(
     a[j] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
   }
 }
+
+/** Warm-up on a tiny transform at module load (see the note on `warmUp` in modularKernels.ts). */
+function warmUp(): void {
+  const q = 257n; // 257 ≡ 1 mod 16: a 16-point negacyclic transform exists; 3 is a generator, ψ = 3^(256/16)
+  const psi = 3n ** 16n % q;
+  const n = 8;
+  const W = new BigUint64Array(n);
+  const WP = new BigUint64Array(n);
+  for (let k = 0; k < n; k++) {
+    W[k] = psi ** BigInt(bitReverse(k, 3)) % q;
+    WP[k] = (W[k]! << 64n) / q;
+  }
+  const a = new BigUint64Array(n).map((_, i) => BigInt(i * 31) % q);
+  for (let k = 0; k < 32; k++) {
+    forwardKernel(a, W, WP, q);
+    inverseKernel(a, W, WP, q, 1n, (1n << 64n) / q);
+  }
+}
+warmUp();

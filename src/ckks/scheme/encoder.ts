@@ -172,3 +172,11 @@ function toComplex(values: ArrayLike<number> | ComplexVector): { re: ArrayLike<n
   if (typeof (values as ArrayLike<number>).length !== 'number') throw new TypeError('encode: expected an array of numbers or { re, im }');
   return { re: values as ArrayLike<number>, im: undefined };
 }
+
+/** Warm-up at module load so V8 lowers `applySigns` to int64 (see modularKernels.ts). */
+function warmUp(): void {
+  const limb = new BigUint64Array(8).map((_, i) => BigInt(i));
+  const negative = new BigUint64Array(8).map((_, i) => (i % 2 === 0 ? 0n : 0xffffffffffffffffn));
+  for (let k = 0; k < 32; k++) applySigns(limb, negative, 97n);
+}
+warmUp();

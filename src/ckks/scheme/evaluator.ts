@@ -117,6 +117,16 @@ export class Evaluator {
     return this.rotator.conjugate(a);
   }
 
+  /** Counts of key-switching work done by this evaluator so far (decompositions, key inner products). */
+  get keySwitchCounters(): Readonly<{ decompositions: number; keySwitches: number }> {
+    return this.switcher.counters;
+  }
+
+  /** True when a Galois key for a left rotation by `steps` is available (exactly, without composition). */
+  hasRotationKey(steps: number): boolean {
+    return this.rotator.hasKey(steps);
+  }
+
   /**
    * Rotate-and-sum over a power-of-two window: afterwards slot j holds Σ_{i<window} x_{j+i} (indices mod the
    * slot count). Uses log2(window) rotations by 1, 2, 4, ….

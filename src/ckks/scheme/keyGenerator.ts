@@ -17,7 +17,7 @@ import { sampleGaussian, sampleTernaryHammingWeight, sampleTernaryUniform, sampl
 import { GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, galoisElementForRotation } from '../ring/automorphism.js';
 import { CkksError } from '../errors.js';
 import type { CkksContext } from './context.js';
-import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, SwitchingKey } from './keys.js';
+import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, SwitchingKey, toMontgomeryForm } from './keys.js';
 
 /** Expands a uniform polynomial over `basis` (evaluation form) from a seed and a per-polynomial nonce. */
 export function expandUniform(basis: RnsBasis, seed: Uint8Array, index: number): RnsPoly {
@@ -130,8 +130,8 @@ export class KeyGenerator {
         mulScalarShoup(sPrime.limb(i), pModQ, shoupCompanion(pModQ, q), scratch, q);
         addMod(bj.limb(i), scratch, bj.limb(i), q);
       }
-      b.push(bj);
-      a.push(aj);
+      b.push(toMontgomeryForm(bj));
+      a.push(toMontgomeryForm(aj));
     });
     return { b, a, seed };
   }
@@ -142,10 +142,10 @@ export class KeyGenerator {
   }
 }
 
-/** Regenerates a switching key's uniform parts from its seed (for seeded deserialisation). */
+/** Regenerates a switching key's uniform parts from its seed (for seeded deserialisation), in Montgomery form. */
 export function expandSwitchingKeyA(context: CkksContext, seed: Uint8Array, digits: number): RnsPoly[] {
   if (seed.length !== 32) throw new CkksError('CORRUPT_INPUT', 'a key seed must be 32 bytes');
-  return Array.from({ length: digits }, (_, j) => expandUniform(context.basisQP, seed, j));
+  return Array.from({ length: digits }, (_, j) => toMontgomeryForm(expandUniform(context.basisQP, seed, j)));
 }
 
 export type { SwitchingKey };

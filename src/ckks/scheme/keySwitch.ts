@@ -15,7 +15,7 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { addMod, mulMod, mulScalarShoup, subMod } from '../ring/modularKernels.js';
+import { mulMontgomeryAccumulate, mulScalarShoup, subMod } from '../ring/modularKernels.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
 import type { SwitchingKey } from './keys.js';
@@ -40,6 +40,8 @@ interface LevelTables {
 export class KeySwitcher {
   readonly context: CkksContext;
   private readonly levels = new Map<number, LevelTables>();
+  /** Operation counters (for benchmarks and tests): decompositions and key inner products (= key switches). */
+  readonly counters = { decompositions: 0, keySwitches: 0 };
 
   constructor(context: CkksContext) {
     this.context = context;
@@ -74,6 +76,7 @@ export class KeySwitcher {
   /** Step 1: the digits of d (evaluation form over Q_ℓ), ModUp-ed to Q_ℓ ∪ P, in evaluation form. */
   decompose(d: RnsPoly): Decomposition {
     d.requireForm('evaluation', 'keySwitch');
+    this.counters.decompositions++;
     const level = d.limbCount - 1;
     const t = this.tables(level);
     this.context.levelBasis(level).assertSame(d.basis, 'keySwitch');
@@ -100,6 +103,7 @@ export class KeySwitcher {
   /** Steps 2–3 for a given key: (u_0, u_1) over Q_ℓ, evaluation form. */
   applyKey(decomposition: Decomposition, key: SwitchingKey): [RnsPoly, RnsPoly] {
     const ctx = this.context;
+    this.counters.keySwitches++;
     const level = decomposition.level;
     const t = this.tables(level);
     const n = ctx.ringDegree;
@@ -107,7 +111,6 @@ export class KeySwitcher {
     const size = t.basisQP.size;
     const acc0 = new RnsPoly(t.basisQP, 'evaluation');
     const acc1 = new RnsPoly(t.basisQP, 'evaluation');
-    const scratch = new BigUint64Array(n);
     decomposition.digits.forEach((digit, j) => {
       const b = key.b[j]!;
       const a = key.a[j]!;
@@ -116,10 +119,9 @@ export class KeySwitcher {
         const keyLimb = i <= level ? i : L + 1 + (i - level - 1);
         const m = t.basisQP.moduli[i]!;
         const x = digit.limb(i);
-        mulMod(x, b.limb(keyLimb), scratch, m.value, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
-        addMod(acc0.limb(i), scratch, acc0.limb(i), m.value);
-        mulMod(x, a.limb(keyLimb), scratch, m.value, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
-        addMod(acc1.limb(i), scratch, acc1.limb(i), m.value);
+        // keys are in Montgomery form: one fused multiply-accumulate gives the plain product
+        mulMontgomeryAccumulate(x, b.limb(keyLimb), acc0.limb(i), m.value, m.montgomeryNegInverse);
+        mulMontgomeryAccumulate(x, a.limb(keyLimb), acc1.limb(i), m.value, m.montgomeryNegInverse);
       }
     });
     return [this.modDown(acc0, level), this.modDown(acc1, level)];

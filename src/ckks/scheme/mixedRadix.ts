@@ -78,3 +78,15 @@ function complementWhere(digits: BigUint64Array, mask: BigUint64Array, qMinusOne
     digits[t] = BigInt.asUintN(64, a ^ BigInt.asUintN(64, m & BigInt.asUintN(64, a ^ c)));
   }
 }
+
+/** Warm-up at module load so V8 lowers these kernels to int64 (see modularKernels.ts). */
+function warmUp(): void {
+  const top = new BigUint64Array(8).map((_, i) => BigInt(i) * 1000n);
+  const mask = new BigUint64Array(8);
+  const digits = top.slice();
+  for (let k = 0; k < 32; k++) {
+    negativeMask(top, mask, 3500n);
+    complementWhere(digits, mask, 7000n);
+  }
+}
+warmUp();

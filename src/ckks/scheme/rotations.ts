@@ -112,6 +112,11 @@ export class Rotator {
     return set;
   }
 
+  /** True when a key for exactly this rotation exists (rotation by 0 needs none). */
+  hasKey(steps: number): boolean {
+    return normalizeSteps(steps, this.context.ringDegree) === 0 || this.keyFor(steps) !== undefined;
+  }
+
   private keyFor(steps: number): GaloisKey | undefined {
     return this.keys.get(galoisElementForRotation(steps, this.context.ringDegree));
   }

@@ -16,7 +16,7 @@ import type { RnsBasis } from '../ring/rnsBasis.js';
 import { CkksContext } from '../scheme/context.js';
 import { Parameters, type ParametersLiteral } from '../scheme/parameters.js';
 import { Ciphertext, Plaintext } from '../scheme/plaintext.js';
-import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, type SwitchingKey } from '../scheme/keys.js';
+import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, type SwitchingKey, fromMontgomeryForm, toMontgomeryForm } from '../scheme/keys.js';
 import { expandUniform, smallToPoly } from '../scheme/keyGenerator.js';
 import { ByteReader, ByteWriter } from './binary.js';
 import { crc32 } from './crc32.js';
@@ -304,8 +304,9 @@ function serializeSwitching(type: ObjectType, key: SwitchingKey, galoisElement: 
   w.u32(galoisElement);
   w.u8(key.digitCount);
   w.bytes(key.seed);
-  for (const b of key.b) writePoly(w, b);
-  if (!seeded) for (const a of key.a) writePoly(w, a);
+  // keys live in Montgomery form in memory; the format stores plain residues
+  for (const b of key.b) writePoly(w, fromMontgomeryForm(b));
+  if (!seeded) for (const a of key.a) writePoly(w, fromMontgomeryForm(a));
   return end(w);
 }
 
@@ -321,10 +322,10 @@ function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectT
   const digits = readCount(r, 'digit count', 1, 255);
   if (digits !== ctx.params.dnum) throw new CkksError('CORRUPT_INPUT', `key has ${digits} digits, the parameters use ${ctx.params.dnum}`);
   const seed = r.bytes(32, 'seed');
-  const b = Array.from({ length: digits }, (_, j) => readPoly(r, ctx.basisQP, `key digit ${j} (b)`));
+  const b = Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, ctx.basisQP, `key digit ${j} (b)`)));
   const a = (h.flags & FLAG_SEEDED) !== 0
-    ? Array.from({ length: digits }, (_, j) => expandUniform(ctx.basisQP, seed, j))
-    : Array.from({ length: digits }, (_, j) => readPoly(r, ctx.basisQP, `key digit ${j} (a)`));
+    ? Array.from({ length: digits }, (_, j) => toMontgomeryForm(expandUniform(ctx.basisQP, seed, j)))
+    : Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, ctx.basisQP, `key digit ${j} (a)`)));
   close(r);
   return { k, b, a, seed };
 }

@@ -1,0 +1,2 @@
+/** Circuits built on the CKKS scheme: linear transforms, polynomial evaluation, (later) bootstrapping. */
+export * from './linearTransform/index.js';

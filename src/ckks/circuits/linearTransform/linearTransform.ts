@@ -1,0 +1,173 @@
+/**
+ * Homomorphic linear transforms y = M·x by the baby-step/giant-step diagonal method (Halevi–Shoup 2014/2018,
+ * "Faster homomorphic linear transformations in HElib", §4–5; as organised in Lattigo's lintrans package).
+ *
+ * With diagonal indices k written as k = g·n1 + b (0 ≤ b < n1, g signed so that negative diagonals get small
+ * giant steps):
+ *   M·x = Σ_g rot( Σ_b rot(d_k, −g·n1) ⊙ rot(x, b),  g·n1 ).
+ * The baby rotations rot(x, b) share one key-switching decomposition (hoisting), and the pre-rotated diagonals
+ * rot(d_k, −g·n1) are encoded once. Cost: (#babies) + (#giants) key switches instead of one per diagonal —
+ * ≈ 2√d for d diagonals with the best n1, which `planBsgs` picks by counting.
+ * Every rotation uses an exact Galois key (no composition), so `rotationSteps` is exactly the set of keys needed.
+ */
+import { CkksError } from '../../errors.js';
+import type { Encoder } from '../../scheme/encoder.js';
+import type { Evaluator } from '../../scheme/evaluator.js';
+import type { Ciphertext, Plaintext } from '../../scheme/plaintext.js';
+import type { DiagonalMatrix, SlotVector } from './diagonals.js';
+
+/** How the diagonals of one transform are split into baby and giant steps. */
+export interface BsgsPlan {
+  readonly slots: number;
+  /** Baby-step stride n1. */
+  readonly babyStride: number;
+  /** giant index g → baby offsets b (with diagonal k ≡ g·n1 + b mod slots). */
+  readonly groups: ReadonlyMap<number, readonly number[]>;
+  /** Non-zero baby rotations (hoisted). */
+  readonly babySteps: readonly number[];
+  /** Non-zero giant rotations g·n1. */
+  readonly giantSteps: readonly number[];
+}
+
+function splitIndex(k: number, slots: number, n1: number): [number, number] {
+  const signed = k > slots / 2 ? k - slots : k;
+  const g = Math.floor(signed / n1);
+  return [g, signed - g * n1];
+}
+
+function planFor(indices: readonly number[], slots: number, n1: number): BsgsPlan {
+  const groups = new Map<number, number[]>();
+  const babies = new Set<number>();
+  for (const k of indices) {
+    const [g, b] = splitIndex(k, slots, n1);
+    const list = groups.get(g) ?? [];
+    list.push(b);
+    groups.set(g, list);
+    if (b !== 0) babies.add(b);
+  }
+  const giantSteps = [...groups.keys()].filter((g) => g !== 0).map((g) => g * n1);
+  return { slots, babyStride: n1, groups, babySteps: [...babies].sort((a, b) => a - b), giantSteps: giantSteps.sort((a, b) => a - b) };
+}
+
+/**
+ * The BSGS split of the diagonal indices (each in [0, slots)) minimising the number of key switches
+ * (#baby rotations + #giant rotations) over power-of-two strides; or the given stride.
+ */
+export function planBsgs(indices: readonly number[], slots: number, babyStride?: number): BsgsPlan {
+  if (indices.length === 0) throw new RangeError('planBsgs: the transform has no non-zero diagonal');
+  for (const k of indices) if (!Number.isInteger(k) || k < 0 || k >= slots) throw new RangeError(`planBsgs: diagonal index ${k} outside [0, ${slots})`);
+  if (babyStride !== undefined) {
+    if (!Number.isInteger(babyStride) || babyStride < 1 || (babyStride & (babyStride - 1)) !== 0 || babyStride > slots) {
+      throw new RangeError(`planBsgs: baby stride must be a power of two in [1, ${slots}]`);
+    }
+    return planFor(indices, slots, babyStride);
+  }
+  let best: BsgsPlan | undefined;
+  for (let n1 = 1; n1 <= slots; n1 *= 2) {
+    const p = planFor(indices, slots, n1);
+    const cost = p.babySteps.length + p.giantSteps.length;
+    if (best === undefined || cost < best.babySteps.length + best.giantSteps.length) best = p;
+  }
+  return best!;
+}
+
+/** Key switches one evaluation performs: one hoisted decomposition serves all baby steps. */
+export function keySwitchCount(plan: BsgsPlan): number {
+  return plan.babySteps.length + plan.giantSteps.length;
+}
+
+function rotateVector(v: SlotVector, steps: number, slots: number): SlotVector {
+  const r = (x: Float64Array) => {
+    const out = new Float64Array(slots);
+    for (let i = 0; i < slots; i++) out[i] = x[(((i + steps) % slots) + slots) % slots]!;
+    return out;
+  };
+  return v instanceof Float64Array ? r(v) : { re: r(v.re), im: r(v.im) };
+}
+
+export interface LinearTransformOptions {
+  /** Level of the ciphertexts it will be applied to (default: the top level). */
+  level?: number;
+  /** Scale of the encoded diagonals (default: q_level, so that one rescale restores the input scale exactly). */
+  scale?: number;
+  /** Force a baby-step stride (default: the cheapest). */
+  babyStride?: number;
+}
+
+/** A plaintext matrix encoded once (pre-rotated diagonals at one level and scale), reusable on many ciphertexts. */
+export class LinearTransform {
+  readonly plan: BsgsPlan;
+  readonly level: number;
+  readonly scale: number;
+  readonly slots: number;
+  private readonly encoded: Map<number, Map<number, Plaintext>>;
+
+  private constructor(plan: BsgsPlan, level: number, scale: number, encoded: Map<number, Map<number, Plaintext>>) {
+    this.plan = plan;
+    this.level = level;
+    this.scale = scale;
+    this.slots = plan.slots;
+    this.encoded = encoded;
+  }
+
+  /** Encodes the pre-rotated diagonals of `matrix`. */
+  static create(encoder: Encoder, matrix: DiagonalMatrix, options: LinearTransformOptions = {}): LinearTransform {
+    const ctx = encoder.context;
+    const level = options.level ?? ctx.maxLevel;
+    ctx.checkLevel(level);
+    const slots = matrix.slots;
+    if (slots > ctx.params.maxSlots) throw new RangeError(`LinearTransform: ${slots} slots exceed N/2 = ${ctx.params.maxSlots}`);
+    const scale = options.scale ?? Number(ctx.params.Q[level]!);
+    for (const [k, d] of matrix.diagonals) {
+      const len = d instanceof Float64Array ? d.length : d.re.length;
+      if (len !== slots) throw new RangeError(`LinearTransform: diagonal ${k} has length ${len}, expected ${slots}`);
+    }
+    const plan = planBsgs([...matrix.diagonals.keys()], slots, options.babyStride);
+    const encoded = new Map<number, Map<number, Plaintext>>();
+    for (const [k, d] of matrix.diagonals) {
+      const [g, b] = splitIndex(k, slots, plan.babyStride);
+      const rotated = rotateVector(d, -g * plan.babyStride, slots);
+      const group = encoded.get(g) ?? new Map<number, Plaintext>();
+      group.set(b, encoder.encode(rotated, { level, scale, slots }));
+      encoded.set(g, group);
+    }
+    return new LinearTransform(plan, level, scale, encoded);
+  }
+
+  /** The rotation steps whose Galois keys evaluation needs — exactly these, no more. */
+  rotationSteps(): number[] {
+    return [...new Set([...this.plan.babySteps, ...this.plan.giantSteps])].sort((a, b) => a - b);
+  }
+
+  /**
+   * y = M·x. `ct` must be at this transform's level with the same slot count. The result has scale
+   * ct.scale · this.scale and is NOT rescaled (call `evaluator.rescale`; with the default scale q_ℓ the scale
+   * then returns exactly to ct.scale). Throws MISSING_KEY if a planned key is absent.
+   */
+  evaluate(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
+    if (ct.level !== this.level) {
+      throw new CkksError('LEVEL_MISMATCH', `LinearTransform: encoded for level ${this.level}, ciphertext at level ${ct.level}`);
+    }
+    if (ct.slots !== this.slots) throw new CkksError('INCOMPATIBLE_PARAMETERS', `LinearTransform: ${this.slots} slots vs ciphertext's ${ct.slots}`);
+    const missing = this.rotationSteps().filter((s) => !evaluator.hasRotationKey(s));
+    if (missing.length > 0) throw new CkksError('MISSING_KEY', `LinearTransform: no Galois keys for rotations ${missing.join(', ')}`);
+    const babies = evaluator.rotateHoisted(ct, this.plan.babySteps);
+    babies.set(0, ct);
+    let result: Ciphertext | undefined;
+    for (const [g, group] of this.encoded) {
+      let acc: Ciphertext | undefined;
+      for (const [b, pt] of group) {
+        const term = evaluator.mulPlain(babies.get(b)!, pt);
+        acc = acc === undefined ? term : evaluator.add(acc, term, acc);
+      }
+      if (g !== 0) acc = evaluator.rotateHoisted(acc!, [g * this.plan.babyStride]).get(g * this.plan.babyStride)!;
+      result = result === undefined ? acc! : evaluator.add(result, acc!, result);
+    }
+    return result!;
+  }
+}
+
+/** The union of the rotation steps a set of transforms needs: generate exactly these Galois keys. */
+export function rotationKeysFor(transforms: readonly LinearTransform[]): number[] {
+  return [...new Set(transforms.flatMap((t) => t.rotationSteps()))].sort((a, b) => a - b);
+}

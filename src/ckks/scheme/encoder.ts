@@ -158,7 +158,8 @@ function applySigns(limb: BigUint64Array, negative: BigUint64Array, modulus: big
     const mask = negative[i]!;
     const r = BigInt.asIntN(64, 0n - x);
     const neg = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
-    limb[i] = BigInt.asUintN(64, (x & BigInt.asUintN(64, ~mask)) | (neg & mask));
+    // select without BigInt NOT (not lowered by V8): x ^ (mask & (x ^ neg))
+    limb[i] = BigInt.asUintN(64, x ^ BigInt.asUintN(64, mask & BigInt.asUintN(64, x ^ neg)));
   }
 }
 

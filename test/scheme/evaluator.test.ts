@@ -1,7 +1,9 @@
 // Homomorphic operations vs the same computation on float64 vectors (small insecure N = 2^10, Δ = 2^40).
-// Error bounds (|x| ≤ 1, N = 2^10, σ = 3.2, Δ = 2^40). The canonical-embedding noise of a fresh public-key
-// encryption is B_clean ≈ 8√2·σN + 6σ√N + 16σ√(hN) ≈ 2^15.5 (CKKS 2017, Lemma 1), i.e. ≈ 2^-24.5 per slot in the
-// worst case; measured maxima over 512 slots: fresh 2^-26.5, mul+relin+rescale 2^-26.1, rotation 2^-25.2.
+// Error bounds (|x| ≤ 1, N = 2^10, σ = 3.2, Δ = 2^40). Without the special primes a fresh public-key encryption
+// would carry B_clean ≈ 8√2·σN + 6σ√N + 16σ√(hN) ≈ 2^15.5 (CKKS 2017, Lemma 1) ≈ 2^-24.5 per slot; encrypting
+// over Q ∪ P and dividing by P leaves only the rounded ModDown term (≈ k_P·(1 + ‖s‖), coefficients ≤ 2^6), and
+// key switching has the same rounding term. Measured maxima over 512 slots: fresh 2^-29.8, mul+relin+rescale
+// 2^-29.7, rotation 2^-29.2. The bounds below keep the older, encryption-agnostic worst case with margin:
 //  - fresh encryption: checked at 2^-24;
 //  - add/sub/constants/ct–pt products, mul + relin + rescale (≈ (|x|+|y|)·B_clean/Δ + B_rescale/Δ with
 //    B_rescale ≈ √(N/3)(3 + 8√h) ≈ 2^12), rotations/conjugation (B_clean + key-switching noise ≤ 2^-30 with

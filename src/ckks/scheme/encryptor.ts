@@ -1,6 +1,8 @@
 /**
  * Encryption and decryption (Cheon–Kim–Kim–Song 2017 §3.4).
- * Public key:  c = (b·u + e_0 + m, a·u + e_1) with u ternary, e_0, e_1 Gaussian.
+ * Public key:  c = ModDown_P(b·u + e_0, a·u + e_1) + (m, 0) with u ternary, e_0, e_1 Gaussian, computed over
+ *              Q_ℓ ∪ P and divided by P (as SEAL and Lattigo do): the fresh noise shrinks from ≈ N·σ to the
+ *              rounding term ≈ k_P·(1 + ‖s‖) — about 30× smaller at N = 2^13.
  * Secret key:  c = (−a·s + e + m, a) with a uniform, expanded from a fresh 32-byte seed (kept on the
  *              ciphertext so it can be serialised seeded: half the size).
  * Decryption:  m' = Σ_i c_i·s^i (degree 1 or 2), returned as a plaintext at the ciphertext's level/scale.
@@ -13,14 +15,28 @@ import { expandUniform, smallToPoly } from './keyGenerator.js';
 import type { PublicKey, SecretKey } from './keys.js';
 import { Ciphertext, Plaintext } from './plaintext.js';
 import { checkContext } from './checks.js';
+import { KeySwitcher } from './keySwitch.js';
+
+/** The limbs q_0 … q_ℓ, p_0 … p_{k−1} of a polynomial over the full Q ∪ P (copied into a new polynomial). */
+function selectLevelQP(ctx: CkksContext, x: RnsPoly, level: number): RnsPoly {
+  const basis = ctx.levelBasisQP(level);
+  const out = new RnsPoly(basis, x.form);
+  const n = ctx.ringDegree;
+  const L = ctx.maxLevel;
+  out.data.set(x.data.subarray(0, (level + 1) * n), 0);
+  out.data.set(x.data.subarray((L + 1) * n), (level + 1) * n);
+  return out;
+}
 
 export class Encryptor {
   readonly context: CkksContext;
   private readonly random: RandomSource;
+  private readonly switcher: KeySwitcher;
 
   constructor(context: CkksContext, random: RandomSource = systemRandom) {
     this.context = context;
     this.random = random;
+    this.switcher = new KeySwitcher(context);
   }
 
   private gaussian(level: number): RnsPoly {
@@ -32,16 +48,22 @@ export class Encryptor {
   encryptPublic(pt: Plaintext, pk: PublicKey): Ciphertext {
     checkContext(this.context, pt, 'encrypt');
     this.context.assertSameParameters(pk.context, 'encrypt');
+    const ctx = this.context;
     const level = pt.level;
-    const basis = this.context.levelBasis(level);
-    const drop = this.context.maxLevel - level;
-    const u = smallToPoly(basis, sampleTernaryUniform(this.context.ringDegree, this.random));
-    const c0 = polyMul(pk.b.dropLastLimbs(drop), u, new RnsPoly(basis, 'evaluation'));
-    polyAdd(c0, this.gaussian(level), c0);
-    polyAdd(c0, pt.poly, c0);
-    const c1 = polyMul(pk.a.dropLastLimbs(drop), u, new RnsPoly(basis, 'evaluation'));
-    polyAdd(c1, this.gaussian(level), c1);
-    return new Ciphertext(this.context, [c0, c1], pt.scale, pt.slots);
+    const basis = ctx.levelBasisQP(level);
+    const u = smallToPoly(basis, sampleTernaryUniform(ctx.ringDegree, this.random));
+    const parts = [pk.b, pk.a].map((key) => {
+      const c = polyMul(selectLevelQP(ctx, key, level), u, new RnsPoly(basis, 'evaluation'));
+      polyAdd(c, this.gaussianQP(level), c);
+      return this.switcher.modDown(c, level);
+    }) as [RnsPoly, RnsPoly];
+    polyAdd(parts[0], pt.poly, parts[0]);
+    return new Ciphertext(ctx, parts, pt.scale, pt.slots);
+  }
+
+  private gaussianQP(level: number): RnsPoly {
+    const p = this.context.params;
+    return smallToPoly(this.context.levelBasisQP(level), sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random));
   }
 
   /** Encrypts `pt` with the secret key; the uniform part is expanded from a fresh seed stored on the result. */

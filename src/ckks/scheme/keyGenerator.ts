@@ -65,14 +65,16 @@ export class KeyGenerator {
     return new SecretKey(this.context, smallToPoly(this.context.basisQP, coefficients), coefficients);
   }
 
-  /** Public key (b, a) over Q: b = −a·s + e. */
+  /**
+   * Public key (b, a) over Q ∪ P: b = −a·s + e. Keeping the special primes lets encryption divide its noise by P
+   * (see Encryptor.encryptPublic), as SEAL and Lattigo do.
+   */
   publicKey(sk: SecretKey): PublicKey {
     this.checkKey(sk);
-    const basis = this.context.basisQ;
+    const basis = this.context.basisQP;
     const seed = this.freshSeed();
     const a = expandUniform(basis, seed, 0);
-    const s = sk.poly.dropLastLimbs(this.context.params.P.length);
-    const b = polyMul(a, s, new RnsPoly(basis, 'evaluation'));
+    const b = polyMul(a, sk.poly, new RnsPoly(basis, 'evaluation'));
     polyNeg(b, b);
     polyAdd(b, this.error(basis), b);
     return new PublicKey(this.context, b, a, seed);

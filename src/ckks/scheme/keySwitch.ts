@@ -15,7 +15,7 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { mulMontgomeryAccumulate, mulScalarShoup, subMod } from '../ring/modularKernels.js';
+import { addScalarMod, mulMontgomeryAccumulate, mulScalarShoup, subMod } from '../ring/modularKernels.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
 import type { SwitchingKey } from './keys.js';
@@ -35,6 +35,9 @@ interface LevelTables {
   /** P^{-1} mod q_i and Shoup companions. */
   pInverse: bigint[];
   pInverseShoup: bigint[];
+  /** −H mod q_i and H mod p_j for H = ⌊k_P·P/2⌋ (the rounding offset of ModDown, added coefficient-wise). */
+  offsetQ: bigint[];
+  offsetP: bigint[];
 }
 
 export class KeySwitcher {
@@ -62,7 +65,10 @@ export class KeySwitcher {
       });
     const P = ctx.params.P.reduce((a, b) => a * b, 1n);
     const pInverse = qBasis.primes.map((q) => modInverse(P % q, q));
+    const H = (BigInt(ctx.params.P.length) * P) / 2n;
     t = {
+      offsetQ: qBasis.primes.map((q) => (q - (H % q)) % q),
+      offsetP: ctx.params.P.map((p) => H % p),
       basisQP,
       digits,
       pToQ: new BaseConverter(ctx.basisP, qBasis),
@@ -132,8 +138,16 @@ export class KeySwitcher {
     return this.applyKey(this.decompose(d), key);
   }
 
-  /** (x − Conv_{P→Q_ℓ}([x]_P))·P^{-1} over Q_ℓ; only the P limbs are inverse-transformed. */
-  private modDown(x: RnsPoly, level: number): RnsPoly {
+  /**
+   * ≈ x/P over Q_ℓ for x over Q_ℓ ∪ P (evaluation form), as (y − Conv_{P→Q_ℓ}([y]_P))·P^{-1} with
+   * y = x + H, H = ⌊k_P·P/2⌋. Without H the result would be ⌊x/P⌋ − u (0 ≤ u < k_P): always rounded down, a
+   * bias that the products with s turn into a large error in the slots near the roots ±1. With H the error
+   * (k_P − 1)/2 − u + (rounding) has mean ≈ 0 and |error| ≤ k_P/2 + 1/2; for k_P = 1 it is exact rounding.
+   * Only the P limbs are inverse-transformed; `x`'s P limbs are overwritten.
+   */
+  modDown(x: RnsPoly, level: number): RnsPoly {
+    this.context.levelBasisQP(level).assertSame(x.basis, 'modDown');
+    x.requireForm('evaluation', 'modDown');
     const t = this.tables(level);
     const n = this.context.ringDegree;
     const qBasis = this.context.levelBasis(level);
@@ -142,6 +156,7 @@ export class KeySwitcher {
     for (let j = 0; j < kP; j++) {
       const limb = x.limb(level + 1 + j);
       nttInverse(limb, t.basisQP.tables[level + 1 + j]!);
+      addScalarMod(limb, t.offsetP[j]!, limb, t.basisQP.moduli[level + 1 + j]!.value);
       pLimbs.push(limb);
     }
     const out = new RnsPoly(qBasis, 'evaluation');
@@ -151,6 +166,8 @@ export class KeySwitcher {
     for (let i = 0; i <= level; i++) {
       const q = qBasis.moduli[i]!.value;
       const limb = out.limb(i);
+      // x + H − Conv = x − (Conv − H): H is added to every coefficient, so subtract it here, before the NTT
+      addScalarMod(limb, t.offsetQ[i]!, limb, q);
       nttForward(limb, qBasis.tables[i]!);
       subMod(x.data.subarray(i * n, (i + 1) * n), limb, limb, q);
       mulScalarShoup(limb, t.pInverse[i]!, t.pInverseShoup[i]!, limb, q);

@@ -37,7 +37,7 @@ export class SecretKey {
   ) {}
 }
 
-/** An encryption of zero under s over Q: b = −a·s + e. */
+/** An encryption of zero under s over Q ∪ P: b = −a·s + e. */
 export class PublicKey {
   constructor(
     readonly context: CkksContext,

@@ -292,9 +292,9 @@ export function deserializePublicKey(ctx: CkksContext, bytes: Uint8Array): Publi
   const h = open(bytes, ObjectType.PublicKey);
   checkFingerprint(h, ctx);
   const r = h.reader;
-  const b = readPoly(r, ctx.basisQ, 'public key b');
+  const b = readPoly(r, ctx.basisQP, 'public key b');
   const seed = r.bytes(32, 'seed');
-  const a = (h.flags & FLAG_SEEDED) !== 0 ? expandUniform(ctx.basisQ, seed, 0) : readPoly(r, ctx.basisQ, 'public key a');
+  const a = (h.flags & FLAG_SEEDED) !== 0 ? expandUniform(ctx.basisQP, seed, 0) : readPoly(r, ctx.basisQP, 'public key a');
   close(r);
   return new PublicKey(ctx, b, a, seed);
 }

@@ -44,6 +44,8 @@ async function runOurs(literal: ParametersLiteral, options: BenchOptions): Promi
   const product = evaluator.mulNoRelin(a, b);
   const productRelin = evaluator.relinearize(product);
   const sum = evaluator.add(a, b);
+  const relinOut = evaluator.relinearize(product);
+  const rescaleOut = evaluator.rescale(productRelin);
   const pt = encoder.encode(y);
   const check = encoder.decode(decryptor.decrypt(a)).re;
   let maxAbsError = 0;
@@ -54,8 +56,8 @@ async function runOurs(literal: ParametersLiteral, options: BenchOptions): Promi
     ['decrypt_decode', () => encoder.decode(decryptor.decrypt(a))],
     ['add', () => evaluator.add(a, b, sum)],
     ['multiply', () => evaluator.mulNoRelin(a, b, product)],
-    ['relinearize', () => evaluator.relinearize(product)],
-    ['rescale', () => evaluator.rescale(productRelin)],
+    ['relinearize', () => evaluator.relinearize(product, relinOut)],
+    ['rescale', () => evaluator.rescale(productRelin, rescaleOut)],
     ['multiply_plain', () => evaluator.mulPlain(a, pt)],
     ['rotate', () => evaluator.rotate(a, 1)],
     ['mul_relin_rescale', () => evaluator.mulRelinRescale(a, b)],

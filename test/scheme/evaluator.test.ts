@@ -125,3 +125,21 @@ describe('rotations and conjugation vs plaintext permutation (small insecure N =
     expect(() => F.evaluator.rotateHoisted(F.encrypt(vec(1)), [3])).toThrow(/MISSING_KEY/);
   });
 });
+
+describe('in-place variants (small insecure N = 2^10)', () => {
+  it('rescale and relinearize into a given output equal the allocating versions exactly', () => {
+    const ev = F.evaluator;
+    const a = F.encrypt(vec(51)), b = F.encrypt(vec(52));
+    const prod = ev.mulNoRelin(a, b);
+    const relin = ev.relinearize(prod);
+    const relinOut = F.encrypt(vec(1)); // degree 1, same level: overwritten
+    expect(ev.relinearize(prod, relinOut)).toBe(relinOut);
+    relin.parts.forEach((p, i) => expect(relinOut.parts[i]!.data).toEqual(p.data));
+    const resc = ev.rescale(relin);
+    const rescOut = ev.dropLevels(F.encrypt(vec(2)), 1);
+    expect(ev.rescale(relin, rescOut)).toBe(rescOut);
+    expect(rescOut.scale).toBe(resc.scale);
+    resc.parts.forEach((p, i) => expect(rescOut.parts[i]!.data).toEqual(p.data));
+    expect(() => ev.rescale(relin, F.encrypt(vec(3)))).toThrow(RangeError);
+  });
+});

@@ -207,14 +207,25 @@ export function mulNoRelin(ctx: CkksContext, a: Ciphertext, b: Ciphertext, out?:
   return r;
 }
 
-/** Divides by the last prime q_ℓ with rounding: level ℓ → ℓ − 1, scale → scale / q_ℓ. */
-export function rescale(ctx: CkksContext, a: Ciphertext): Ciphertext {
+/**
+ * Divides by the last prime q_ℓ with rounding: level ℓ → ℓ − 1, scale → scale / q_ℓ. With `out` (a ciphertext of
+ * the same degree at level ℓ − 1) the result is written there and nothing is allocated but one scratch limb.
+ */
+export function rescale(ctx: CkksContext, a: Ciphertext, out?: Ciphertext, scratch?: BigUint64Array): Ciphertext {
   checkContext(ctx, a, 'rescale');
   checkCanRescale(a, 'rescale');
   const basis = a.parts[0]!.basis;
   const qLast = Number(basis.moduli[basis.size - 1]!.value);
-  const scratch = new BigUint64Array(basis.ringDegree);
-  const parts = a.parts.map((p) => rescaleByLastPrime(p, undefined, scratch));
+  const tmp = scratch ?? new BigUint64Array(basis.ringDegree);
+  if (out !== undefined) {
+    if (out.parts.length !== a.parts.length || out.level !== a.level - 1) throw new RangeError('rescale: output must have the same degree, one level lower');
+    if (out.slots !== a.slots) throw new RangeError('rescale: output packs a different slot count');
+    a.parts.forEach((p, i) => rescaleByLastPrime(p, out.parts[i], tmp));
+    out.scale = a.scale / qLast;
+    out.seed = undefined;
+    return out;
+  }
+  const parts = a.parts.map((p) => rescaleByLastPrime(p, undefined, tmp));
   return new Ciphertext(ctx, parts, a.scale / qLast, a.slots);
 }
 

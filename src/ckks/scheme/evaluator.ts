@@ -16,6 +16,14 @@ import { Rotator } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
 import type { Constant } from './arithmetic.js';
 
+function copyInto(a: Ciphertext, out: Ciphertext): Ciphertext {
+  if (out.parts.length !== a.parts.length || out.level !== a.level || out.slots !== a.slots) throw new RangeError('output ciphertext has another degree, level or slot count');
+  a.parts.forEach((p, i) => out.parts[i]!.copyFrom(p));
+  out.scale = a.scale;
+  out.seed = a.seed;
+  return out;
+}
+
 export interface EvaluationKeys {
   relinearizationKey?: RelinearizationKey;
   /** Galois keys by Galois element (as returned by KeyGenerator.galoisKeys). */
@@ -27,6 +35,7 @@ export class Evaluator {
   private readonly relinKey: RelinearizationKey | undefined;
   private readonly switcher: KeySwitcher;
   private readonly rotator: Rotator;
+  private scratch: BigUint64Array | undefined;
 
   constructor(context: CkksContext, keys: EvaluationKeys = {}) {
     this.context = context;
@@ -79,19 +88,32 @@ export class Evaluator {
     return this.rescale(this.mul(a, b));
   }
 
-  /** Degree 2 → 1 with the relinearisation key: (c_0, c_1) + KS_{s²→s}(c_2). */
-  relinearize(a: Ciphertext): Ciphertext {
-    if (a.degree === 1) return a.clone();
+  /**
+   * Degree 2 → 1 with the relinearisation key: (c_0, c_1) + KS_{s²→s}(c_2). With `out` (a degree-1 ciphertext at
+   * the same level) the result is written there.
+   */
+  relinearize(a: Ciphertext, out?: Ciphertext): Ciphertext {
+    if (a.degree === 1) return out === undefined ? a.clone() : copyInto(a, out);
     if (a.degree !== 2) throw new RangeError(`relinearize: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
     if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearize: the evaluator has no relinearisation key');
     const [u0, u1] = this.switcher.switchKey(a.parts[2]!, this.relinKey);
-    polyAdd(u0, a.parts[0]!, u0);
-    polyAdd(u1, a.parts[1]!, u1);
-    return new Ciphertext(this.context, [u0, u1], a.scale, a.slots);
+    if (out === undefined) {
+      polyAdd(u0, a.parts[0]!, u0);
+      polyAdd(u1, a.parts[1]!, u1);
+      return new Ciphertext(this.context, [u0, u1], a.scale, a.slots);
+    }
+    if (out.degree !== 1 || out.level !== a.level || out.slots !== a.slots) throw new RangeError('relinearize: output must be a degree-1 ciphertext at the same level and slot count');
+    polyAdd(u0, a.parts[0]!, out.parts[0]!);
+    polyAdd(u1, a.parts[1]!, out.parts[1]!);
+    out.scale = a.scale;
+    out.seed = undefined;
+    return out;
   }
 
-  rescale(a: Ciphertext): Ciphertext {
-    return arithmetic.rescale(this.context, a);
+  /** Divides by the last prime (one level). With `out` (same degree, one level lower) nothing big is allocated. */
+  rescale(a: Ciphertext, out?: Ciphertext): Ciphertext {
+    this.scratch ??= new BigUint64Array(this.context.ringDegree);
+    return arithmetic.rescale(this.context, a, out, this.scratch);
   }
 
   dropLevels(a: Ciphertext, count: number): Ciphertext {

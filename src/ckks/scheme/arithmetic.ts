@@ -9,6 +9,7 @@ import { CkksError } from '../errors.js';
 import { RnsPoly, polyAdd, polyMul, polyNeg, polySub } from '../ring/rnsPoly.js';
 import { addMod, addScalarMod, mulMod, mulScalarShoup } from '../ring/modularKernels.js';
 import { mod, shoupCompanion } from '../ring/modularScalar.js';
+import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { CkksContext } from './context.js';
 import { Ciphertext, Plaintext } from './plaintext.js';
 import { checkCanRescale, checkContext, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
@@ -95,6 +96,22 @@ function checkConstant(c: Constant): { re: number; im: number } {
 }
 
 /**
+ * The polynomial round(re·scale) + round(im·scale)·X^{N/2} over `basis`, in evaluation form: every slot holds
+ * re + i·im (X^{N/2} evaluates to i at every ζ^{5^j}).
+ */
+function complexConstantPoly(ctx: CkksContext, basis: RnsBasis, re: number, im: number, scale: number): RnsPoly {
+  const constPoly = new RnsPoly(basis, 'coefficient');
+  const reRes = constantResidues(re, scale, basis.moduli);
+  const imRes = constantResidues(im, scale, basis.moduli);
+  const half = ctx.ringDegree / 2;
+  for (let l = 0; l < basis.size; l++) {
+    constPoly.limb(l)[0] = reRes[l]!;
+    constPoly.limb(l)[half] = imRes[l]!;
+  }
+  return constPoly.toEvaluation();
+}
+
+/**
  * Adds the constant polynomial round(c·Δ_a) (all slots += c). A complex constant uses X^{N/2}, whose
  * value is i in every slot (ζ^{5^j·N/2} = i^{5^j} = i).
  */
@@ -112,14 +129,7 @@ export function addConstant(ctx: CkksContext, a: Ciphertext, c: Constant, out?: 
     for (let l = 0; l < basis.size; l++) addScalarMod(src.limb(l), reRes[l]!, dst.limb(l), basis.moduli[l]!.value);
     return r;
   }
-  const constPoly = RnsPoly.fromCoefficients(basis, []);
-  const imRes = constantResidues(im, a.scale, basis.moduli);
-  const half = ctx.ringDegree / 2;
-  for (let l = 0; l < basis.size; l++) {
-    constPoly.limb(l)[0] = reRes[l]!;
-    constPoly.limb(l)[half] = imRes[l]!;
-  }
-  polyAdd(src, constPoly.toEvaluation(), dst);
+  polyAdd(src, complexConstantPoly(ctx, basis, re, im, a.scale), dst);
   return r;
 }
 
@@ -144,15 +154,7 @@ export function mulConstant(ctx: CkksContext, a: Ciphertext, c: Constant, consta
       }
     }
   } else {
-    const constPoly = RnsPoly.fromCoefficients(basis, []);
-    const reRes = constantResidues(re, cs, basis.moduli);
-    const imRes = constantResidues(im, cs, basis.moduli);
-    const half = ctx.ringDegree / 2;
-    for (let l = 0; l < basis.size; l++) {
-      constPoly.limb(l)[0] = reRes[l]!;
-      constPoly.limb(l)[half] = imRes[l]!;
-    }
-    constPoly.toEvaluation();
+    const constPoly = complexConstantPoly(ctx, basis, re, im, cs);
     for (let i = 0; i < a.parts.length; i++) polyMul(a.parts[i]!, constPoly, r.parts[i]!);
   }
   r.scale = a.scale * cs;

@@ -71,7 +71,7 @@ async function runOurs(literal: ParametersLiteral, options: BenchOptions): Promi
       relinKeyBytes: words(2 * ctx.params.dnum, kQP),
       galoisKeyBytesPerStep: words(2 * ctx.params.dnum, kQP),
       ciphertextBytes: words(2, kQ),
-      publicKeyBytes: words(2, kQ),
+      publicKeyBytes: words(2, kQP), // the public key lives over Q ∪ P (encryption divides by P)
     },
     maxAbsError,
   };

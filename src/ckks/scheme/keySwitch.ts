@@ -112,7 +112,6 @@ export class KeySwitcher {
     this.counters.keySwitches++;
     const level = decomposition.level;
     const t = this.tables(level);
-    const n = ctx.ringDegree;
     const L = ctx.maxLevel;
     const size = t.basisQP.size;
     const acc0 = new RnsPoly(t.basisQP, 'evaluation');

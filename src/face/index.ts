@@ -1,0 +1,36 @@
+/**
+ * CryptoFaceNet in plaintext (Ao & Boddeti, "CryptoFace", CVPR 2025): weights loading/validation,
+ * preprocessing and patching, the float64 forward pass, polynomial normalisation and the verdict.
+ */
+export { FaceModelError, type FaceModelErrorCode } from './errors.js';
+export { sha256Hex } from './sha256.js';
+export { type CfnetVariant, VARIANTS, PATCH_SIZE, EMBEDDING_DIM, BLOCKS, isVariant, expectedTensors } from './architecture.js';
+export {
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  type NormPolynomial,
+  type BlockWeights,
+  type PatchWeights,
+  type CfnetWeights,
+  loadWeights,
+} from './weights.js';
+export {
+  FACE_SIZE,
+  type ResizeTaps,
+  resizeTaps,
+  resizeBilinearAntialias,
+  normalizeRgb,
+  preprocessFace,
+  toPatches,
+  flattenPatches,
+} from './preprocess.js';
+export { type LayerTrace, blockForward, patchForward, embedInput, embedFace } from './model.js';
+export {
+  squaredNorm,
+  evalNormPolynomial,
+  fitNormPolynomial,
+  normalizePoly,
+  normalizeExact,
+  squaredDistance,
+  verdict,
+} from './normalize.js';

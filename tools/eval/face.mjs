@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// Evaluates the committed plaintext CryptoFaceNet (models/cfnet4, run through the BUILT library dist/face)
+// against the dlib teacher on the face-data set (tools/face-data/work/dataset):
+//  * held-out real pairs (pairs.json): ROC AUC, accuracy at the model's threshold, TAR at FAR = 1e-2, for
+//    the teacher (L2 distance of raw descriptors, dlib's documented threshold 0.6), CFNet4 with exact L2
+//    normalisation (τ_exact) and with the CKKS polynomial normalisation (τ) — both τ come from the weights
+//    manifest (chosen on training-identity calibration pairs, never on these pairs);
+//  * verdict agreement with the teacher on all pairs among the "heldout-aug" crops;
+//  * a ROC plot (SVG) in out/face-eval/.
+// Usage: npm run eval:face [-- --json] [--data DIR] [--model DIR] [--out DIR] [--no-build]. Builds dist/ first;
+// --json prints only the final JSON line (otherwise a readable report precedes it).
+// This is NOT LFW: a small set of real faces reachable offline (see docs/face-model.md).
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { accuracyAt, rocAuc, rocCurve, tarAtFar } from './metrics.mjs';
+import { rocSvg } from './roc-svg.mjs';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? path.resolve(argv[i + 1]) : dflt;
+};
+const jsonOnly = argv.includes('--json');
+const dataDir = opt('--data', path.join(root, 'tools', 'face-data', 'work', 'dataset'));
+const modelDir = opt('--model', path.join(root, 'models', 'cfnet4'));
+const outDir = opt('--out', path.join(root, 'out', 'face-eval'));
+const say = (...a) => { if (!jsonOnly) console.log(...a); };
+
+const TEACHER_THRESHOLD = 0.6; // dlib_face_recognition_resnet_model_v1: "same person" iff L2 distance < 0.6
+const FAR = 1e-2;
+
+// Build the library (tsc -p tsconfig.build.json). tsc still emits when unrelated files fail to type-check,
+// so only a missing dist/face is fatal; compiler output goes to stderr to keep stdout parseable.
+if (!argv.includes('--no-build')) {
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) process.stderr.write(`warning: the library build reported errors (continuing with what was emitted):\n${r.stdout.split('\n').slice(0, 5).join('\n')}\n`);
+}
+const lib = await import(pathToFileURL(path.join(root, 'dist', 'face', 'index.js')).href).catch((e) => {
+  console.error(`cannot import dist/face (run \`npm run build\` first): ${e.message}`);
+  process.exit(2);
+});
+const { loadWeights, embedFace, normalizeExact, normalizePoly, squaredDistance } = lib;
+
+const manifest = JSON.parse(fs.readFileSync(path.join(dataDir, 'manifest.json'), 'utf8'));
+const pairs = JSON.parse(fs.readFileSync(path.join(dataDir, 'pairs.json'), 'utf8'));
+const teacherBuf = fs.readFileSync(path.join(dataDir, 'teacher.f32'));
+const tdim = manifest.teacher.dim;
+const teacher = (i) => new Float32Array(teacherBuf.buffer, teacherBuf.byteOffset + i * tdim * 4, tdim);
+const weights = loadWeights(fs.readFileSync(path.join(modelDir, 'weights.json'), 'utf8'), new Uint8Array(fs.readFileSync(path.join(modelDir, 'weights.bin'))));
+const tau = weights.tau;
+const tauExact = weights.manifest.threshold.tauExactNorm;
+
+// embeddings of every held-out row (read rows from images.u8 on demand)
+const fd = fs.openSync(path.join(dataDir, 'images.u8'), 'r');
+const ROW = manifest.size * manifest.size * 3;
+const heldout = manifest.items.filter((it) => it.split === 'heldout');
+const aug = manifest.items.filter((it) => it.split === 'heldout-aug');
+const emb = new Map();
+const t0 = Date.now();
+for (const it of [...heldout, ...aug]) {
+  const rgb = new Uint8Array(ROW);
+  fs.readSync(fd, rgb, 0, ROW, it.index * ROW);
+  const y = embedFace(weights, rgb);
+  emb.set(it.index, { exact: normalizeExact(y), poly: normalizePoly(y, weights.normalization) });
+}
+fs.closeSync(fd);
+const embedSeconds = (Date.now() - t0) / 1000;
+say(`embedded ${emb.size} held-out faces in ${embedSeconds.toFixed(1)} s (${((1000 * embedSeconds) / emb.size).toFixed(0)} ms/face, plaintext float64)`);
+
+const l2 = (a, b) => { let s = 0; for (let k = 0; k < a.length; k++) s += (a[k] - b[k]) ** 2; return Math.sqrt(s); };
+const dist = {
+  teacher: ([i, j]) => l2(teacher(i), teacher(j)),
+  exact: ([i, j]) => squaredDistance(emb.get(i).exact, emb.get(j).exact),
+  poly: ([i, j]) => squaredDistance(emb.get(i).poly, emb.get(j).poly),
+};
+const thresholds = { teacher: TEACHER_THRESHOLD, exact: tauExact, poly: tau };
+const labels = { teacher: `teacher ${manifest.teacher.name}`, exact: 'CFNet4 exact L2 norm', poly: 'CFNet4 polynomial norm' };
+
+const heldoutReport = {};
+const curves = [];
+for (const k of ['teacher', 'exact', 'poly']) {
+  const gen = pairs.genuine.map(dist[k]);
+  const imp = pairs.impostor.map(dist[k]);
+  const acc = accuracyAt(gen, imp, thresholds[k]);
+  const far = tarAtFar(gen, imp, FAR);
+  heldoutReport[k] = { auc: rocAuc(gen, imp), threshold: thresholds[k], accuracy: acc.balanced, pooledAccuracy: acc.pooled, tar: acc.tar, tnr: acc.tnr, tarAtFar1e2: far.tar };
+  curves.push({ label: `${labels[k]} (AUC ${heldoutReport[k].auc.toFixed(4)})`, points: rocCurve(gen, imp) });
+}
+
+// verdict agreement on all pairs among the held-out augmented crops
+const ag = { pairs: 0, agree: 0, genuine: 0, agreeGenuine: 0, teacherCorrect: 0, oursCorrect: 0, agreeExact: 0 };
+const augD = { teacher: [[], []], poly: [[], []] }; // [genuine, impostor] distances by identity label
+for (let a = 0; a < aug.length; a++) {
+  for (let b = a + 1; b < aug.length; b++) {
+    const p = [aug[a].index, aug[b].index];
+    const same = aug[a].identity === aug[b].identity;
+    const dt = dist.teacher(p);
+    const dp = dist.poly(p);
+    augD.teacher[same ? 0 : 1].push(dt);
+    augD.poly[same ? 0 : 1].push(dp);
+    const tv = dt < TEACHER_THRESHOLD;
+    const ov = dp < tau;
+    const ev = dist.exact(p) < tauExact;
+    ag.pairs++;
+    if (same) ag.genuine++;
+    if (tv === ov) { ag.agree++; if (same) ag.agreeGenuine++; }
+    if (tv === ev) ag.agreeExact++;
+    if (tv === same) ag.teacherCorrect++;
+    if (ov === same) ag.oursCorrect++;
+  }
+}
+const agreement = {
+  items: aug.length, pairs: ag.pairs, genuinePairs: ag.genuine,
+  agreement: ag.agree / ag.pairs, agreementGenuine: ag.agreeGenuine / ag.genuine,
+  agreementImpostor: (ag.agree - ag.agreeGenuine) / (ag.pairs - ag.genuine),
+  agreementExactNorm: ag.agreeExact / ag.pairs,
+  teacherAccuracy: ag.teacherCorrect / ag.pairs, oursAccuracy: ag.oursCorrect / ag.pairs,
+  teacherAucByLabel: rocAuc(...augD.teacher), oursAucByLabel: rocAuc(...augD.poly),
+};
+
+fs.mkdirSync(outDir, { recursive: true });
+const rocFile = path.join(outDir, 'roc.svg');
+fs.writeFileSync(rocFile, rocSvg(`Held-out real pairs (${pairs.genuine.length} genuine / ${pairs.impostor.length} impostor) — not LFW`, curves));
+const rocAugFile = path.join(outDir, 'roc-heldout-aug.svg');
+fs.writeFileSync(rocAugFile, rocSvg(`Held-out augmented crops, all ${ag.pairs} pairs, by identity label — not LFW`, [
+  { label: `${labels.teacher} (AUC ${agreement.teacherAucByLabel.toFixed(4)})`, points: rocCurve(...augD.teacher) },
+  { label: `${labels.poly} (AUC ${agreement.oursAucByLabel.toFixed(4)})`, points: rocCurve(...augD.poly) },
+], 1e-4));
+
+const pct = (v) => `${(100 * v).toFixed(2)}%`;
+say(`held-out real pairs: ${pairs.genuine.length} genuine, ${pairs.impostor.length} impostor (${new Set(heldout.map((h) => h.identity)).size} identities, ${heldout.length} images)`);
+for (const k of ['teacher', 'exact', 'poly']) {
+  const r = heldoutReport[k];
+  say(`  ${labels[k].padEnd(40)} AUC ${r.auc.toFixed(4)}  acc@${r.threshold} ${pct(r.accuracy)} (TAR ${pct(r.tar)}, TNR ${pct(r.tnr)})  TAR@FAR=1e-2 ${pct(r.tarAtFar1e2)}`);
+}
+say(`verdict agreement with the teacher on ${agreement.pairs} pairs of ${agreement.items} held-out augmented crops: ${pct(agreement.agreement)} ` +
+  `(genuine ${pct(agreement.agreementGenuine)}, impostor ${pct(agreement.agreementImpostor)}; exact norm ${pct(agreement.agreementExactNorm)}); ` +
+  `accuracy vs identity labels: teacher ${pct(agreement.teacherAccuracy)}, ours ${pct(agreement.oursAccuracy)}; ` +
+  `AUC by identity label: teacher ${agreement.teacherAucByLabel.toFixed(4)}, ours (poly) ${agreement.oursAucByLabel.toFixed(4)}`);
+say(`ROC plots: ${path.relative(process.cwd(), rocFile)}, ${path.relative(process.cwd(), rocAugFile)}`);
+console.log(JSON.stringify({
+  dataset: path.relative(root, dataDir), model: path.relative(root, modelDir), variant: weights.variant, notLfw: true,
+  heldout: heldoutReport, heldoutAugAgreement: agreement, rocSvg: [path.relative(root, rocFile), path.relative(root, rocAugFile)], embedSeconds,
+}));

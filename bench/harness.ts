@@ -40,3 +40,21 @@ export function get(map: Map<string, number>, key: string): number {
   if (v === undefined) throw new Error(`no benchmark result for ${key}`);
   return v;
 }
+
+/**
+ * For tasks of hundreds of milliseconds or more: one untimed round, then `rounds` rounds running every task
+ * once in turn (interleaved, so drifts of the machine hit all tasks alike); median milliseconds per task.
+ */
+export function interleavedMedians(tasks: ReadonlyArray<readonly [string, () => void]>, rounds: number): Map<string, number> {
+  const times = tasks.map(() => [] as number[]);
+  for (let r = -1; r < rounds; r++) {
+    tasks.forEach(([, fn], i) => {
+      const t0 = performance.now();
+      fn();
+      if (r >= 0) times[i]!.push(performance.now() - t0);
+    });
+  }
+  const result = new Map<string, number>();
+  tasks.forEach(([name], i) => result.set(name, [...times[i]!].sort((a, b) => a - b)[times[i]!.length >> 1]!));
+  return result;
+}

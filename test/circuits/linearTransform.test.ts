@@ -46,19 +46,27 @@ describe('LinearTransform (small insecure N = 2^10, 512 slots)', () => {
   ];
   const plans = cases.map(([, make]) => make());
   const F = fixture(LIT, 5, [...new Set(plans.flatMap((d) => planBsgs([...d.diagonals.keys()], SLOTS).babySteps.concat(planBsgs([...d.diagonals.keys()], SLOTS).giantSteps)))]);
-  cases.forEach(([name], idx) => {
-    it(`${name}: decrypt(M·enc(x)) ≈ M·x within 2^-18, output scale = input scale after one rescale`, () => {
-      const d = plans[idx]!;
-      const lt = LinearTransform.create(F.encoder, d, { level: 2 });
-      const x = randomReals(SLOTS, 100 + idx);
-      const ct = F.encrypt(x);
-      const before = F.evaluator.keySwitchCounters.keySwitches;
-      const y = F.evaluator.rescale(lt.evaluate(F.evaluator, ct));
-      expect(F.evaluator.keySwitchCounters.keySwitches - before).toBe(keySwitchCount(lt.plan));
-      expect(y.scale).toBe(ct.scale);
-      expect(y.level).toBe(1);
-      expect(maxError(F.decrypt(y), applyDiagonalsPlain(d, x))).toBeLessThan(2 ** -18);
+  for (const hoisting of ['single', 'double'] as const) {
+    cases.forEach(([name], idx) => {
+      it(`${name}, ${hoisting} hoisting: decrypt(M·enc(x)) ≈ M·x within 2^-18, output scale = input scale after one rescale`, () => {
+        const d = plans[idx]!;
+        const lt = LinearTransform.create(F.encoder, d, { level: 2, hoisting });
+        const x = randomReals(SLOTS, 100 + idx);
+        const ct = F.encrypt(x);
+        const before = { ...F.evaluator.keySwitchCounters };
+        const y = F.evaluator.rescale(lt.evaluate(F.evaluator, ct));
+        expect(F.evaluator.keySwitchCounters.keySwitches - before.keySwitches).toBe(keySwitchCount(lt.plan));
+        // one decomposition for all baby steps, one per giant step
+        expect(F.evaluator.keySwitchCounters.decompositions - before.decompositions).toBe((lt.plan.babySteps.length > 0 ? 1 : 0) + lt.plan.giantSteps.length);
+        expect(y.scale).toBe(ct.scale);
+        expect(y.level).toBe(1);
+        expect(maxError(F.decrypt(y), applyDiagonalsPlain(d, x))).toBeLessThan(2 ** -18);
+      });
     });
+  }
+
+  it('refuses an unknown hoisting mode (RangeError)', () => {
+    expect(() => LinearTransform.create(F.encoder, plans[1]!, { hoisting: 'triple' as 'double' })).toThrow(RangeError);
   });
 
   it('the planner\'s key set is sufficient and minimal: dropping any one key gives MISSING_KEY', () => {
@@ -100,11 +108,15 @@ describe('LinearTransform at 4096 slots (small insecure N = 2^13)', () => {
     const d = matrixDiagonals(denseRandom(256, 256, 31), 4096);
     const plan = planBsgs([...d.diagonals.keys()], 4096);
     const F = fixture({ logN: 13, logQ: [55, 40], logP: [56], logDefaultScale: 40 }, 12, [...plan.babySteps, ...plan.giantSteps]);
-    const lt = LinearTransform.create(F.encoder, d, { level: 1 });
     const x = randomReals(4096, 13);
-    const before = F.evaluator.keySwitchCounters.keySwitches;
-    const y = F.evaluator.rescale(lt.evaluate(F.evaluator, F.encrypt(x)));
-    expect(F.evaluator.keySwitchCounters.keySwitches - before).toBeLessThanOrEqual(2 * Math.ceil(Math.sqrt(511)) + 2);
-    expect(maxError(F.decrypt(y), applyDiagonalsPlain(d, x))).toBeLessThan(2 ** -16);
+    const ct = F.encrypt(x);
+    const want = applyDiagonalsPlain(d, x);
+    for (const hoisting of ['single', 'double'] as const) {
+      const lt = LinearTransform.create(F.encoder, d, { level: 1, hoisting });
+      const before = F.evaluator.keySwitchCounters.keySwitches;
+      const y = F.evaluator.rescale(lt.evaluate(F.evaluator, ct));
+      expect(F.evaluator.keySwitchCounters.keySwitches - before).toBeLessThanOrEqual(2 * Math.ceil(Math.sqrt(511)) + 2);
+      expect(maxError(F.decrypt(y), want), hoisting).toBeLessThan(2 ** -16);
+    }
   });
 });

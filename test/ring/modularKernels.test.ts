@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import bigInt from 'big-integer';
 import { Modulus } from '../../src/ckks/ring/modulus.js';
 import {
-  addMod, mulMod, mulMontgomery, mulScalarShoup, mulShoup, negMod, reduceBarrett, shoupCompanions, subMod,
+  addMod, mulMod, mulMontgomery, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, mulShoup, negMod, reduceBarrett, shoupCompanions, subMod,
 } from '../../src/ckks/ring/modularKernels.js';
 import { TWO_POW_64, modInverse, modPow } from '../../src/ckks/ring/modularScalar.js';
 
@@ -45,6 +45,26 @@ describe('modular kernels (reference: BigInt and big-integer, exact)', () => {
         const oracle = bigInt(av[i]!.toString()).multiply(bigInt(bv[i]!.toString())).mod(bigInt(q.toString()));
         expect(out[i]!.toString()).toBe(oracle.toString());
       }
+    }), { numRuns: 300 });
+  });
+
+  it('mulMontgomeryAccumulate(Gather) equal acc + a[σ(i)]·b·2^-64 mod q (q < 2^61, random permutation σ)', () => {
+    const below61 = MODULI.filter((q) => q < 1n << 61n);
+    const arb = fc.constantFrom(...below61).chain((q) => fc.tuple(
+      fc.constant(q), residueVectors(q, 17), residueVectors(q, 17), residueVectors(q, 17),
+      fc.shuffledSubarray([...Array(17).keys()], { minLength: 17, maxLength: 17 }),
+    ));
+    fc.assert(fc.property(arb, ([q, av, bv, cv, order]) => {
+      const m = new Modulus(q);
+      const rInv = modInverse(TWO_POW_64 % q, q);
+      const a = BigUint64Array.from(av), b = BigUint64Array.from(bv);
+      const acc = BigUint64Array.from(cv);
+      mulMontgomeryAccumulate(a, b, acc, q, m.montgomeryNegInverse);
+      for (let i = 0; i < av.length; i++) expect(acc[i]).toBe((cv[i]! + ((av[i]! * bv[i]!) % q) * rInv) % q);
+      const index = Uint32Array.from(order);
+      const accG = BigUint64Array.from(cv);
+      mulMontgomeryAccumulateGather(a, index, b, accG, q, m.montgomeryNegInverse);
+      for (let i = 0; i < av.length; i++) expect(accG[i]).toBe((cv[i]! + ((av[order[i]!]! * bv[i]!) % q) * rInv) % q);
     }), { numRuns: 300 });
   });
 

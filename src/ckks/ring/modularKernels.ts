@@ -129,6 +129,43 @@ export function mulMontgomeryAccumulate(
 }
 
 /**
+ * As `mulMontgomeryAccumulate` with a gathered first operand: acc[i] += a[index[i]]·b[i]·2^{-64} (mod q).
+ * With `index` the evaluation-form table of an automorphism σ_k this multiplies σ_k(a) without materialising
+ * it — hoisted rotations permute their shared decomposition this way.
+ */
+export function mulMontgomeryAccumulateGather(
+  a: BigUint64Array, index: Uint32Array, b: BigUint64Array, acc: BigUint64Array, modulus: bigint, negInverse: bigint,
+): void {
+  // The body repeats mulMontgomeryAccumulate's: a shared helper returning a BigInt loses V8's int64 lowering
+  // (measured 40 ns instead of 6 ns per element), so each kernel spells its arithmetic out.
+  const q = BigInt.asUintN(64, modulus);
+  const qn = BigInt.asUintN(64, negInverse);
+  const q0 = BigInt.asUintN(64, q & M32);
+  const q1 = BigInt.asUintN(64, q >> 32n);
+  const n = acc.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[index[i]!]!;
+    const y = b[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const tlo = BigInt.asUintN(64, x * y);
+    const m = BigInt.asUintN(64, tlo * qn);
+    const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
+    const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
+    const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
+    const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
+    const carry = BigInt.asUintN(64, BigInt.asUintN(64, tlo | BigInt.asUintN(64, 0n - tlo)) >> 63n);
+    // z ∈ [0, 2q) plus acc ∈ [0, q): one or two corrections bring it to [0, q)
+    const s = BigInt.asIntN(64, thi + mhi + carry + acc[i]! - q);
+    const s1 = BigInt.asIntN(64, s + BigInt.asUintN(64, q & BigInt.asUintN(64, s >> 63n)) - q);
+    acc[i] = BigInt.asUintN(64, s1 + BigInt.asUintN(64, q & BigInt.asUintN(64, s1 >> 63n)));
+  }
+}
+
+/**
  * Exact modular product out[i] = a[i]·b[i] mod q: a Montgomery product (which leaves a factor 2^{-64})
  * followed by a Shoup multiplication by R mod q, which cancels it. Inputs in [0, q).
  */
@@ -254,6 +291,8 @@ export function reduceBarrett(a: BigUint64Array, out: BigUint64Array, modulus: b
  * lowering (2–10× slower, one heap BigInt per operation). ~32 calls on 8 elements give every kernel its feedback
  * first; it costs microseconds.
  */
+const IDENTITY_8 = Uint32Array.from({ length: 8 }, (_, i) => 7 - i);
+
 function warmUp(): void {
   const q = (1n << 61n) - 1n; // prime; any odd q < 2^61 exercises the same code paths
   const qn = BigInt.asUintN(64, -((): bigint => { let inv = 1n; for (let i = 0; i < 7; i++) inv = BigInt.asUintN(64, inv * (2n - q * inv)); return inv; })());
@@ -270,6 +309,7 @@ function warmUp(): void {
     negMod(x, out, q);
     mulMontgomery(x, y, out, q, qn);
     mulMontgomeryAccumulate(x, y, out, q, qn);
+    mulMontgomeryAccumulateGather(x, IDENTITY_8, y, out, q, qn);
     mulMod(x, y, out, q, qn, r, rs);
     mulScalarShoup(x, y[0]!, ys[0]!, out, q);
     mulShoup(x, y, ys, out, q);

@@ -49,6 +49,25 @@ export class Encoder {
 
   /** Encodes a real vector (imaginary parts 0) or a complex vector. Missing slots are zero. */
   encode(values: ArrayLike<number> | ComplexVector, options: EncodeOptions = {}): Plaintext {
+    const { coefficients, level, scale, slots } = this.toCoefficients(values, options);
+    const basis = this.context.levelBasis(level);
+    const poly = this.coefficientsToPoly(coefficients, scale, basis, basis);
+    return new Plaintext(this.context, poly.toEvaluation(), scale, slots);
+  }
+
+  /**
+   * The same integer polynomial as `encode(values, options)`, reduced modulo Q_ℓ ∪ P instead of Q_ℓ
+   * (evaluation form): a plaintext operand for products computed in the extended basis before ModDown
+   * (double-hoisted linear transforms). The size check is the one of level ℓ.
+   */
+  encodeExtended(values: ArrayLike<number> | ComplexVector, options: EncodeOptions = {}): RnsPoly {
+    const { coefficients, level, scale } = this.toCoefficients(values, options);
+    const poly = this.coefficientsToPoly(coefficients, scale, this.context.levelBasisQP(level), this.context.levelBasis(level));
+    return poly.toEvaluation();
+  }
+
+  /** Validates the options and maps the slot values to the (real) coefficients of the message polynomial. */
+  private toCoefficients(values: ArrayLike<number> | ComplexVector, options: EncodeOptions): { coefficients: Float64Array; level: number; scale: number; slots: number } {
     const ctx = this.context;
     const level = options.level ?? ctx.maxLevel;
     ctx.checkLevel(level);
@@ -69,9 +88,7 @@ export class Encoder {
     }
     const coefficients = new Float64Array(2 * slots);
     embedding.slotsToCoefficients(zr, zi, coefficients);
-    const basis = ctx.levelBasis(level);
-    const poly = this.coefficientsToPoly(coefficients, scale, basis);
-    return new Plaintext(ctx, poly.toEvaluation(), scale, slots);
+    return { coefficients, level, scale, slots };
   }
 
   /** Decodes to complex slots (copies; the plaintext is unchanged). */
@@ -103,12 +120,15 @@ export class Encoder {
     return this.decode(pt).re;
   }
 
-  /** round(scale · c_k) placed at X^{k·gap}, reduced modulo every prime of `basis`; coefficient form. */
-  private coefficientsToPoly(coefficients: Float64Array, scale: number, basis: RnsBasis): RnsPoly {
+  /**
+   * round(scale · c_k) placed at X^{k·gap}, reduced modulo every prime of `basis`; coefficient form. The
+   * rounded values must fit the modulus of `sizeBasis` (DEPTH_EXHAUSTED otherwise).
+   */
+  private coefficientsToPoly(coefficients: Float64Array, scale: number, basis: RnsBasis, sizeBasis: RnsBasis): RnsPoly {
     const N = basis.ringDegree;
     const count = coefficients.length;
     const gap = N / count;
-    const logQ = basis.moduli.reduce((s, m) => s + Math.log2(Number(m.value)), 0);
+    const logQ = sizeBasis.moduli.reduce((s, m) => s + Math.log2(Number(m.value)), 0);
     if (!LITTLE_ENDIAN) throw new Error('Encoder: big-endian platforms are not supported');
     const magnitudes = new BigUint64Array(N);
     const halves = new Uint32Array(magnitudes.buffer);

@@ -12,7 +12,7 @@ import type { CkksContext } from './context.js';
 import type { GaloisKey, RelinearizationKey } from './keys.js';
 import { KeySwitcher } from './keySwitch.js';
 import { Ciphertext, type Plaintext } from './plaintext.js';
-import { Rotator } from './rotations.js';
+import { Rotator, type ExtendedCiphertext } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
 import type { Constant } from './arithmetic.js';
 
@@ -133,6 +133,25 @@ export class Evaluator {
   /** Many rotations of one ciphertext sharing one key-switching decomposition (exact keys required). */
   rotateHoisted(a: Ciphertext, steps: readonly number[]): Map<number, Ciphertext> {
     return this.rotator.rotateHoisted(a, steps);
+  }
+
+  /**
+   * Double hoisting (for circuits such as BSGS linear transforms): P·rot(a, s) for every step s, kept in the
+   * extended basis Q_ℓ ∪ P without ModDown. Sum such terms (after plaintext products in the same basis, see
+   * `Encoder.encodeExtended`), then `modDownExtended` once.
+   */
+  rotateHoistedExtended(a: Ciphertext, steps: readonly number[]): Map<number, ExtendedCiphertext> {
+    return this.rotator.rotateHoistedExtended(a, steps);
+  }
+
+  /** acc += P·rot(x/P, steps), both in the extended basis (one ModDown of x.c1, one key switch). */
+  rotateAccumulateExtended(x: ExtendedCiphertext, steps: number, acc: ExtendedCiphertext): void {
+    this.rotator.rotateAccumulateExtended(x, steps, acc);
+  }
+
+  /** The ciphertext over Q_ℓ that an extended one stands for (divides by P; `x` is consumed). */
+  modDownExtended(x: ExtendedCiphertext, scale: number, slots: number): Ciphertext {
+    return this.rotator.modDownExtended(x, scale, slots);
   }
 
   conjugate(a: Ciphertext): Ciphertext {

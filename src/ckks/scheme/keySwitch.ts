@@ -15,7 +15,8 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { addScalarMod, mulMontgomeryAccumulate, mulScalarShoup, subMod } from '../ring/modularKernels.js';
+import { addScalarMod, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, subMod } from '../ring/modularKernels.js';
+import { evaluationAutomorphismTable } from '../ring/automorphism.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
 import type { SwitchingKey } from './keys.js';
@@ -35,6 +36,9 @@ interface LevelTables {
   /** P^{-1} mod q_i and Shoup companions. */
   pInverse: bigint[];
   pInverseShoup: bigint[];
+  /** P mod q_i and Shoup companions (lifting c over Q_ℓ to P·c over Q_ℓ ∪ P). */
+  pModQ: bigint[];
+  pModQShoup: bigint[];
   /** −H mod q_i and H mod p_j for H = ⌊k_P·P/2⌋ (the rounding offset of ModDown, added coefficient-wise). */
   offsetQ: bigint[];
   offsetP: bigint[];
@@ -73,6 +77,8 @@ export class KeySwitcher {
       digits,
       pToQ: new BaseConverter(ctx.basisP, qBasis),
       pInverse,
+      pModQ: qBasis.primes.map((q) => P % q),
+      pModQShoup: qBasis.primes.map((q) => shoupCompanion(P % q, q)),
       pInverseShoup: pInverse.map((v, i) => shoupCompanion(v, qBasis.primes[i]!)),
     };
     this.levels.set(level, t);
@@ -106,9 +112,24 @@ export class KeySwitcher {
     return { level, digits };
   }
 
-  /** Steps 2–3 for a given key: (u_0, u_1) over Q_ℓ, evaluation form. */
-  applyKey(decomposition: Decomposition, key: SwitchingKey): [RnsPoly, RnsPoly] {
+  /**
+   * Steps 2–3 for a given key: (u_0, u_1) over Q_ℓ, evaluation form. With `galoisElement` k the digits are
+   * read through σ_k (the key-switch of σ_k(d) from the decomposition of d: hoisted rotations).
+   */
+  applyKey(decomposition: Decomposition, key: SwitchingKey, galoisElement?: number): [RnsPoly, RnsPoly] {
+    const [acc0, acc1] = this.applyKeyExtended(decomposition, key, galoisElement);
+    return [this.modDown(acc0, decomposition.level), this.modDown(acc1, decomposition.level)];
+  }
+
+  /**
+   * Step 2 only: (v_0, v_1) over Q_ℓ ∪ P (evaluation form) with v_0 + v_1·s ≈ P·d·s'. Circuits that sum many
+   * switched terms keep them in this basis and divide by P once at the end (`modDown`): Bossuat et al. 2021,
+   * "Efficient bootstrapping for approximate HE with non-sparse keys", §3.3 (double hoisting).
+   */
+  applyKeyExtended(decomposition: Decomposition, key: SwitchingKey, galoisElement?: number): [RnsPoly, RnsPoly] {
     const ctx = this.context;
+    // σ_k in evaluation form is a permutation of the NTT slots: gather through it inside the product
+    const perm = galoisElement === undefined ? undefined : evaluationAutomorphismTable(ctx.ringDegree, galoisElement);
     this.counters.keySwitches++;
     const level = decomposition.level;
     const t = this.tables(level);
@@ -125,11 +146,28 @@ export class KeySwitcher {
         const m = t.basisQP.moduli[i]!;
         const x = digit.limb(i);
         // keys are in Montgomery form: one fused multiply-accumulate gives the plain product
-        mulMontgomeryAccumulate(x, b.limb(keyLimb), acc0.limb(i), m.value, m.montgomeryNegInverse);
-        mulMontgomeryAccumulate(x, a.limb(keyLimb), acc1.limb(i), m.value, m.montgomeryNegInverse);
+        if (perm === undefined) {
+          mulMontgomeryAccumulate(x, b.limb(keyLimb), acc0.limb(i), m.value, m.montgomeryNegInverse);
+          mulMontgomeryAccumulate(x, a.limb(keyLimb), acc1.limb(i), m.value, m.montgomeryNegInverse);
+        } else {
+          mulMontgomeryAccumulateGather(x, perm, b.limb(keyLimb), acc0.limb(i), m.value, m.montgomeryNegInverse);
+          mulMontgomeryAccumulateGather(x, perm, a.limb(keyLimb), acc1.limb(i), m.value, m.montgomeryNegInverse);
+        }
       }
     });
-    return [this.modDown(acc0, level), this.modDown(acc1, level)];
+    return [acc0, acc1];
+  }
+
+  /** P·c over Q_ℓ ∪ P for c over Q_ℓ (same form): exact; its P limbs are zero (`modDown` maps it back to c). */
+  liftByP(c: RnsPoly): RnsPoly {
+    const level = c.limbCount - 1;
+    this.context.levelBasis(level).assertSame(c.basis, 'liftByP');
+    const t = this.tables(level);
+    const out = new RnsPoly(t.basisQP, c.form);
+    for (let i = 0; i <= level; i++) {
+      mulScalarShoup(c.limb(i), t.pModQ[i]!, t.pModQShoup[i]!, out.limb(i), t.basisQP.moduli[i]!.value);
+    }
+    return out;
   }
 
   /** u_0 + u_1·s ≈ d·s' (both steps). */

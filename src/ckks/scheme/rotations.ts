@@ -3,8 +3,14 @@
  * σ_k(c_0) + KS_{σ_k(s)→s}(σ_k(c_1)). Rotation by r to the left uses k = 5^r mod 2N, conjugation k = 2N − 1.
  *
  * Hoisting (Halevi–Shoup 2018, "Faster homomorphic linear transformations in HElib", §5): the expensive
- * decomposition (inverse NTT + ModUp + NTT) of c_1 is computed once; each rotation then applies σ_k to the
- * extended digits — a permutation in the evaluation domain — and only does the inner product and ModDown.
+ * decomposition (inverse NTT + ModUp + NTT) of c_1 is computed once; each rotation then reads the extended
+ * digits through σ_k — a permutation in the evaluation domain, gathered inside the key product without
+ * materialising the permuted digits — and only does the inner product and ModDown.
+ *
+ * Double hoisting (Bossuat et al. 2021, "Efficient bootstrapping for approximate HE with non-sparse keys",
+ * §3.3): rotations whose results are only summed can stay in the extended basis Q_ℓ ∪ P, multiplied by P,
+ * skipping ModDown; the sum is divided by P once (`ExtendedCiphertext`, `rotateHoistedExtended`,
+ * `rotateAccumulateExtended`, `modDownExtended`).
  *
  * A rotation without an exact key is composed from the available keys along a shortest path in the rotation
  * group (breadth-first search); if none exists the error is MISSING_KEY, never a wrong result.
@@ -17,12 +23,14 @@ import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
 import { Ciphertext } from './plaintext.js';
 
-/** Applies σ_k to every digit of a decomposition (evaluation-domain permutation). */
-function permuteDecomposition(dec: Decomposition, k: number): Decomposition {
-  return {
-    level: dec.level,
-    digits: dec.digits.map((d) => applyAutomorphism(d, k, new RnsPoly(d.basis, 'evaluation'))),
-  };
+/**
+ * A degree-1 ciphertext kept in the extended basis Q_ℓ ∪ P and multiplied by P: c0 + c1·s ≈ P·(Δ·m) over
+ * Q_ℓ ∪ P, evaluation form. Produced by hoisted rotations without ModDown; `modDownExtended` divides by P.
+ */
+export interface ExtendedCiphertext {
+  readonly level: number;
+  readonly c0: RnsPoly;
+  readonly c1: RnsPoly;
 }
 
 function requireDegreeOne(ct: Ciphertext, what: string): void {
@@ -32,7 +40,7 @@ function requireDegreeOne(ct: Ciphertext, what: string): void {
 /** σ_k(ct) switched back to s, given the decomposition of c_1 (hoisted or not). */
 export function applyGalois(ctx: CkksContext, switcher: KeySwitcher, ct: Ciphertext, dec: Decomposition, key: GaloisKey): Ciphertext {
   const k = key.galoisElement;
-  const [u0, u1] = switcher.applyKey(permuteDecomposition(dec, k), key);
+  const [u0, u1] = switcher.applyKey(dec, key, k);
   const c0 = applyAutomorphism(ct.parts[0]!, k, new RnsPoly(u0.basis, 'evaluation'));
   polyAdd(c0, u0, c0);
   return new Ciphertext(ctx, [c0, u1], ct.scale, ct.slots);
@@ -161,6 +169,68 @@ export class Rotator {
       out.set(s, applyGalois(this.context, this.switcher, ct, dec, key));
     }
     return out;
+  }
+
+  /**
+   * Double hoisting, baby steps: for every step, P·rot(ct, step) over Q_ℓ ∪ P — one shared decomposition and
+   * no ModDown (step 0 gives P·ct, no key switch). Every non-zero step needs an exact key.
+   */
+  rotateHoistedExtended(ct: Ciphertext, steps: readonly number[]): Map<number, ExtendedCiphertext> {
+    requireDegreeOne(ct, 'rotateHoistedExtended');
+    const N = this.context.ringDegree;
+    const level = ct.level;
+    const out = new Map<number, ExtendedCiphertext>();
+    let dec: Decomposition | undefined;
+    for (const s of steps) {
+      if (out.has(s)) continue;
+      const r = normalizeSteps(s, N);
+      if (r === 0) {
+        out.set(s, { level, c0: this.switcher.liftByP(ct.parts[0]!), c1: this.switcher.liftByP(ct.parts[1]!) });
+        continue;
+      }
+      const key = this.requireExactKey(r, s, 'rotateHoistedExtended');
+      dec ??= this.switcher.decompose(ct.parts[1]!);
+      const k = key.galoisElement;
+      const [v0, v1] = this.switcher.applyKeyExtended(dec, key, k);
+      const rotated0 = applyAutomorphism(ct.parts[0]!, k, new RnsPoly(ct.parts[0]!.basis, 'evaluation'));
+      polyAdd(this.switcher.liftByP(rotated0), v0, v0);
+      out.set(s, { level, c0: v0, c1: v1 });
+    }
+    return out;
+  }
+
+  /**
+   * Double hoisting, giant steps: acc += P·rot(x/P, steps) for x, acc over Q_ℓ ∪ P. Only x.c1 is divided by P
+   * (ModDown, its rounding error is the only one added); x.c0 is permuted in the extended basis. `x` is not
+   * modified. Steps 0 adds x; otherwise an exact key is needed.
+   */
+  rotateAccumulateExtended(x: ExtendedCiphertext, steps: number, acc: ExtendedCiphertext): void {
+    if (acc.level !== x.level) throw new CkksError('LEVEL_MISMATCH', `rotateAccumulateExtended: levels ${x.level} and ${acc.level}`);
+    const r = normalizeSteps(steps, this.context.ringDegree);
+    if (r === 0) {
+      polyAdd(acc.c0, x.c0, acc.c0);
+      polyAdd(acc.c1, x.c1, acc.c1);
+      return;
+    }
+    const key = this.requireExactKey(r, steps, 'rotateAccumulateExtended');
+    const k = key.galoisElement;
+    const c1 = this.switcher.modDown(x.c1.clone(), x.level);
+    const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(c1), key, k);
+    const rotated0 = applyAutomorphism(x.c0, k, new RnsPoly(x.c0.basis, 'evaluation'));
+    polyAdd(acc.c0, rotated0, acc.c0);
+    polyAdd(acc.c0, v0, acc.c0);
+    polyAdd(acc.c1, v1, acc.c1);
+  }
+
+  /** Divides an extended ciphertext by P: the ordinary ciphertext over Q_ℓ it stands for (x is consumed). */
+  modDownExtended(x: ExtendedCiphertext, scale: number, slots: number): Ciphertext {
+    return new Ciphertext(this.context, [this.switcher.modDown(x.c0, x.level), this.switcher.modDown(x.c1, x.level)], scale, slots);
+  }
+
+  private requireExactKey(r: number, steps: number, what: string): GaloisKey {
+    const key = this.keyFor(r);
+    if (key === undefined) throw new CkksError('MISSING_KEY', `${what}: no Galois key for ${steps} steps (hoisting needs exact keys)`);
+    return key;
   }
 
   /** Complex conjugation of every slot. */

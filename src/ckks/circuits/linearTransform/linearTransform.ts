@@ -9,11 +9,21 @@
  * rot(d_k, −g·n1) are encoded once. Cost: (#babies) + (#giants) key switches instead of one per diagonal —
  * ≈ 2√d for d diagonals with the best n1, which `planBsgs` picks by counting.
  * Every rotation uses an exact Galois key (no composition), so `rotationSteps` is exactly the set of keys needed.
+ *
+ * Double hoisting (default; Bossuat et al. 2021, "Efficient bootstrapping for approximate HE with non-sparse
+ * keys", §3.3, Alg. 4): the baby rotations stay in the extended basis Q_ℓ ∪ P (no ModDown), the diagonals are
+ * encoded over Q_ℓ ∪ P, each giant group's inner sum is divided by P only in its c1 part (which the giant
+ * rotation must decompose), the giant rotations accumulate in the extended basis too, and one final ModDown of
+ * the two output polynomials ends it: 1 + #giants ModDown-pairs become #giants + 1 single ModDowns.
  */
 import { CkksError } from '../../errors.js';
 import type { Encoder } from '../../scheme/encoder.js';
 import type { Evaluator } from '../../scheme/evaluator.js';
 import type { Ciphertext, Plaintext } from '../../scheme/plaintext.js';
+import type { ExtendedCiphertext } from '../../scheme/rotations.js';
+import { toMontgomeryForm } from '../../scheme/keys.js';
+import { RnsPoly } from '../../ring/rnsPoly.js';
+import { mulMontgomeryAccumulate } from '../../ring/modularKernels.js';
 import type { DiagonalMatrix, SlotVector } from './diagonals.js';
 
 /** How the diagonals of one transform are split into baby and giant steps. */
@@ -51,7 +61,8 @@ function planFor(indices: readonly number[], slots: number, n1: number): BsgsPla
 
 /**
  * The BSGS split of the diagonal indices (each in [0, slots)) minimising the number of key switches
- * (#baby rotations + #giant rotations) over power-of-two strides; or the given stride.
+ * (#baby rotations + #giant rotations) over power-of-two strides, ties going to fewer giant rotations; or the
+ * given stride.
  */
 export function planBsgs(indices: readonly number[], slots: number, babyStride?: number): BsgsPlan {
   if (indices.length === 0) throw new RangeError('planBsgs: the transform has no non-zero diagonal');
@@ -62,11 +73,12 @@ export function planBsgs(indices: readonly number[], slots: number, babyStride?:
     }
     return planFor(indices, slots, babyStride);
   }
+  // Fewest key switches; among equals, fewest giant steps (each giant step also needs its own decomposition,
+  // while all baby steps share one: at N = 2^14 with dnum = 8 a giant step costs ≈ 3× a baby step).
   let best: BsgsPlan | undefined;
   for (let n1 = 1; n1 <= slots; n1 *= 2) {
     const p = planFor(indices, slots, n1);
-    const cost = p.babySteps.length + p.giantSteps.length;
-    if (best === undefined || cost < best.babySteps.length + best.giantSteps.length) best = p;
+    if (best === undefined || keySwitchCount(p) < keySwitchCount(best) || (keySwitchCount(p) === keySwitchCount(best) && p.giantSteps.length < best.giantSteps.length)) best = p;
   }
   return best!;
 }
@@ -92,6 +104,22 @@ export interface LinearTransformOptions {
   scale?: number;
   /** Force a baby-step stride (default: the cheapest). */
   babyStride?: number;
+  /**
+   * 'double' (default): baby and giant rotations accumulate in the extended basis Q_ℓ ∪ P (fewer ModDowns;
+   * diagonals stored over Q_ℓ ∪ P, one limb more each). 'single': every rotation is brought back to Q_ℓ.
+   */
+  hoisting?: 'single' | 'double';
+}
+
+/** acc += x ⊙ d over Q_ℓ ∪ P for a diagonal d stored in Montgomery form (one fused kernel per limb). */
+function mulAccumulateExtended(x: ExtendedCiphertext, d: RnsPoly, acc: ExtendedCiphertext): void {
+  const moduli = d.basis.moduli;
+  for (let i = 0; i < moduli.length; i++) {
+    const m = moduli[i]!;
+    const di = d.limb(i);
+    mulMontgomeryAccumulate(x.c0.limb(i), di, acc.c0.limb(i), m.value, m.montgomeryNegInverse);
+    mulMontgomeryAccumulate(x.c1.limb(i), di, acc.c1.limb(i), m.value, m.montgomeryNegInverse);
+  }
 }
 
 /** A plaintext matrix encoded once (pre-rotated diagonals at one level and scale), reusable on many ciphertexts. */
@@ -100,13 +128,16 @@ export class LinearTransform {
   readonly level: number;
   readonly scale: number;
   readonly slots: number;
-  private readonly encoded: Map<number, Map<number, Plaintext>>;
+  readonly hoisting: 'single' | 'double';
+  /** giant index g → baby offset b → diagonal: a Plaintext (single) or a Montgomery-form poly over Q_ℓ ∪ P (double). */
+  private readonly encoded: Map<number, Map<number, Plaintext | RnsPoly>>;
 
-  private constructor(plan: BsgsPlan, level: number, scale: number, encoded: Map<number, Map<number, Plaintext>>) {
+  private constructor(plan: BsgsPlan, level: number, scale: number, hoisting: 'single' | 'double', encoded: Map<number, Map<number, Plaintext | RnsPoly>>) {
     this.plan = plan;
     this.level = level;
     this.scale = scale;
     this.slots = plan.slots;
+    this.hoisting = hoisting;
     this.encoded = encoded;
   }
 
@@ -118,20 +149,23 @@ export class LinearTransform {
     const slots = matrix.slots;
     if (slots > ctx.params.maxSlots) throw new RangeError(`LinearTransform: ${slots} slots exceed N/2 = ${ctx.params.maxSlots}`);
     const scale = options.scale ?? Number(ctx.params.Q[level]!);
+    const hoisting = options.hoisting ?? 'double';
+    if (hoisting !== 'single' && hoisting !== 'double') throw new RangeError(`LinearTransform: hoisting must be 'single' or 'double', got ${String(hoisting)}`);
     for (const [k, d] of matrix.diagonals) {
       const len = d instanceof Float64Array ? d.length : d.re.length;
       if (len !== slots) throw new RangeError(`LinearTransform: diagonal ${k} has length ${len}, expected ${slots}`);
     }
     const plan = planBsgs([...matrix.diagonals.keys()], slots, options.babyStride);
-    const encoded = new Map<number, Map<number, Plaintext>>();
+    const encoded = new Map<number, Map<number, Plaintext | RnsPoly>>();
     for (const [k, d] of matrix.diagonals) {
       const [g, b] = splitIndex(k, slots, plan.babyStride);
       const rotated = rotateVector(d, -g * plan.babyStride, slots);
-      const group = encoded.get(g) ?? new Map<number, Plaintext>();
-      group.set(b, encoder.encode(rotated, { level, scale, slots }));
+      const group = encoded.get(g) ?? new Map<number, Plaintext | RnsPoly>();
+      const encodeOptions = { level, scale, slots };
+      group.set(b, hoisting === 'double' ? toMontgomeryForm(encoder.encodeExtended(rotated, encodeOptions)) : encoder.encode(rotated, encodeOptions));
       encoded.set(g, group);
     }
-    return new LinearTransform(plan, level, scale, encoded);
+    return new LinearTransform(plan, level, scale, hoisting, encoded);
   }
 
   /** The rotation steps whose Galois keys evaluation needs — exactly these, no more. */
@@ -149,21 +183,40 @@ export class LinearTransform {
       throw new CkksError('LEVEL_MISMATCH', `LinearTransform: encoded for level ${this.level}, ciphertext at level ${ct.level}`);
     }
     if (ct.slots !== this.slots) throw new CkksError('INCOMPATIBLE_PARAMETERS', `LinearTransform: ${this.slots} slots vs ciphertext's ${ct.slots}`);
+    evaluator.context.assertSameParameters(ct.context, 'LinearTransform');
     const missing = this.rotationSteps().filter((s) => !evaluator.hasRotationKey(s));
     if (missing.length > 0) throw new CkksError('MISSING_KEY', `LinearTransform: no Galois keys for rotations ${missing.join(', ')}`);
+    return this.hoisting === 'double' ? this.evaluateDouble(evaluator, ct) : this.evaluateSingle(evaluator, ct);
+  }
+
+  private evaluateSingle(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
     const babies = evaluator.rotateHoisted(ct, this.plan.babySteps);
     babies.set(0, ct);
     let result: Ciphertext | undefined;
     for (const [g, group] of this.encoded) {
       let acc: Ciphertext | undefined;
       for (const [b, pt] of group) {
-        const term = evaluator.mulPlain(babies.get(b)!, pt);
+        const term = evaluator.mulPlain(babies.get(b)!, pt as Plaintext);
         acc = acc === undefined ? term : evaluator.add(acc, term, acc);
       }
       if (g !== 0) acc = evaluator.rotateHoisted(acc!, [g * this.plan.babyStride]).get(g * this.plan.babyStride)!;
       result = result === undefined ? acc! : evaluator.add(result, acc!, result);
     }
     return result!;
+  }
+
+  private evaluateDouble(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
+    const basisQP = evaluator.context.levelBasisQP(this.level);
+    const zero = (): ExtendedCiphertext => ({ level: this.level, c0: new RnsPoly(basisQP, 'evaluation'), c1: new RnsPoly(basisQP, 'evaluation') });
+    const babies = evaluator.rotateHoistedExtended(ct, [0, ...this.plan.babySteps]);
+    const result = zero();
+    for (const [g, group] of this.encoded) {
+      // the group without giant rotation accumulates straight into the result
+      const acc = g === 0 ? result : zero();
+      for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, d as RnsPoly, acc);
+      if (g !== 0) evaluator.rotateAccumulateExtended(acc, g * this.plan.babyStride, result);
+    }
+    return evaluator.modDownExtended(result, ct.scale * this.scale, this.slots);
   }
 }
 

@@ -23,6 +23,7 @@
  */
 import { CkksError } from '../errors.js';
 import { modInverse, shoupCompanion } from './modularScalar.js';
+import { reduceBarrett } from './modularKernels.js';
 import { RnsBasis } from './rnsBasis.js';
 import type { RnsPoly } from './rnsPoly.js';
 
@@ -116,6 +117,20 @@ export class BaseConverter {
     const n = this.from.ringDegree;
     checkLimbArrays(src, this.from.size, n, 'BaseConverter.convertLimbs (source)');
     checkLimbArrays(dst, this.to.size, n, 'BaseConverter.convertLimbs (target)');
+    if (this.from.size === 1) {
+      // From one prime q the conversion is exact: q̂ = 1, so Conv(x) mod p = x mod p (one Barrett pass, or a
+      // copy when q < p). This is every ModUp of hybrid key switching with one prime per digit.
+      const q = this.from.moduli[0]!.value;
+      for (let j = 0; j < this.to.size; j++) {
+        const m = this.to.moduli[j]!;
+        if (q <= m.value) {
+          if (dst[j] !== src[0]) dst[j]!.set(src[0]!);
+        } else {
+          reduceBarrett(src[0]!, dst[j]!, m.value, m.barrett);
+        }
+      }
+      return;
+    }
     const t = this.blockScratch();
     const block = Math.min(BLOCK, n);
     for (let c = 0; c < n; c += block) convertBlock(this, t, src, c, block, dst, c);

@@ -76,6 +76,34 @@ describe('arithmetic vs float64 (small insecure N = 2^10)', () => {
     expect(maxError(F.decrypt(xyzx), x.map((v, i) => v * y[i]! * z[i]! * v))).toBeLessThan(2 ** -18);
   });
 
+  it('relinearizeRescale (fused ModDown + rescale, k_P = 2) equals relinearize then rescale: level, exact scale, error ≤ 2^-26', () => {
+    const ev = F.evaluator;
+    let worstFused = 0, worstTwoStep = 0;
+    fc.assert(fc.property(fc.integer({ min: 1, max: 1 << 30 }), fc.integer({ min: 1, max: 3 }), (s, level) => {
+      const x = vec(s), y = vec(s + 7);
+      const prod = ev.mulNoRelin(F.encrypt(x, level), F.encrypt(y, level));
+      const fused = ev.relinearizeRescale(prod);
+      const twoStep = ev.rescale(ev.relinearize(prod));
+      expect(fused.level).toBe(level - 1);
+      expect(fused.degree).toBe(1);
+      expect(fused.scale).toBe(twoStep.scale);
+      const want = x.map((v, i) => v * y[i]!);
+      const ef = maxError(F.decrypt(fused), want), et = maxError(F.decrypt(twoStep), want);
+      worstFused = Math.max(worstFused, ef);
+      worstTwoStep = Math.max(worstTwoStep, et);
+      expect(ef).toBeLessThan(2 ** -26);
+    }), { numRuns: 8 });
+    console.log(`relinearizeRescale: max error 2^${Math.log2(worstFused).toFixed(1)} (relinearize + rescale: 2^${Math.log2(worstTwoStep).toFixed(1)})`);
+    // a degree-1 input is just rescaled; level 0 and a missing key are typed errors
+    const a = F.encrypt(vec(3), 2);
+    const r1 = F.decrypt(ev.relinearizeRescale(a)), r2 = F.decrypt(ev.rescale(a));
+    expect(maxError(r1, r2.re, r2.im)).toBe(0);
+    const low = ev.mulNoRelin(F.encrypt(vec(4), 0), F.encrypt(vec(5), 0));
+    expect(() => ev.relinearizeRescale(low)).toThrow(/DEPTH_EXHAUSTED/);
+    const noKey = new (ev.constructor as new (c: typeof F.ctx) => typeof ev)(F.ctx);
+    expect(() => noKey.relinearizeRescale(ev.mulNoRelin(a, a))).toThrow(/MISSING_KEY/);
+  });
+
   it('setScale yields exactly the requested scale; scale/level mismatches are typed errors', () => {
     const ev = F.evaluator;
     const x = vec(21), y = vec(22);

@@ -11,6 +11,7 @@
  * Noise: ≈ (max digit product / P)·√N·σ·(small constant) + k_P from the ModDown rounding; the decomposition
  * (step 1) depends only on d, so it is shared by every rotation of one ciphertext (hoisting, see `decompose`).
  */
+import { CkksError } from '../errors.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
@@ -44,9 +45,22 @@ interface LevelTables {
   offsetP: bigint[];
 }
 
+/** Tables of the fused ModDown-and-rescale at one level ℓ ≥ 1: division by D = q_ℓ·P. */
+interface DropTables {
+  /** {q_ℓ} ∪ P → Q_{ℓ−1}. */
+  toQ: BaseConverter;
+  /** D^{-1} mod q_i (i < ℓ) and Shoup companions. */
+  dInverse: bigint[];
+  dInverseShoup: bigint[];
+  /** H = ⌊(k_P + 1)·D/2⌋: H mod each dropped prime, and −H mod q_i. */
+  offsetDrop: bigint[];
+  offsetQ: bigint[];
+}
+
 export class KeySwitcher {
   readonly context: CkksContext;
   private readonly levels = new Map<number, LevelTables>();
+  private readonly dropLevels = new Map<number, DropTables>();
   /** Operation counters (for benchmarks and tests): decompositions and key inner products (= key switches). */
   readonly counters = { decompositions: 0, keySwitches: 0 };
 
@@ -173,6 +187,65 @@ export class KeySwitcher {
   /** u_0 + u_1·s ≈ d·s' (both steps). */
   switchKey(d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
     return this.applyKey(this.decompose(d), key);
+  }
+
+  private dropTables(level: number): DropTables {
+    let t = this.dropLevels.get(level);
+    if (t !== undefined) return t;
+    const ctx = this.context;
+    const qBasis = ctx.levelBasis(level);
+    const target = ctx.levelBasis(level - 1);
+    const dropBasis = RnsBasis.fromTables([qBasis.tables[level]!, ...ctx.basisP.tables]);
+    const D = dropBasis.primes.reduce((a, b) => a * b, 1n);
+    const H = (BigInt(dropBasis.size) * D) / 2n;
+    const dInverse = target.primes.map((q) => modInverse(D % q, q));
+    t = {
+      toQ: new BaseConverter(dropBasis, target),
+      dInverse,
+      dInverseShoup: dInverse.map((v, i) => shoupCompanion(v, target.primes[i]!)),
+      offsetDrop: dropBasis.primes.map((p) => H % p),
+      offsetQ: target.primes.map((q) => (q - (H % q)) % q),
+    };
+    this.dropLevels.set(level, t);
+    return t;
+  }
+
+  /**
+   * ≈ x/(q_ℓ·P) over Q_{ℓ−1} for x over Q_ℓ ∪ P (evaluation form): ModDown and rescale in one division. Both
+   * are rounded divisions by a product of primes that are then dropped, so dividing by P and then by q_ℓ equals
+   * (up to rounding) dividing by q_ℓ·P with the same algorithm as `modDown`, the dropped basis being
+   * {q_ℓ} ∪ P. The k_P + 1 dropped limbs are inverse-transformed and converted once, so a
+   * relinearise-then-rescale costs ℓ forward NTTs per polynomial instead of 2ℓ + 1, with one rounding
+   * (offset H = ⌊(k_P + 1)·q_ℓ·P/2⌋, as in `modDown`). `x`'s dropped limbs are overwritten.
+   */
+  modDownRescale(x: RnsPoly, level: number): RnsPoly {
+    this.context.levelBasisQP(level).assertSame(x.basis, 'modDownRescale');
+    x.requireForm('evaluation', 'modDownRescale');
+    if (level < 1) throw new CkksError('DEPTH_EXHAUSTED', 'modDownRescale: level 0 cannot be rescaled');
+    const t = this.dropTables(level);
+    const n = this.context.ringDegree;
+    const basisQP = x.basis;
+    const target = this.context.levelBasis(level - 1);
+    const dropped: BigUint64Array[] = [];
+    for (let j = 0; level + j < basisQP.size; j++) {
+      const limb = x.limb(level + j);
+      nttInverse(limb, basisQP.tables[level + j]!);
+      addScalarMod(limb, t.offsetDrop[j]!, limb, basisQP.moduli[level + j]!.value);
+      dropped.push(limb);
+    }
+    const out = new RnsPoly(target, 'evaluation');
+    const converted: BigUint64Array[] = [];
+    for (let i = 0; i < level; i++) converted.push(out.limb(i));
+    t.toQ.convertLimbs(dropped, converted);
+    for (let i = 0; i < level; i++) {
+      const q = target.moduli[i]!.value;
+      const limb = out.limb(i);
+      addScalarMod(limb, t.offsetQ[i]!, limb, q);
+      nttForward(limb, target.tables[i]!);
+      subMod(x.data.subarray(i * n, (i + 1) * n), limb, limb, q);
+      mulScalarShoup(limb, t.dInverse[i]!, t.dInverseShoup[i]!, limb, q);
+    }
+    return out;
   }
 
   /**

@@ -326,10 +326,11 @@ class Recursion {
     } else {
       const qScale = up / X.scale;
       const qc = lead ? this.lead(q, level + 1, qScale) : this.nonLead(q, level + 1, qScale);
-      res = ev.mul(qc, X);
+      res = ev.mulNoRelin(qc, X);
     }
+    // the remainder is added to the (possibly degree-2) product before one fused relinearise-and-rescale
     if (degreeOf(r) >= 0) res = this.nonLead(r, level + 1, res.scale, res);
-    return pinScale(ev.rescale(res), scale);
+    return pinScale(ev.relinearizeRescale(res), scale);
   }
 
   /** Σ_i c_i·T_i at exactly (ℓ, S), no rescale; added into `into` (at (ℓ, S)) when given. */

@@ -87,7 +87,8 @@ export class PowerBasis {
     const A = this.get(a);
     const B = this.get(b);
     const level = Math.min(A.level, B.level);
-    let p = ev.mul(atLevel(ev, A, level), atLevel(ev, B, level));
+    // degree-2 product; the Chebyshev corrections are added before the fused relinearise-and-rescale
+    let p = ev.mulNoRelin(atLevel(ev, A, level), atLevel(ev, B, level));
     if (this.basis === 'chebyshev') {
       p = ev.add(p, p); // 2·T_a·T_b, scale unchanged
       if (a === b) {
@@ -98,7 +99,7 @@ export class PowerBasis {
         p = ev.sub(p, lifted);
       }
     }
-    const r = ev.rescale(p);
+    const r = ev.relinearizeRescale(p);
     if (r.level !== this.levelOf(i)) throw new CkksError('LEVEL_MISMATCH', `internal: power ${i} landed at level ${r.level}`);
     // |T_i| ≤ 1 on [−1, 1]: the scale itself must stay well inside q_0·…·q_ℓ, or the values wrap around silently.
     // This happens when the input's scale is far above the primes (scales then grow doubly exponentially).

@@ -9,7 +9,7 @@
  */
 import { RnsPoly, polyAdd, polyMul, polyNeg } from '../ring/rnsPoly.js';
 import { type RandomSource, systemRandom } from '../ring/randomSource.js';
-import { sampleGaussian, sampleTernaryUniform } from '../ring/sampling.js';
+import { sampleGaussian, sampleTernaryUniform, smallToResidues } from '../ring/sampling.js';
 import type { CkksContext } from './context.js';
 import { expandUniform, smallToPoly } from './keyGenerator.js';
 import type { PublicKey, SecretKey } from './keys.js';
@@ -54,16 +54,21 @@ export class Encryptor {
     const u = smallToPoly(basis, sampleTernaryUniform(ctx.ringDegree, this.random));
     const parts = [pk.b, pk.a].map((key) => {
       const c = polyMul(selectLevelQP(ctx, key, level), u, new RnsPoly(basis, 'evaluation'));
-      polyAdd(c, this.gaussianQP(level), c);
-      return this.switcher.modDown(c, level);
+      // ModDown(c + e) with e in coefficient form: the same result without transforming e (see modDown)
+      return this.switcher.modDown(c, level, this.gaussianQP(level));
     }) as [RnsPoly, RnsPoly];
     polyAdd(parts[0], pt.poly, parts[0]);
     return new Ciphertext(ctx, parts, pt.scale, pt.slots);
   }
 
+  /** A Gaussian error over Q_ℓ ∪ P in coefficient form (no transform: modDown takes it as it is). */
   private gaussianQP(level: number): RnsPoly {
     const p = this.context.params;
-    return smallToPoly(this.context.levelBasisQP(level), sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random));
+    const basis = this.context.levelBasisQP(level);
+    const e = sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random);
+    const out = new RnsPoly(basis, 'coefficient');
+    for (let l = 0; l < basis.size; l++) smallToResidues(e, basis.moduli[l]!.value, out.limb(l));
+    return out;
   }
 
   /** Encrypts `pt` with the secret key; the uniform part is expanded from a fresh seed stored on the result. */

@@ -16,7 +16,7 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { addScalarMod, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, subMod } from '../ring/modularKernels.js';
+import { addMod, addScalarMod, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, subMod } from '../ring/modularKernels.js';
 import { evaluationAutomorphismTable } from '../ring/automorphism.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
@@ -254,8 +254,12 @@ export class KeySwitcher {
    * bias that the products with s turn into a large error in the slots near the roots ±1. With H the error
    * (k_P − 1)/2 − u + (rounding) has mean ≈ 0 and |error| ≤ k_P/2 + 1/2; for k_P = 1 it is exact rounding.
    * Only the P limbs are inverse-transformed; `x`'s P limbs are overwritten.
+   *
+   * `addend` (coefficient form over Q_ℓ ∪ P, a small polynomial such as an encryption error) gives exactly
+   * ModDown(x + NTT(addend)) without transforming it: its P limbs join y where y is already in coefficient form,
+   * and its Q limbs are subtracted from the converted term before that term's forward NTT (linearity).
    */
-  modDown(x: RnsPoly, level: number): RnsPoly {
+  modDown(x: RnsPoly, level: number, addend?: RnsPoly): RnsPoly {
     this.context.levelBasisQP(level).assertSame(x.basis, 'modDown');
     x.requireForm('evaluation', 'modDown');
     const t = this.tables(level);
@@ -263,10 +267,16 @@ export class KeySwitcher {
     const qBasis = this.context.levelBasis(level);
     const kP = this.context.basisP.size;
     const pLimbs: BigUint64Array[] = [];
+    if (addend !== undefined) {
+      t.basisQP.assertSame(addend.basis, 'modDown (addend)');
+      addend.requireForm('coefficient', 'modDown (addend)');
+    }
     for (let j = 0; j < kP; j++) {
       const limb = x.limb(level + 1 + j);
+      const p = t.basisQP.moduli[level + 1 + j]!.value;
       nttInverse(limb, t.basisQP.tables[level + 1 + j]!);
-      addScalarMod(limb, t.offsetP[j]!, limb, t.basisQP.moduli[level + 1 + j]!.value);
+      if (addend !== undefined) addMod(limb, addend.limb(level + 1 + j), limb, p);
+      addScalarMod(limb, t.offsetP[j]!, limb, p);
       pLimbs.push(limb);
     }
     const out = new RnsPoly(qBasis, 'evaluation');
@@ -278,6 +288,7 @@ export class KeySwitcher {
       const limb = out.limb(i);
       // x + H − Conv = x − (Conv − H): H is added to every coefficient, so subtract it here, before the NTT
       addScalarMod(limb, t.offsetQ[i]!, limb, q);
+      if (addend !== undefined) subMod(limb, addend.limb(i), limb, q);
       nttForward(limb, qBasis.tables[i]!);
       subMod(x.data.subarray(i * n, (i + 1) * n), limb, limb, q);
       mulScalarShoup(limb, t.pInverse[i]!, t.pInverseShoup[i]!, limb, q);

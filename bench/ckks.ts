@@ -4,10 +4,11 @@
  * [60, 40×7 | 60] (last prime = special prime P), scale 2^40, top level, N/2 slots, real inputs in [−1, 1].
  *
  * `npm run bench:ckks -- [--quick] [--logN=13|14]` prints a markdown table (ours, node-seal, ratio) and ends,
- * per N, with one JSON line {"N":…, "ratios": {op: nodeSeal/ours}, …}.
+ * per N, with one JSON line {"N":…, "ratios": {op: nodeSeal/ours}, …}. The two libraries alternate within each
+ * operation (`pairedMedians`), so drifts of the machine affect both sides of a ratio alike.
  */
-import { type BenchOptions, medians, parseFlags } from './harness.js';
-import { PEER_OPS, runNodeSeal } from './peers/nodeSeal.js';
+import { pairedMedians, parseFlags } from './harness.js';
+import { PEER_OPS, prepareNodeSeal } from './peers/nodeSeal.js';
 import { CkksContext } from '../src/ckks/scheme/context.js';
 import { Encoder } from '../src/ckks/scheme/encoder.js';
 import { Decryptor, Encryptor } from '../src/ckks/scheme/encryptor.js';
@@ -16,13 +17,13 @@ import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
 import { PN13QP200, PN14QP400 } from '../src/ckks/scheme/presets.js';
 import type { ParametersLiteral } from '../src/ckks/scheme/parameters.js';
 
-interface OursResult {
-  medians: Map<string, number>;
+interface OursSetup {
+  tasks: ReadonlyArray<readonly [string, () => void]>;
   sizes: { relinKeyBytes: number; galoisKeyBytesPerStep: number; ciphertextBytes: number; publicKeyBytes: number };
   maxAbsError: number;
 }
 
-async function runOurs(literal: ParametersLiteral, options: BenchOptions): Promise<OursResult> {
+function prepareOurs(literal: ParametersLiteral): OursSetup {
   const ctx = new CkksContext(literal);
   const keygen = new KeyGenerator(ctx);
   const sk = keygen.secretKey();
@@ -66,7 +67,7 @@ async function runOurs(literal: ParametersLiteral, options: BenchOptions): Promi
   const words = (polys: number, limbs: number) => polys * limbs * ctx.ringDegree * 8;
   const kQ = ctx.params.Q.length, kQP = kQ + ctx.params.P.length;
   return {
-    medians: await medians(tasks, options),
+    tasks,
     sizes: {
       relinKeyBytes: words(2 * ctx.params.dnum, kQP),
       galoisKeyBytesPerStep: words(2 * ctx.params.dnum, kQP),
@@ -85,15 +86,25 @@ const configs: { literal: ParametersLiteral; chain: number[] }[] = [
 ].filter((c) => only === undefined || `--logN=${c.literal.logN}` === only);
 
 for (const { literal, chain } of configs) {
-  const ours = await runOurs(literal, options);
-  const peer = await runNodeSeal({ logN: literal.logN, chainBits: chain, logScale: 40 }, options);
+  const ours = prepareOurs(literal);
+  const peer = await prepareNodeSeal({ logN: literal.logN, chainBits: chain, logScale: 40 });
+  const task = (tasks: ReadonlyArray<readonly [string, () => void]>, op: string): (() => void) => {
+    const t = tasks.find(([name]) => name === op);
+    if (t === undefined) throw new Error(`missing task ${op}`);
+    return t[1];
+  };
+  // ours and node-seal alternate within every operation (see pairedMedians): only ratios measured so mean anything here
+  const timed = pairedMedians(PEER_OPS.map((op) => [op, task(ours.tasks, op), task(peer.tasks, op)] as const), options);
+  peer.dispose();
+  const oursMedians = timed.a;
+  const peerMedians = timed.b;
   console.log(`\n### N = 2^${literal.logN}, chain [${chain.join(', ')}], scale 2^40, ${2 ** (literal.logN - 1)} slots\n`);
   console.log('| op | ours (ms) | node-seal (ms) | node-seal / ours |');
   console.log('|---|---:|---:|---:|');
   const ratios: Record<string, number> = {};
   for (const op of PEER_OPS) {
-    const o = ours.medians.get(op);
-    const p = peer.medians.get(op);
+    const o = oursMedians.get(op);
+    const p = peerMedians.get(op);
     if (o === undefined || p === undefined) throw new Error(`missing result for ${op}`);
     ratios[op] = Number((p / o).toFixed(3));
     console.log(`| ${op} | ${o.toFixed(3)} | ${p.toFixed(3)} | ${(p / o).toFixed(2)} |`);

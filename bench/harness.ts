@@ -58,3 +58,40 @@ export function interleavedMedians(tasks: ReadonlyArray<readonly [string, () => 
   tasks.forEach(([name], i) => result.set(name, [...times[i]!].sort((a, b) => a - b)[times[i]!.length >> 1]!));
   return result;
 }
+
+/**
+ * Two implementations of the same operations, measured alternately so that the machine's slow and fast phases hit
+ * both alike (these VMs drift by ±30% over minutes): per operation, a warm-up (20 calls or 0.3 s each, see
+ * `medians`), then `rounds` rounds of [A for a time slice, B for a time slice]. Returns per-call median ms.
+ */
+export function pairedMedians(
+  ops: ReadonlyArray<readonly [string, () => void, () => void]>, options: BenchOptions,
+): { a: Map<string, number>; b: Map<string, number> } {
+  const rounds = options.quick ? 3 : 7;
+  const slice = options.quick ? 100 : 250;
+  const a = new Map<string, number>();
+  const b = new Map<string, number>();
+  const runFor = (fn: () => void, ms: number, minCalls: number, into?: number[]): void => {
+    const start = performance.now();
+    for (let calls = 0; calls < minCalls || performance.now() - start < ms; calls++) {
+      const t0 = performance.now();
+      fn();
+      into?.push(performance.now() - t0);
+      if (into === undefined && calls >= 20) break;
+    }
+  };
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  for (const [name, fa, fb] of ops) {
+    runFor(fa, 300, 2);
+    runFor(fb, 300, 2);
+    const ta: number[] = [];
+    const tb: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      runFor(fa, slice, 1, ta);
+      runFor(fb, slice, 1, tb);
+    }
+    a.set(name, median(ta));
+    b.set(name, median(tb));
+  }
+  return { a, b };
+}

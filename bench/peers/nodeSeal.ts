@@ -190,7 +190,28 @@ function validate(config: PeerConfig): void {
   if (!(logScale > 0 && logScale < 60)) throw new Error(`logScale ${logScale} out of range`);
 }
 
+/** node-seal set up for `config`: the timed tasks (keys are PEER_OPS), sizes, the round-trip error, and `dispose`. */
+export interface PeerSetup {
+  tasks: ReadonlyArray<readonly [(typeof PEER_OPS)[number], () => void]>;
+  sizes: PeerResult['sizes'];
+  maxAbsError: number;
+  /** Frees every SEAL object (WebAssembly heap); the tasks must not run afterwards. */
+  dispose(): void;
+}
+
+/** Times every operation with node-seal alone (the self-check below; bench/ckks.ts interleaves with ours). */
 export async function runNodeSeal(config: PeerConfig, options: BenchOptions): Promise<PeerResult> {
+  const setup = await prepareNodeSeal(config);
+  try {
+    const result = await medians(setup.tasks, options);
+    for (const op of PEER_OPS) if (!result.has(op)) throw new Error(`missing median for ${op}`);
+    return { name: 'node-seal', medians: result, sizes: setup.sizes, maxAbsError: setup.maxAbsError };
+  } finally {
+    setup.dispose();
+  }
+}
+
+export async function prepareNodeSeal(config: PeerConfig): Promise<PeerSetup> {
   validate(config);
   const seal = await loadSeal();
   const N = 1 << config.logN;
@@ -207,6 +228,10 @@ export async function runNodeSeal(config: PeerConfig, options: BenchOptions): Pr
   const own = <T extends Deletable>(object: T): T => {
     owned.push(object);
     return object;
+  };
+  const dispose = (): void => {
+    for (let i = owned.length - 1; i >= 0; i--) owned[i]?.delete();
+    owned.length = 0;
   };
   try {
     const parms = own(seal.EncryptionParameters(seal.SchemeType.ckks));
@@ -314,11 +339,10 @@ export async function runNodeSeal(config: PeerConfig, options: BenchOptions): Pr
         kg.delete();
       }],
     ];
-    const result = await medians(tasks, options);
-    for (const op of PEER_OPS) if (!result.has(op)) throw new Error(`missing median for ${op}`);
-    return { name: 'node-seal', medians: result, sizes, maxAbsError };
-  } finally {
-    for (let i = owned.length - 1; i >= 0; i--) owned[i]?.delete();
+    return { tasks, sizes, maxAbsError, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
   }
 }
 

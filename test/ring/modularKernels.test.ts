@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import bigInt from 'big-integer';
 import { Modulus } from '../../src/ckks/ring/modulus.js';
 import {
-  addMod, mulMod, mulMontgomery, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, mulShoup, negMod, reduceBarrett, shoupCompanions, subMod,
+  addMod, mulMod, mulMontgomery, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup,
+  reduceBarrettAddScalar, subMulScalarShoup, mulShoup, negMod, reduceBarrett, shoupCompanions, subMod,
 } from '../../src/ckks/ring/modularKernels.js';
 import { TWO_POW_64, modInverse, modPow } from '../../src/ckks/ring/modularScalar.js';
 
@@ -65,6 +66,22 @@ describe('modular kernels (reference: BigInt and big-integer, exact)', () => {
       const accG = BigUint64Array.from(cv);
       mulMontgomeryAccumulateGather(a, index, b, accG, q, m.montgomeryNegInverse);
       for (let i = 0; i < av.length; i++) expect(accG[i]).toBe((cv[i]! + ((av[order[i]!]! * bv[i]!) % q) * rInv) % q);
+    }), { numRuns: 300 });
+  });
+
+  it('fused kernels: subMulScalarShoup = (a − b)·w mod q; reduceBarrettAddScalar = (x mod q + c) mod q for any 64-bit x', () => {
+    const arb = arbModulus.chain((q) => fc.tuple(
+      fc.constant(q), residueVectors(q, 17), residueVectors(q, 17), fc.bigInt({ min: 0n, max: q - 1n }),
+      fc.array(fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(0n, (1n << 64n) - 1n, q, q - 1n)), { minLength: 17, maxLength: 17 }),
+    ));
+    fc.assert(fc.property(arb, ([q, av, bv, w, xv]) => {
+      const m = new Modulus(q);
+      const a = BigUint64Array.from(av), b = BigUint64Array.from(bv), out = new BigUint64Array(av.length);
+      subMulScalarShoup(a, b, w, (w << 64n) / q, out, q);
+      for (let i = 0; i < av.length; i++) expect(out[i]).toBe((((av[i]! - bv[i]!) % q + q) % q * w) % q);
+      const x = BigUint64Array.from(xv);
+      reduceBarrettAddScalar(x, w, out, q, m.barrett);
+      for (let i = 0; i < xv.length; i++) expect(out[i]).toBe((xv[i]! % q + w) % q);
     }), { numRuns: 300 });
   });
 

@@ -231,6 +231,29 @@ export function mulScalarShoup(
 }
 
 /**
+ * Fused difference and Shoup product: out[i] = (a[i] − b[i])·w mod q for a[i], b[i] in [0, q) (the last step of
+ * rescaling and ModDown: (x − correction)·q^{-1}). a − b + q lies in [0, 2q), which Shoup accepts.
+ */
+export function subMulScalarShoup(
+  a: BigUint64Array, b: BigUint64Array, w: bigint, wShoup: bigint, out: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const c = BigInt.asUintN(64, w);
+  const cp = BigInt.asUintN(64, wShoup);
+  const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = BigInt.asUintN(64, a[i]! - b[i]! + q);
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * cp0), p01 = BigInt.asUintN(64, x0 * cp1), p10 = BigInt.asUintN(64, x1 * cp0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const hq = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    const r = BigInt.asIntN(64, x * c - hq * q - q);
+    out[i] = BigInt.asUintN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/**
  * Element-wise Shoup multiplication by precomputed constants: out[i] = a[i]·w[i] mod q with
  * wShoup[i] = floor(w[i]·2^64/q). Used when one operand is fixed and reused (keys, plaintexts).
  */
@@ -286,6 +309,29 @@ export function reduceBarrett(a: BigUint64Array, out: BigUint64Array, modulus: b
 }
 
 /**
+ * Barrett reduction plus a constant: out[i] = (a[i] mod q + c) mod q for any 64-bit a[i] and c in [0, q) (the
+ * per-prime correction term of rescaling: a residue modulo q_ℓ brought to q_i and shifted by −⌊q_ℓ/2⌋).
+ */
+export function reduceBarrettAddScalar(a: BigUint64Array, constant: bigint, out: BigUint64Array, modulus: bigint, barrett: bigint): void {
+  const q = BigInt.asUintN(64, modulus);
+  const c = BigInt.asUintN(64, constant);
+  const b = BigInt.asUintN(64, barrett);
+  const b0 = BigInt.asUintN(64, b & M32), b1 = BigInt.asUintN(64, b >> 32n);
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+    const p00 = BigInt.asUintN(64, x0 * b0), p01 = BigInt.asUintN(64, x0 * b1), p10 = BigInt.asUintN(64, x1 * b0);
+    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+    const h = BigInt.asUintN(64, x1 * b1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+    // x − h·q is in [0, 2q); adding c < q gives [0, 3q): two branch-free corrections
+    const r = BigInt.asIntN(64, x - h * q + c - q);
+    const r1 = BigInt.asIntN(64, r + BigInt.asUintN(64, q & BigInt.asUintN(64, r >> 63n)) - q);
+    out[i] = BigInt.asUintN(64, r1 + BigInt.asUintN(64, q & BigInt.asUintN(64, r1 >> 63n)));
+  }
+}
+
+/**
  * Warm-up on tiny arrays at module load. When a kernel's very first call is already long (N = 2^16), V8 optimises
  * it on-stack before the function has type feedback, and the re-optimised code often misses the 64-bit BigInt
  * lowering (2–10× slower, one heap BigInt per operation). ~32 calls on 8 elements give every kernel its feedback
@@ -314,6 +360,8 @@ function warmUp(): void {
     mulScalarShoup(x, y[0]!, ys[0]!, out, q);
     mulShoup(x, y, ys, out, q);
     reduceBarrett(x, out, q, (1n << 64n) / q);
+    reduceBarrettAddScalar(x, 3n, out, q, (1n << 64n) / q);
+    subMulScalarShoup(x, y, y[0]!, ys[0]!, out, q);
   }
 }
 warmUp();

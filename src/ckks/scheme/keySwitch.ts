@@ -16,7 +16,7 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { addMod, addScalarMod, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, subMod } from '../ring/modularKernels.js';
+import { addMod, addScalarMod, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, subMod, subMulScalarShoup } from '../ring/modularKernels.js';
 import { evaluationAutomorphismTable } from '../ring/automorphism.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
@@ -242,8 +242,7 @@ export class KeySwitcher {
       const limb = out.limb(i);
       addScalarMod(limb, t.offsetQ[i]!, limb, q);
       nttForward(limb, target.tables[i]!);
-      subMod(x.data.subarray(i * n, (i + 1) * n), limb, limb, q);
-      mulScalarShoup(limb, t.dInverse[i]!, t.dInverseShoup[i]!, limb, q);
+      subMulScalarShoup(x.data.subarray(i * n, (i + 1) * n), limb, t.dInverse[i]!, t.dInverseShoup[i]!, limb, q);
     }
     return out;
   }
@@ -290,8 +289,7 @@ export class KeySwitcher {
       addScalarMod(limb, t.offsetQ[i]!, limb, q);
       if (addend !== undefined) subMod(limb, addend.limb(i), limb, q);
       nttForward(limb, qBasis.tables[i]!);
-      subMod(x.data.subarray(i * n, (i + 1) * n), limb, limb, q);
-      mulScalarShoup(limb, t.pInverse[i]!, t.pInverseShoup[i]!, limb, q);
+      subMulScalarShoup(x.data.subarray(i * n, (i + 1) * n), limb, t.pInverse[i]!, t.pInverseShoup[i]!, limb, q);
     }
     return out;
   }

@@ -8,9 +8,38 @@
  * where r − h is a small polynomial that needs one inverse NTT (mod q_ℓ) and one forward NTT per q_i.
  */
 import { nttForward, nttInverse } from '../ring/ntt.js';
-import { addScalarMod, mulScalarShoup, reduceBarrett, subMod } from '../ring/modularKernels.js';
+import { addScalarMod, reduceBarrettAddScalar, subMulScalarShoup } from '../ring/modularKernels.js';
 import { mod, modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
+import type { RnsBasis } from '../ring/rnsBasis.js';
+
+/** Per-basis constants of rescaling by its last prime (computed once per basis). */
+interface RescaleConstants {
+  /** (q_i − ⌊q_ℓ/2⌋ mod q_i) mod q_i: subtracts h from the correction term. */
+  minusHalf: bigint[];
+  /** q_ℓ^{-1} mod q_i and Shoup companions. */
+  inverse: bigint[];
+  inverseShoup: bigint[];
+}
+
+const constantsCache = new WeakMap<RnsBasis, RescaleConstants>();
+
+function constantsFor(basis: RnsBasis): RescaleConstants {
+  let c = constantsCache.get(basis);
+  if (c !== undefined) return c;
+  const last = basis.size - 1;
+  const qLast = basis.moduli[last]!.value;
+  const half = qLast >> 1n;
+  const primes = basis.primes.slice(0, last);
+  const inverse = primes.map((qi) => modInverse(mod(qLast, qi), qi));
+  c = {
+    minusHalf: primes.map((qi) => (qi - (half % qi)) % qi),
+    inverse,
+    inverseShoup: inverse.map((v, i) => shoupCompanion(v, primes[i]!)),
+  };
+  constantsCache.set(basis, c);
+  return c;
+}
 
 /**
  * Returns round(a / q_last) over the basis without its last prime, in evaluation form. `a` is unchanged.
@@ -26,24 +55,19 @@ export function rescaleByLastPrime(a: RnsPoly, out?: RnsPoly, scratch?: BigUint6
   target.assertSame(result.basis, 'rescale');
   const N = basis.ringDegree;
   const qLast = basis.moduli[last]!.value;
-  const half = qLast >> 1n;
+  const k = constantsFor(basis);
   // r = ([x]_{q_ℓ} + h) mod q_ℓ in coefficient form
   const r = new BigUint64Array(N);
   r.set(a.limb(last));
   nttInverse(r, basis.tables[last]!);
-  addScalarMod(r, half, r, qLast);
+  addScalarMod(r, qLast >> 1n, r, qLast);
   const tmp = scratch ?? new BigUint64Array(N);
   for (let i = 0; i < last; i++) {
     const m = basis.moduli[i]!;
-    const qi = m.value;
-    // tmp = (r − h) mod q_i, then to evaluation form mod q_i
-    reduceBarrett(r, tmp, qi, m.barrett);
-    addScalarMod(tmp, (qi - (half % qi)) % qi, tmp, qi);
+    // tmp = (r − h) mod q_i, then to evaluation form mod q_i; out = (x_i − tmp)·q_ℓ^{-1}
+    reduceBarrettAddScalar(r, k.minusHalf[i]!, tmp, m.value, m.barrett);
     nttForward(tmp, basis.tables[i]!);
-    const outLimb = result.limb(i);
-    subMod(a.limb(i), tmp, outLimb, qi);
-    const inv = modInverse(mod(qLast, qi), qi);
-    mulScalarShoup(outLimb, inv, shoupCompanion(inv, qi), outLimb, qi);
+    subMulScalarShoup(a.limb(i), tmp, k.inverse[i]!, k.inverseShoup[i]!, result.limb(i), m.value);
   }
   result.form = 'evaluation';
   return result;

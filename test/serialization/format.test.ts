@@ -53,6 +53,12 @@ describe('serialisation round trips (small insecure N = 2^10)', () => {
     expect(gk.galoisElement).toBe(5);
     s.gk.a.forEach((p, j) => same(p, gk.a[j]!));
     s.gk.b.forEach((p, j) => same(p, gk.b[j]!));
+    // Galois keys of the retired type 7 (σ_k(s) → s) are refused with a message saying so, never used silently
+    const retired = S.serializeGaloisKey(s.gk).slice();
+    expect(retired[6]).toBe(8);
+    retired[6] = 7;
+    new DataView(retired.buffer).setUint32(retired.length - 4, S.crc32(retired.subarray(0, retired.length - 4)), true);
+    expect(() => S.deserializeGaloisKey(s.ctx, retired)).toThrow(/retired type 7/);
     // the deserialised ciphertext still decrypts
     const dec = new Decryptor(s.ctx, sk);
     const v = s.encoder.decode(dec.decrypt(S.deserializeCiphertext(s.ctx, S.serializeCiphertext(s.ctSk)))).re;

@@ -94,74 +94,56 @@ export function mulMontgomery(
 }
 
 /**
- * Fused Montgomery multiply-accumulate: acc[i] = (acc[i] + a[i]·b[i]·2^{-64}) mod q. With b stored in
- * Montgomery form (b·2^64 mod q) this adds the plain product a·b — the inner loop of key switching.
- * Inputs a[i], b[i], acc[i] in [0, q); requires q < 2^61 (the unreduced sum stays below 3q < 2^63).
+ * Fused Montgomery multiply-accumulate of one operand with two others (Montgomery 1985, R = 2^64):
+ * acc0[i] ≡ acc0[i] + a[i]·b0[i]·2^{-64} and acc1[i] ≡ acc1[i] + a[i]·b1[i]·2^{-64} (mod q), kept lazily in [0, 2q).
+ * With b0, b1 in Montgomery form (b·2^64 mod q) this adds the plain products — the inner loop of key switching
+ * (a = a digit, b0/b1 = the two key parts) and of plaintext-times-ciphertext sums (a = the plaintext, b0/b1 = the
+ * ciphertext's two parts, the plaintext in Montgomery form). a is read and split once for both products.
+ * Reduction: t = hi(a·b) − hi(m·q) with m = lo(a·b)·q^{-1} mod 2^64 lies in (−q, q) and needs no carry (the low
+ * words cancel exactly). Inputs a[i], b0[i], b1[i] in [0, q), acc in [0, 2q) (e.g. 0 or a previous output); the
+ * caller brings final sums to [0, q) with one pass (`addScalarMod(acc, 0n, acc, q)`). Requires q < 2^61.
  */
-export function mulMontgomeryAccumulate(
-  a: BigUint64Array, b: BigUint64Array, acc: BigUint64Array, modulus: bigint, negInverse: bigint,
+export function mulMontgomeryAccumulate2(
+  a: BigUint64Array, b0: BigUint64Array, b1: BigUint64Array, acc0: BigUint64Array, acc1: BigUint64Array,
+  modulus: bigint, negInverse: bigint,
 ): void {
   const q = BigInt.asUintN(64, modulus);
-  const qn = BigInt.asUintN(64, negInverse);
+  const qi = BigInt.asUintN(64, 0n - negInverse); // q^{-1} mod 2^64
   const q0 = BigInt.asUintN(64, q & M32);
   const q1 = BigInt.asUintN(64, q >> 32n);
-  const n = acc.length;
+  const n = acc0.length;
   for (let i = 0; i < n; i++) {
     const x = a[i]!;
-    const y = b[i]!;
     const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
-    const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
-    const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
-    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
-    const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
-    const tlo = BigInt.asUintN(64, x * y);
-    const m = BigInt.asUintN(64, tlo * qn);
-    const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
-    const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
-    const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
-    const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
-    const carry = BigInt.asUintN(64, BigInt.asUintN(64, tlo | BigInt.asUintN(64, 0n - tlo)) >> 63n);
-    // z ∈ [0, 2q) plus acc ∈ [0, q): one or two corrections bring it to [0, q)
-    const s = BigInt.asIntN(64, thi + mhi + carry + acc[i]! - q);
-    const s1 = BigInt.asIntN(64, s + BigInt.asUintN(64, q & BigInt.asUintN(64, s >> 63n)) - q);
-    acc[i] = BigInt.asUintN(64, s1 + BigInt.asUintN(64, q & BigInt.asUintN(64, s1 >> 63n)));
-  }
-}
-
-/**
- * As `mulMontgomeryAccumulate` with a gathered first operand: acc[i] += a[index[i]]·b[i]·2^{-64} (mod q).
- * With `index` the evaluation-form table of an automorphism σ_k this multiplies σ_k(a) without materialising
- * it — hoisted rotations permute their shared decomposition this way.
- */
-export function mulMontgomeryAccumulateGather(
-  a: BigUint64Array, index: Uint32Array, b: BigUint64Array, acc: BigUint64Array, modulus: bigint, negInverse: bigint,
-): void {
-  // The body repeats mulMontgomeryAccumulate's: a shared helper returning a BigInt loses V8's int64 lowering
-  // (measured 40 ns instead of 6 ns per element), so each kernel spells its arithmetic out.
-  const q = BigInt.asUintN(64, modulus);
-  const qn = BigInt.asUintN(64, negInverse);
-  const q0 = BigInt.asUintN(64, q & M32);
-  const q1 = BigInt.asUintN(64, q >> 32n);
-  const n = acc.length;
-  for (let i = 0; i < n; i++) {
-    const x = a[index[i]!]!;
-    const y = b[i]!;
-    const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
-    const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
-    const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
-    const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
-    const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
-    const tlo = BigInt.asUintN(64, x * y);
-    const m = BigInt.asUintN(64, tlo * qn);
-    const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
-    const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
-    const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
-    const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
-    const carry = BigInt.asUintN(64, BigInt.asUintN(64, tlo | BigInt.asUintN(64, 0n - tlo)) >> 63n);
-    // z ∈ [0, 2q) plus acc ∈ [0, q): one or two corrections bring it to [0, q)
-    const s = BigInt.asIntN(64, thi + mhi + carry + acc[i]! - q);
-    const s1 = BigInt.asIntN(64, s + BigInt.asUintN(64, q & BigInt.asUintN(64, s >> 63n)) - q);
-    acc[i] = BigInt.asUintN(64, s1 + BigInt.asUintN(64, q & BigInt.asUintN(64, s1 >> 63n)));
+    {
+      const y = b0[i]!;
+      const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+      const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
+      const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+      const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+      const m = BigInt.asUintN(64, BigInt.asUintN(64, x * y) * qi);
+      const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
+      const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
+      const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
+      const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
+      // acc + t − q with t ∈ (−q, q), acc ∈ [0, 2q) lies in (−2q, 2q): adding 2q to negatives keeps [0, 2q), ≡ mod q
+      const s = BigInt.asIntN(64, acc0[i]! + thi - mhi - q);
+      acc0[i] = BigInt.asUintN(64, s + BigInt.asUintN(64, BigInt.asUintN(64, q + q) & BigInt.asUintN(64, s >> 63n)));
+    }
+    {
+      const y = b1[i]!;
+      const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+      const p00 = BigInt.asUintN(64, x0 * y0), p01 = BigInt.asUintN(64, x0 * y1), p10 = BigInt.asUintN(64, x1 * y0);
+      const mid = BigInt.asUintN(64, BigInt.asUintN(64, p00 >> 32n) + BigInt.asUintN(64, p01 & M32) + BigInt.asUintN(64, p10 & M32));
+      const thi = BigInt.asUintN(64, x1 * y1 + BigInt.asUintN(64, p01 >> 32n) + BigInt.asUintN(64, p10 >> 32n) + BigInt.asUintN(64, mid >> 32n));
+      const m = BigInt.asUintN(64, BigInt.asUintN(64, x * y) * qi);
+      const m0 = BigInt.asUintN(64, m & M32), m1 = BigInt.asUintN(64, m >> 32n);
+      const r00 = BigInt.asUintN(64, m0 * q0), r01 = BigInt.asUintN(64, m0 * q1), r10 = BigInt.asUintN(64, m1 * q0);
+      const mid2 = BigInt.asUintN(64, BigInt.asUintN(64, r00 >> 32n) + BigInt.asUintN(64, r01 & M32) + BigInt.asUintN(64, r10 & M32));
+      const mhi = BigInt.asUintN(64, m1 * q1 + BigInt.asUintN(64, r01 >> 32n) + BigInt.asUintN(64, r10 >> 32n) + BigInt.asUintN(64, mid2 >> 32n));
+      const s = BigInt.asIntN(64, acc1[i]! + thi - mhi - q);
+      acc1[i] = BigInt.asUintN(64, s + BigInt.asUintN(64, BigInt.asUintN(64, q + q) & BigInt.asUintN(64, s >> 63n)));
+    }
   }
 }
 
@@ -337,8 +319,6 @@ export function reduceBarrettAddScalar(a: BigUint64Array, constant: bigint, out:
  * lowering (2–10× slower, one heap BigInt per operation). ~32 calls on 8 elements give every kernel its feedback
  * first; it costs microseconds.
  */
-const IDENTITY_8 = Uint32Array.from({ length: 8 }, (_, i) => 7 - i);
-
 function warmUp(): void {
   const q = (1n << 61n) - 1n; // prime; any odd q < 2^61 exercises the same code paths
   const qn = BigInt.asUintN(64, -((): bigint => { let inv = 1n; for (let i = 0; i < 7; i++) inv = BigInt.asUintN(64, inv * (2n - q * inv)); return inv; })());
@@ -348,14 +328,14 @@ function warmUp(): void {
   const y = x.slice().reverse();
   const ys = new BigUint64Array(8).map((_, i) => (y[i]! << 64n) / q);
   const out = new BigUint64Array(8);
+  const out2 = new BigUint64Array(8);
   for (let k = 0; k < 32; k++) {
     addMod(x, y, out, q);
     addScalarMod(x, 5n, out, q);
     subMod(x, y, out, q);
     negMod(x, out, q);
     mulMontgomery(x, y, out, q, qn);
-    mulMontgomeryAccumulate(x, y, out, q, qn);
-    mulMontgomeryAccumulateGather(x, IDENTITY_8, y, out, q, qn);
+    mulMontgomeryAccumulate2(x, y, y, out, out2, q, qn);
     mulMod(x, y, out, q, qn, r, rs);
     mulScalarShoup(x, y[0]!, ys[0]!, out, q);
     mulShoup(x, y, ys, out, q);

@@ -14,7 +14,7 @@ import { mulScalarShoup, addMod } from '../ring/modularKernels.js';
 import { shoupCompanion } from '../ring/modularScalar.js';
 import { type RandomSource, seededRandom, systemRandom } from '../ring/randomSource.js';
 import { sampleGaussian, sampleTernaryHammingWeight, sampleTernaryUniform, sampleUniformModQ, smallToResidues } from '../ring/sampling.js';
-import { GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, galoisElementForRotation } from '../ring/automorphism.js';
+import { GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, galoisElementForRotation, inverseGaloisElement } from '../ring/automorphism.js';
 import { CkksError } from '../errors.js';
 import type { CkksContext } from './context.js';
 import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, SwitchingKey, toMontgomeryForm } from './keys.js';
@@ -84,20 +84,20 @@ export class KeyGenerator {
   relinearizationKey(sk: SecretKey): RelinearizationKey {
     this.checkKey(sk);
     const s2 = polyMul(sk.poly, sk.poly, new RnsPoly(this.context.basisQP, 'evaluation'));
-    const { b, a, seed } = this.switchingKeyParts(s2, sk);
+    const { b, a, seed } = this.switchingKeyParts(s2, sk.poly);
     return new RelinearizationKey(this.context, b, a, seed);
   }
 
-  /** Galois key for the element k (odd, < 2N): switches σ_k(s) → s. */
+  /** Galois key for the element k (odd, < 2N): switches s → σ_k^{-1}(s) (see `GaloisKey`). */
   galoisKey(sk: SecretKey, galoisElement: number): GaloisKey {
     this.checkKey(sk);
     const twoN = 2 * this.context.ringDegree;
     if (!Number.isInteger(galoisElement) || galoisElement <= 0 || galoisElement >= twoN || galoisElement % 2 === 0) {
       throw new RangeError(`Galois element must be odd in (0, 2N = ${twoN}), got ${galoisElement}`);
     }
-    const rotated = new RnsPoly(this.context.basisQP, 'evaluation');
-    applyAutomorphism(sk.poly, galoisElement, rotated);
-    const { b, a, seed } = this.switchingKeyParts(rotated, sk);
+    const target = new RnsPoly(this.context.basisQP, 'evaluation');
+    applyAutomorphism(sk.poly, inverseGaloisElement(galoisElement, this.context.ringDegree), target);
+    const { b, a, seed } = this.switchingKeyParts(sk.poly, target);
     return new GaloisKey(this.context, galoisElement, b, a, seed);
   }
 
@@ -112,8 +112,11 @@ export class KeyGenerator {
     return keys;
   }
 
-  /** b_j = −a_j·s + e_j + (P mod q_i)·s' on the limbs i of digit j, for every digit j. */
-  private switchingKeyParts(sPrime: RnsPoly, sk: SecretKey): { b: RnsPoly[]; a: RnsPoly[]; seed: Uint8Array } {
+  /**
+   * A key switching from `sPrime` to `target`: b_j = −a_j·target + e_j + (P mod q_i)·s' on the limbs i of digit j,
+   * for every digit j (so that Σ_j d_j·(b_j, a_j) decrypts under `target` to ≈ P·d·s').
+   */
+  private switchingKeyParts(sPrime: RnsPoly, target: RnsPoly): { b: RnsPoly[]; a: RnsPoly[]; seed: Uint8Array } {
     const ctx = this.context;
     const basis = ctx.basisQP;
     const seed = this.freshSeed();
@@ -123,7 +126,7 @@ export class KeyGenerator {
     const scratch = new BigUint64Array(ctx.ringDegree);
     ctx.params.digits.forEach(([start, end], j) => {
       const aj = expandUniform(basis, seed, j);
-      const bj = polyMul(aj, sk.poly, new RnsPoly(basis, 'evaluation'));
+      const bj = polyMul(aj, target, new RnsPoly(basis, 'evaluation'));
       polyNeg(bj, bj);
       polyAdd(bj, this.error(basis), bj);
       for (let i = start; i < end; i++) {

@@ -16,8 +16,7 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { addMod, addScalarMod, mulMontgomeryAccumulate, mulMontgomeryAccumulateGather, mulScalarShoup, subMod, subMulScalarShoup } from '../ring/modularKernels.js';
-import { evaluationAutomorphismTable } from '../ring/automorphism.js';
+import { addMod, addScalarMod, mulMontgomeryAccumulate2, mulScalarShoup, subMod, subMulScalarShoup } from '../ring/modularKernels.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
 import type { SwitchingKey } from './keys.js';
@@ -126,12 +125,9 @@ export class KeySwitcher {
     return { level, digits };
   }
 
-  /**
-   * Steps 2–3 for a given key: (u_0, u_1) over Q_ℓ, evaluation form. With `galoisElement` k the digits are
-   * read through σ_k (the key-switch of σ_k(d) from the decomposition of d: hoisted rotations).
-   */
-  applyKey(decomposition: Decomposition, key: SwitchingKey, galoisElement?: number): [RnsPoly, RnsPoly] {
-    const [acc0, acc1] = this.applyKeyExtended(decomposition, key, galoisElement);
+  /** Steps 2–3 for a given key: (u_0, u_1) over Q_ℓ, evaluation form. */
+  applyKey(decomposition: Decomposition, key: SwitchingKey): [RnsPoly, RnsPoly] {
+    const [acc0, acc1] = this.applyKeyExtended(decomposition, key);
     return [this.modDown(acc0, decomposition.level), this.modDown(acc1, decomposition.level)];
   }
 
@@ -140,10 +136,8 @@ export class KeySwitcher {
    * switched terms keep them in this basis and divide by P once at the end (`modDown`): Bossuat et al. 2021,
    * "Efficient bootstrapping for approximate HE with non-sparse keys", §3.3 (double hoisting).
    */
-  applyKeyExtended(decomposition: Decomposition, key: SwitchingKey, galoisElement?: number): [RnsPoly, RnsPoly] {
+  applyKeyExtended(decomposition: Decomposition, key: SwitchingKey): [RnsPoly, RnsPoly] {
     const ctx = this.context;
-    // σ_k in evaluation form is a permutation of the NTT slots: gather through it inside the product
-    const perm = galoisElement === undefined ? undefined : evaluationAutomorphismTable(ctx.ringDegree, galoisElement);
     this.counters.keySwitches++;
     const level = decomposition.level;
     const t = this.tables(level);
@@ -160,15 +154,15 @@ export class KeySwitcher {
         const m = t.basisQP.moduli[i]!;
         const x = digit.limb(i);
         // keys are in Montgomery form: one fused multiply-accumulate gives the plain product
-        if (perm === undefined) {
-          mulMontgomeryAccumulate(x, b.limb(keyLimb), acc0.limb(i), m.value, m.montgomeryNegInverse);
-          mulMontgomeryAccumulate(x, a.limb(keyLimb), acc1.limb(i), m.value, m.montgomeryNegInverse);
-        } else {
-          mulMontgomeryAccumulateGather(x, perm, b.limb(keyLimb), acc0.limb(i), m.value, m.montgomeryNegInverse);
-          mulMontgomeryAccumulateGather(x, perm, a.limb(keyLimb), acc1.limb(i), m.value, m.montgomeryNegInverse);
-        }
+        mulMontgomeryAccumulate2(x, b.limb(keyLimb), a.limb(keyLimb), acc0.limb(i), acc1.limb(i), m.value, m.montgomeryNegInverse);
       }
     });
+    // the accumulators are lazy, in [0, 2q): one pass to [0, q)
+    for (let i = 0; i < size; i++) {
+      const q = t.basisQP.moduli[i]!.value;
+      addScalarMod(acc0.limb(i), 0n, acc0.limb(i), q);
+      addScalarMod(acc1.limb(i), 0n, acc1.limb(i), q);
+    }
     return [acc0, acc1];
   }
 

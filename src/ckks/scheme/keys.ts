@@ -72,7 +72,12 @@ export class SwitchingKey {
 /** Switches s² → s after a ciphertext product. */
 export class RelinearizationKey extends SwitchingKey {}
 
-/** Switches σ_k(s) → s for the Galois element k = 5^r mod 2N (rotation by r) or 2N − 1 (conjugation). */
+/**
+ * Galois key for the element k = 5^r mod 2N (rotation by r) or 2N − 1 (conjugation). It switches s → σ_k^{-1}(s)
+ * (b_j = −a_j·σ_k^{-1}(s) + e_j + P·T_j·s): key switching is applied to the un-permuted c_1 and σ_k to the result,
+ * so hoisted rotations share one decomposition without permuting it (as Lattigo does). Format type 8; the earlier
+ * σ_k(s) → s keys (type 7) are refused by the reader.
+ */
 export class GaloisKey extends SwitchingKey {
   constructor(context: CkksContext, readonly galoisElement: number, b: readonly RnsPoly[], a: readonly RnsPoly[], seed: Uint8Array) {
     super(context, b, a, seed);

@@ -1,11 +1,12 @@
 /**
  * Slot rotations and conjugation through Galois automorphisms (Gentry–Halevi–Smart 2012; CKKS §4):
- * σ_k(c_0) + KS_{σ_k(s)→s}(σ_k(c_1)). Rotation by r to the left uses k = 5^r mod 2N, conjugation k = 2N − 1.
+ * σ_k applied to (c_0, 0) + KS_{s→σ_k^{-1}(s)}(c_1). Rotation by r to the left uses k = 5^r mod 2N, conjugation
+ * k = 2N − 1.
  *
  * Hoisting (Halevi–Shoup 2018, "Faster homomorphic linear transformations in HElib", §5): the expensive
- * decomposition (inverse NTT + ModUp + NTT) of c_1 is computed once; each rotation then reads the extended
- * digits through σ_k — a permutation in the evaluation domain, gathered inside the key product without
- * materialising the permuted digits — and only does the inner product and ModDown.
+ * decomposition (inverse NTT + ModUp + NTT) of c_1 is computed once; each rotation then only does the inner
+ * product with its key, ModDown, and σ_k on the two results (a permutation in the evaluation domain). This works
+ * because Galois keys switch s → σ_k^{-1}(s) (see `GaloisKey`), so the digits are never permuted (as in Lattigo).
  *
  * Double hoisting (Bossuat et al. 2021, "Efficient bootstrapping for approximate HE with non-sparse keys",
  * §3.3): rotations whose results are only summed can stay in the extended basis Q_ℓ ∪ P, multiplied by P,
@@ -37,26 +38,18 @@ function requireDegreeOne(ct: Ciphertext, what: string): void {
   if (ct.degree !== 1) throw new RangeError(`${what}: relinearise first (ciphertext degree ${ct.degree})`);
 }
 
-/** σ_k(ct) switched back to s, given the decomposition of c_1 (hoisted or not). */
+/**
+ * σ_k(ct) re-keyed to s, given the decomposition of the un-permuted c_1 (hoisted or not). The Galois key switches
+ * s → σ_k^{-1}(s), so (u_0, u_1) = KS(c_1) satisfies u_0 + u_1·σ_k^{-1}(s) ≈ c_1·s, and applying σ_k gives
+ * σ_k(c_0 + u_0) + σ_k(u_1)·s ≈ σ_k(c_0 + c_1·s): two permutations per rotation, none of the digits.
+ */
 export function applyGalois(ctx: CkksContext, switcher: KeySwitcher, ct: Ciphertext, dec: Decomposition, key: GaloisKey): Ciphertext {
   const k = key.galoisElement;
-  const [u0, u1] = switcher.applyKey(dec, key, k);
-  const c0 = applyAutomorphism(ct.parts[0]!, k, new RnsPoly(u0.basis, 'evaluation'));
-  polyAdd(c0, u0, c0);
-  return new Ciphertext(ctx, [c0, u1], ct.scale, ct.slots);
-}
-
-/**
- * σ_k(ct) switched back to s for a single automorphism: permutes c_1 first (one polynomial) and decomposes the
- * permuted c_1, so the key product needs no gather (cheaper than `applyGalois` when nothing is shared).
- */
-function applyGaloisOnce(ctx: CkksContext, switcher: KeySwitcher, ct: Ciphertext, key: GaloisKey): Ciphertext {
-  const k = key.galoisElement;
-  const c1 = ct.parts[1]!;
-  const [u0, u1] = switcher.switchKey(applyAutomorphism(c1, k, new RnsPoly(c1.basis, 'evaluation')), key);
-  const c0 = applyAutomorphism(ct.parts[0]!, k, new RnsPoly(u0.basis, 'evaluation'));
-  polyAdd(c0, u0, c0);
-  return new Ciphertext(ctx, [c0, u1], ct.scale, ct.slots);
+  const [u0, u1] = switcher.applyKey(dec, key);
+  polyAdd(u0, ct.parts[0]!, u0);
+  const c0 = applyAutomorphism(u0, k, new RnsPoly(u0.basis, 'evaluation'));
+  const c1 = applyAutomorphism(u1, k, new RnsPoly(u1.basis, 'evaluation'));
+  return new Ciphertext(ctx, [c0, c1], ct.scale, ct.slots);
 }
 
 /** Reduces a rotation amount into [0, N/2). */
@@ -155,7 +148,7 @@ export class Rotator {
     let out = ct;
     for (const s of plan) {
       const key = this.keyFor(s)!;
-      out = applyGaloisOnce(this.context, this.switcher, out, key);
+      out = applyGalois(this.context, this.switcher, out, this.switcher.decompose(out.parts[1]!), key);
     }
     return out;
   }
@@ -204,10 +197,10 @@ export class Rotator {
       const key = this.requireExactKey(r, s, 'rotateHoistedExtended');
       dec ??= this.switcher.decompose(ct.parts[1]!);
       const k = key.galoisElement;
-      const [v0, v1] = this.switcher.applyKeyExtended(dec, key, k);
-      const rotated0 = applyAutomorphism(ct.parts[0]!, k, new RnsPoly(ct.parts[0]!.basis, 'evaluation'));
-      polyAdd(this.switcher.liftByP(rotated0), v0, v0);
-      out.set(s, { level, c0: v0, c1: v1 });
+      // v_0 + v_1·σ_k^{-1}(s) ≈ P·c_1·s over Q_ℓ ∪ P; σ_k of (P·c_0 + v_0, v_1) is P·rot(ct) there
+      const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
+      polyAdd(v0, this.switcher.liftByP(ct.parts[0]!), v0);
+      out.set(s, { level, c0: applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation')), c1: applyAutomorphism(v1, k, new RnsPoly(v1.basis, 'evaluation')) });
     }
     return out;
   }
@@ -228,11 +221,11 @@ export class Rotator {
     const key = this.requireExactKey(r, steps, 'rotateAccumulateExtended');
     const k = key.galoisElement;
     const c1 = this.switcher.modDown(x.c1.clone(), x.level);
-    const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(c1), key, k);
-    const rotated0 = applyAutomorphism(x.c0, k, new RnsPoly(x.c0.basis, 'evaluation'));
-    polyAdd(acc.c0, rotated0, acc.c0);
-    polyAdd(acc.c0, v0, acc.c0);
-    polyAdd(acc.c1, v1, acc.c1);
+    const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(c1), key);
+    polyAdd(v0, x.c0, v0);
+    const scratch = new RnsPoly(v0.basis, 'evaluation');
+    polyAdd(acc.c0, applyAutomorphism(v0, k, scratch), acc.c0);
+    polyAdd(acc.c1, applyAutomorphism(v1, k, scratch), acc.c1);
   }
 
   /** Divides an extended ciphertext by P: the ordinary ciphertext over Q_ℓ it stands for (x is consumed). */
@@ -251,6 +244,6 @@ export class Rotator {
     requireDegreeOne(ct, 'conjugate');
     const key = this.keys.get(GALOIS_CONJUGATION_ELEMENT(this.context.ringDegree));
     if (key === undefined) throw new CkksError('MISSING_KEY', 'conjugate: no conjugation key (generate Galois keys with conjugation = true)');
-    return applyGaloisOnce(this.context, this.switcher, ct, key);
+    return applyGalois(this.context, this.switcher, ct, this.switcher.decompose(ct.parts[1]!), key);
   }
 }

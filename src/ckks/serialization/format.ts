@@ -33,11 +33,12 @@ export const enum ObjectType {
   SecretKey = 4,
   PublicKey = 5,
   RelinearizationKey = 6,
-  GaloisKey = 7,
+  /** Type 7 held Galois keys switching σ_k(s) → s (before 2026-11-22); they are refused, see `open`. */
+  GaloisKey = 8,
 }
 
 const TYPE_NAMES: Record<number, string> = {
-  1: 'parameters', 2: 'plaintext', 3: 'ciphertext', 4: 'secret key', 5: 'public key', 6: 'relinearization key', 7: 'Galois key',
+  1: 'parameters', 2: 'plaintext', 3: 'ciphertext', 4: 'secret key', 5: 'public key', 6: 'relinearization key', 8: 'Galois key',
 };
 
 function fingerprintWord(params: Parameters): bigint {
@@ -80,6 +81,9 @@ function open(bytes: Uint8Array, expected: ObjectType): Header {
   const version = r.u16('version');
   if (version !== FORMAT_VERSION) throw new CkksError('CORRUPT_INPUT', `unsupported format version ${version} (this library reads ${FORMAT_VERSION})`);
   const type = r.u8('type');
+  if (type === 7) {
+    throw new CkksError('CORRUPT_INPUT', 'a Galois key of the retired type 7 (σ_k(s) → s): this library uses keys switching s → σ_k^{-1}(s) (type 8); generate the Galois keys again');
+  }
   if (type !== expected) {
     throw new CkksError('CORRUPT_INPUT', `expected a ${TYPE_NAMES[expected]}, found ${TYPE_NAMES[type] ?? `unknown type ${type}`}`);
   }

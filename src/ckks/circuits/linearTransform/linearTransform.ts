@@ -23,7 +23,7 @@ import type { Ciphertext, Plaintext } from '../../scheme/plaintext.js';
 import type { ExtendedCiphertext } from '../../scheme/rotations.js';
 import { toMontgomeryForm } from '../../scheme/keys.js';
 import { RnsPoly } from '../../ring/rnsPoly.js';
-import { mulMontgomeryAccumulate } from '../../ring/modularKernels.js';
+import { addScalarMod, mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
 import type { DiagonalMatrix, SlotVector } from './diagonals.js';
 
 /** How the diagonals of one transform are split into baby and giant steps. */
@@ -111,14 +111,26 @@ export interface LinearTransformOptions {
   hoisting?: 'single' | 'double';
 }
 
-/** acc += x ⊙ d over Q_ℓ ∪ P for a diagonal d stored in Montgomery form (one fused kernel per limb). */
+/**
+ * acc += x ⊙ d over Q_ℓ ∪ P for a diagonal d stored in Montgomery form (one fused kernel per limb). The sum is
+ * lazy (residues in [0, 2q)) until `normalize`.
+ */
 function mulAccumulateExtended(x: ExtendedCiphertext, d: RnsPoly, acc: ExtendedCiphertext): void {
   const moduli = d.basis.moduli;
   for (let i = 0; i < moduli.length; i++) {
     const m = moduli[i]!;
     const di = d.limb(i);
-    mulMontgomeryAccumulate(x.c0.limb(i), di, acc.c0.limb(i), m.value, m.montgomeryNegInverse);
-    mulMontgomeryAccumulate(x.c1.limb(i), di, acc.c1.limb(i), m.value, m.montgomeryNegInverse);
+    mulMontgomeryAccumulate2(di, x.c0.limb(i), x.c1.limb(i), acc.c0.limb(i), acc.c1.limb(i), m.value, m.montgomeryNegInverse);
+  }
+}
+
+/** Brings a lazily accumulated extended ciphertext from [0, 2q) to [0, q). */
+function normalize(acc: ExtendedCiphertext): void {
+  const moduli = acc.c0.basis.moduli;
+  for (let i = 0; i < moduli.length; i++) {
+    const q = moduli[i]!.value;
+    addScalarMod(acc.c0.limb(i), 0n, acc.c0.limb(i), q);
+    addScalarMod(acc.c1.limb(i), 0n, acc.c1.limb(i), q);
   }
 }
 
@@ -214,6 +226,7 @@ export class LinearTransform {
       // the group without giant rotation accumulates straight into the result
       const acc = g === 0 ? result : zero();
       for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, d as RnsPoly, acc);
+      normalize(acc);
       if (g !== 0) evaluator.rotateAccumulateExtended(acc, g * this.plan.babyStride, result);
     }
     return evaluator.modDownExtended(result, ct.scale * this.scale, this.slots);

@@ -27,39 +27,51 @@ export interface Decomposition {
   readonly digits: readonly RnsPoly[];
 }
 
+/**
+ * Constants of a rounded division by D, the product of the trailing limbs ("dropped") of a basis, keeping the
+ * leading ones ("kept"): ModDown (dropped = P) and the fused ModDown-and-rescale (dropped = {q_ℓ} ∪ P).
+ */
+interface DivisionTables {
+  /** Conv_{dropped→kept}. */
+  toKept: BaseConverter;
+  /** D^{-1} mod each kept prime, and Shoup companions. */
+  inverse: bigint[];
+  inverseShoup: bigint[];
+  /** H = ⌊k·D/2⌋ (k = number of dropped primes), the rounding offset added coefficient-wise: H mod each dropped
+   *  prime, and −H mod each kept prime. */
+  offsetDropped: bigint[];
+  offsetKept: bigint[];
+}
+
+function divisionTables(kept: RnsBasis, dropped: RnsBasis): DivisionTables {
+  const D = dropped.primes.reduce((a, b) => a * b, 1n);
+  const H = (BigInt(dropped.size) * D) / 2n;
+  const inverse = kept.primes.map((q) => modInverse(D % q, q));
+  return {
+    toKept: new BaseConverter(dropped, kept),
+    inverse,
+    inverseShoup: inverse.map((v, i) => shoupCompanion(v, kept.primes[i]!)),
+    offsetDropped: dropped.primes.map((p) => H % p),
+    offsetKept: kept.primes.map((q) => (q - (H % q)) % q),
+  };
+}
+
 interface LevelTables {
   basisQP: RnsBasis;
   /** Digit j's basis and its ModUp converter to Q_ℓ ∪ P. */
   digits: { start: number; end: number; modUp: ModUpConverter }[];
-  /** Conv_{P→Q_ℓ}. */
-  pToQ: BaseConverter;
-  /** P^{-1} mod q_i and Shoup companions. */
-  pInverse: bigint[];
-  pInverseShoup: bigint[];
+  /** ModDown: division by P, keeping Q_ℓ. */
+  modDown: DivisionTables;
   /** P mod q_i and Shoup companions (lifting c over Q_ℓ to P·c over Q_ℓ ∪ P). */
   pModQ: bigint[];
   pModQShoup: bigint[];
-  /** −H mod q_i and H mod p_j for H = ⌊k_P·P/2⌋ (the rounding offset of ModDown, added coefficient-wise). */
-  offsetQ: bigint[];
-  offsetP: bigint[];
-}
-
-/** Tables of the fused ModDown-and-rescale at one level ℓ ≥ 1: division by D = q_ℓ·P. */
-interface DropTables {
-  /** {q_ℓ} ∪ P → Q_{ℓ−1}. */
-  toQ: BaseConverter;
-  /** D^{-1} mod q_i (i < ℓ) and Shoup companions. */
-  dInverse: bigint[];
-  dInverseShoup: bigint[];
-  /** H = ⌊(k_P + 1)·D/2⌋: H mod each dropped prime, and −H mod q_i. */
-  offsetDrop: bigint[];
-  offsetQ: bigint[];
 }
 
 export class KeySwitcher {
   readonly context: CkksContext;
   private readonly levels = new Map<number, LevelTables>();
-  private readonly dropLevels = new Map<number, DropTables>();
+  /** Division by q_ℓ·P keeping Q_{ℓ−1}, by level ℓ ≥ 1 (`modDownRescale`). */
+  private readonly rescaleDivisions = new Map<number, DivisionTables>();
   /** Operation counters (for benchmarks and tests): decompositions and key inner products (= key switches). */
   readonly counters = { decompositions: 0, keySwitches: 0 };
 
@@ -81,18 +93,12 @@ export class KeySwitcher {
         return { start, end: e, modUp: new ModUpConverter(digitBasis, basisQP) };
       });
     const P = ctx.params.P.reduce((a, b) => a * b, 1n);
-    const pInverse = qBasis.primes.map((q) => modInverse(P % q, q));
-    const H = (BigInt(ctx.params.P.length) * P) / 2n;
     t = {
-      offsetQ: qBasis.primes.map((q) => (q - (H % q)) % q),
-      offsetP: ctx.params.P.map((p) => H % p),
       basisQP,
       digits,
-      pToQ: new BaseConverter(ctx.basisP, qBasis),
-      pInverse,
+      modDown: divisionTables(qBasis, ctx.basisP),
       pModQ: qBasis.primes.map((q) => P % q),
       pModQShoup: qBasis.primes.map((q) => shoupCompanion(P % q, q)),
-      pInverseShoup: pInverse.map((v, i) => shoupCompanion(v, qBasis.primes[i]!)),
     };
     this.levels.set(level, t);
     return t;
@@ -183,27 +189,6 @@ export class KeySwitcher {
     return this.applyKey(this.decompose(d), key);
   }
 
-  private dropTables(level: number): DropTables {
-    let t = this.dropLevels.get(level);
-    if (t !== undefined) return t;
-    const ctx = this.context;
-    const qBasis = ctx.levelBasis(level);
-    const target = ctx.levelBasis(level - 1);
-    const dropBasis = RnsBasis.fromTables([qBasis.tables[level]!, ...ctx.basisP.tables]);
-    const D = dropBasis.primes.reduce((a, b) => a * b, 1n);
-    const H = (BigInt(dropBasis.size) * D) / 2n;
-    const dInverse = target.primes.map((q) => modInverse(D % q, q));
-    t = {
-      toQ: new BaseConverter(dropBasis, target),
-      dInverse,
-      dInverseShoup: dInverse.map((v, i) => shoupCompanion(v, target.primes[i]!)),
-      offsetDrop: dropBasis.primes.map((p) => H % p),
-      offsetQ: target.primes.map((q) => (q - (H % q)) % q),
-    };
-    this.dropLevels.set(level, t);
-    return t;
-  }
-
   /**
    * ≈ x/(q_ℓ·P) over Q_{ℓ−1} for x over Q_ℓ ∪ P (evaluation form): ModDown and rescale in one division. Both
    * are rounded divisions by a product of primes that are then dropped, so dividing by P and then by q_ℓ equals
@@ -216,29 +201,13 @@ export class KeySwitcher {
     this.context.levelBasisQP(level).assertSame(x.basis, 'modDownRescale');
     x.requireForm('evaluation', 'modDownRescale');
     if (level < 1) throw new CkksError('DEPTH_EXHAUSTED', 'modDownRescale: level 0 cannot be rescaled');
-    const t = this.dropTables(level);
-    const n = this.context.ringDegree;
-    const basisQP = x.basis;
-    const target = this.context.levelBasis(level - 1);
-    const dropped: BigUint64Array[] = [];
-    for (let j = 0; level + j < basisQP.size; j++) {
-      const limb = x.limb(level + j);
-      nttInverse(limb, basisQP.tables[level + j]!);
-      addScalarMod(limb, t.offsetDrop[j]!, limb, basisQP.moduli[level + j]!.value);
-      dropped.push(limb);
+    const kept = this.context.levelBasis(level - 1);
+    let t = this.rescaleDivisions.get(level);
+    if (t === undefined) {
+      t = divisionTables(kept, RnsBasis.fromTables(x.basis.tables.slice(level)));
+      this.rescaleDivisions.set(level, t);
     }
-    const out = new RnsPoly(target, 'evaluation');
-    const converted: BigUint64Array[] = [];
-    for (let i = 0; i < level; i++) converted.push(out.limb(i));
-    t.toQ.convertLimbs(dropped, converted);
-    for (let i = 0; i < level; i++) {
-      const q = target.moduli[i]!.value;
-      const limb = out.limb(i);
-      addScalarMod(limb, t.offsetQ[i]!, limb, q);
-      nttForward(limb, target.tables[i]!);
-      subMulScalarShoup(x.data.subarray(i * n, (i + 1) * n), limb, t.dInverse[i]!, t.dInverseShoup[i]!, limb, q);
-    }
-    return out;
+    return divideByTrailingLimbs(x, kept, t);
   }
 
   /**
@@ -255,36 +224,43 @@ export class KeySwitcher {
   modDown(x: RnsPoly, level: number, addend?: RnsPoly): RnsPoly {
     this.context.levelBasisQP(level).assertSame(x.basis, 'modDown');
     x.requireForm('evaluation', 'modDown');
-    const t = this.tables(level);
-    const n = this.context.ringDegree;
-    const qBasis = this.context.levelBasis(level);
-    const kP = this.context.basisP.size;
-    const pLimbs: BigUint64Array[] = [];
     if (addend !== undefined) {
-      t.basisQP.assertSame(addend.basis, 'modDown (addend)');
+      x.basis.assertSame(addend.basis, 'modDown (addend)');
       addend.requireForm('coefficient', 'modDown (addend)');
     }
-    for (let j = 0; j < kP; j++) {
-      const limb = x.limb(level + 1 + j);
-      const p = t.basisQP.moduli[level + 1 + j]!.value;
-      nttInverse(limb, t.basisQP.tables[level + 1 + j]!);
-      if (addend !== undefined) addMod(limb, addend.limb(level + 1 + j), limb, p);
-      addScalarMod(limb, t.offsetP[j]!, limb, p);
-      pLimbs.push(limb);
-    }
-    const out = new RnsPoly(qBasis, 'evaluation');
-    const converted: BigUint64Array[] = [];
-    for (let i = 0; i <= level; i++) converted.push(out.limb(i));
-    t.pToQ.convertLimbs(pLimbs, converted);
-    for (let i = 0; i <= level; i++) {
-      const q = qBasis.moduli[i]!.value;
-      const limb = out.limb(i);
-      // x + H − Conv = x − (Conv − H): H is added to every coefficient, so subtract it here, before the NTT
-      addScalarMod(limb, t.offsetQ[i]!, limb, q);
-      if (addend !== undefined) subMod(limb, addend.limb(i), limb, q);
-      nttForward(limb, qBasis.tables[i]!);
-      subMulScalarShoup(x.data.subarray(i * n, (i + 1) * n), limb, t.pInverse[i]!, t.pInverseShoup[i]!, limb, q);
-    }
-    return out;
+    return divideByTrailingLimbs(x, this.context.levelBasis(level), this.tables(level).modDown, addend);
   }
+}
+
+/**
+ * The division shared by `modDown` and `modDownRescale`: x (evaluation form) over `kept` followed by the dropped
+ * limbs, divided by their product D with rounding, as (y − Conv(y_dropped))·D^{-1} over `kept` with y = x + H (+
+ * NTT(addend), see `modDown`). Only the dropped limbs are inverse-transformed (and overwritten).
+ */
+function divideByTrailingLimbs(x: RnsPoly, kept: RnsBasis, t: DivisionTables, addend?: RnsPoly): RnsPoly {
+  const n = kept.ringDegree;
+  const k = kept.size;
+  const dropped: BigUint64Array[] = [];
+  for (let j = 0; k + j < x.basis.size; j++) {
+    const limb = x.limb(k + j);
+    const p = x.basis.moduli[k + j]!.value;
+    nttInverse(limb, x.basis.tables[k + j]!);
+    if (addend !== undefined) addMod(limb, addend.limb(k + j), limb, p);
+    addScalarMod(limb, t.offsetDropped[j]!, limb, p);
+    dropped.push(limb);
+  }
+  const out = new RnsPoly(kept, 'evaluation');
+  const converted: BigUint64Array[] = [];
+  for (let i = 0; i < k; i++) converted.push(out.limb(i));
+  t.toKept.convertLimbs(dropped, converted);
+  for (let i = 0; i < k; i++) {
+    const q = kept.moduli[i]!.value;
+    const limb = out.limb(i);
+    // x + H − Conv = x − (Conv − H): H is added to every coefficient, so subtract it here, before the NTT
+    addScalarMod(limb, t.offsetKept[i]!, limb, q);
+    if (addend !== undefined) subMod(limb, addend.limb(i), limb, q);
+    nttForward(limb, kept.tables[i]!);
+    subMulScalarShoup(x.data.subarray(i * n, (i + 1) * n), limb, t.inverse[i]!, t.inverseShoup[i]!, limb, q);
+  }
+  return out;
 }

@@ -169,8 +169,7 @@ export class Rotator {
         out.set(s, ct.clone());
         continue;
       }
-      const key = this.keyFor(r);
-      if (key === undefined) throw new CkksError('MISSING_KEY', `rotateHoisted: no Galois key for ${s} steps (hoisting needs exact keys)`);
+      const key = this.requireExactKey(r, s, 'rotateHoisted');
       dec ??= this.switcher.decompose(ct.parts[1]!);
       out.set(s, applyGalois(this.context, this.switcher, ct, dec, key));
     }
@@ -187,11 +186,13 @@ export class Rotator {
     const level = ct.level;
     const out = new Map<number, ExtendedCiphertext>();
     let dec: Decomposition | undefined;
+    let c0P: RnsPoly | undefined; // P·c_0, the same for every step (read, never written, below)
     for (const s of steps) {
       if (out.has(s)) continue;
       const r = normalizeSteps(s, N);
+      c0P ??= this.switcher.liftByP(ct.parts[0]!);
       if (r === 0) {
-        out.set(s, { level, c0: this.switcher.liftByP(ct.parts[0]!), c1: this.switcher.liftByP(ct.parts[1]!) });
+        out.set(s, { level, c0: c0P, c1: this.switcher.liftByP(ct.parts[1]!) });
         continue;
       }
       const key = this.requireExactKey(r, s, 'rotateHoistedExtended');
@@ -199,7 +200,7 @@ export class Rotator {
       const k = key.galoisElement;
       // v_0 + v_1·σ_k^{-1}(s) ≈ P·c_1·s over Q_ℓ ∪ P; σ_k of (P·c_0 + v_0, v_1) is P·rot(ct) there
       const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
-      polyAdd(v0, this.switcher.liftByP(ct.parts[0]!), v0);
+      polyAdd(v0, c0P, v0);
       out.set(s, { level, c0: applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation')), c1: applyAutomorphism(v1, k, new RnsPoly(v1.basis, 'evaluation')) });
     }
     return out;

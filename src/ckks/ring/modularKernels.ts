@@ -101,7 +101,7 @@ export function mulMontgomery(
  * ciphertext's two parts, the plaintext in Montgomery form). a is read and split once for both products.
  * Reduction: t = hi(a·b) − hi(m·q) with m = lo(a·b)·q^{-1} mod 2^64 lies in (−q, q) and needs no carry (the low
  * words cancel exactly). Inputs a[i], b0[i], b1[i] in [0, q), acc in [0, 2q) (e.g. 0 or a previous output); the
- * caller brings final sums to [0, q) with one pass (`addScalarMod(acc, 0n, acc, q)`). Requires q < 2^61.
+ * caller brings final sums to [0, q) with one pass (`polyReduceLazy`). Requires q < 2^61.
  */
 export function mulMontgomeryAccumulate2(
   a: BigUint64Array, b0: BigUint64Array, b1: BigUint64Array, acc0: BigUint64Array, acc1: BigUint64Array,

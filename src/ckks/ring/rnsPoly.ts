@@ -7,7 +7,7 @@
  * mixed forms is a `CkksError('FORM_MISMATCH')`, never a wrong number. All residues are kept in [0, q_i).
  */
 import { CkksError } from '../errors.js';
-import { addMod, mulMod, mulScalarShoup, negMod, subMod } from './modularKernels.js';
+import { addMod, addScalarMod, mulMod, mulScalarShoup, negMod, subMod } from './modularKernels.js';
 import { mod, shoupCompanion } from './modularScalar.js';
 import { nttForward, nttInverse } from './ntt.js';
 import type { RnsBasis } from './rnsBasis.js';
@@ -152,6 +152,15 @@ export function polySub(a: RnsPoly, b: RnsPoly, out: RnsPoly): RnsPoly {
   for (let l = 0; l < a.limbCount; l++) subMod(a.limb(l), b.limb(l), out.limb(l), a.basis.moduli[l]!.value);
   out.form = a.form;
   return out;
+}
+
+/**
+ * In place: residues kept lazily in [0, 2q) (the accumulators of `mulMontgomeryAccumulate2`) brought to [0, q).
+ * Returns `a`.
+ */
+export function polyReduceLazy(a: RnsPoly): RnsPoly {
+  for (let l = 0; l < a.limbCount; l++) addScalarMod(a.limb(l), 0n, a.limb(l), a.basis.moduli[l]!.value);
+  return a;
 }
 
 /** out = −a. */

@@ -9,9 +9,9 @@
  */
 import { RnsPoly, polyAdd, polyMul, polyNeg } from '../ring/rnsPoly.js';
 import { type RandomSource, systemRandom } from '../ring/randomSource.js';
-import { sampleGaussian, sampleTernaryUniform, smallToResidues } from '../ring/sampling.js';
+import { sampleGaussian, sampleTernaryUniform } from '../ring/sampling.js';
 import type { CkksContext } from './context.js';
-import { expandUniform, smallToPoly } from './keyGenerator.js';
+import { expandUniform, smallToCoefficientPoly, smallToPoly } from './keyGenerator.js';
 import type { PublicKey, SecretKey } from './keys.js';
 import { Ciphertext, Plaintext } from './plaintext.js';
 import { checkContext } from './checks.js';
@@ -64,11 +64,7 @@ export class Encryptor {
   /** A Gaussian error over Q_ℓ ∪ P in coefficient form (no transform: modDown takes it as it is). */
   private gaussianQP(level: number): RnsPoly {
     const p = this.context.params;
-    const basis = this.context.levelBasisQP(level);
-    const e = sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random);
-    const out = new RnsPoly(basis, 'coefficient');
-    for (let l = 0; l < basis.size; l++) smallToResidues(e, basis.moduli[l]!.value, out.limb(l));
-    return out;
+    return smallToCoefficientPoly(this.context.levelBasisQP(level), sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random));
   }
 
   /** Encrypts `pt` with the secret key; the uniform part is expanded from a fresh seed stored on the result. */

@@ -31,9 +31,14 @@ export function expandUniform(basis: RnsBasis, seed: Uint8Array, index: number):
 
 /** A small signed polynomial (ternary / Gaussian) lifted to every limb of `basis`, in evaluation form. */
 export function smallToPoly(basis: RnsBasis, coefficients: Int8Array | Int32Array): RnsPoly {
+  return smallToCoefficientPoly(basis, coefficients).toEvaluation();
+}
+
+/** The same small polynomial in coefficient form (no transform). */
+export function smallToCoefficientPoly(basis: RnsBasis, coefficients: Int8Array | Int32Array): RnsPoly {
   const p = new RnsPoly(basis, 'coefficient');
   for (let l = 0; l < basis.size; l++) smallToResidues(coefficients, basis.moduli[l]!.value, p.limb(l));
-  return p.toEvaluation();
+  return p;
 }
 
 export class KeyGenerator {

@@ -13,7 +13,7 @@
  */
 import { CkksError } from '../errors.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
-import { RnsPoly } from '../ring/rnsPoly.js';
+import { RnsPoly, polyReduceLazy } from '../ring/rnsPoly.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
 import { addMod, addScalarMod, mulMontgomeryAccumulate2, mulScalarShoup, subMod, subMulScalarShoup } from '../ring/modularKernels.js';
@@ -164,12 +164,7 @@ export class KeySwitcher {
       }
     });
     // the accumulators are lazy, in [0, 2q): one pass to [0, q)
-    for (let i = 0; i < size; i++) {
-      const q = t.basisQP.moduli[i]!.value;
-      addScalarMod(acc0.limb(i), 0n, acc0.limb(i), q);
-      addScalarMod(acc1.limb(i), 0n, acc1.limb(i), q);
-    }
-    return [acc0, acc1];
+    return [polyReduceLazy(acc0), polyReduceLazy(acc1)];
   }
 
   /** P·c over Q_ℓ ∪ P for c over Q_ℓ (same form): exact; its P limbs are zero (`modDown` maps it back to c). */

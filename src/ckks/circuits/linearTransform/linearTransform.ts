@@ -22,8 +22,8 @@ import type { Evaluator } from '../../scheme/evaluator.js';
 import type { Ciphertext, Plaintext } from '../../scheme/plaintext.js';
 import type { ExtendedCiphertext } from '../../scheme/rotations.js';
 import { toMontgomeryForm } from '../../scheme/keys.js';
-import { RnsPoly } from '../../ring/rnsPoly.js';
-import { addScalarMod, mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
+import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
+import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
 import type { DiagonalMatrix, SlotVector } from './diagonals.js';
 
 /** How the diagonals of one transform are split into baby and giant steps. */
@@ -113,7 +113,7 @@ export interface LinearTransformOptions {
 
 /**
  * acc += x ⊙ d over Q_ℓ ∪ P for a diagonal d stored in Montgomery form (one fused kernel per limb). The sum is
- * lazy (residues in [0, 2q)) until `normalize`.
+ * lazy (residues in [0, 2q)) until `polyReduceLazy`.
  */
 function mulAccumulateExtended(x: ExtendedCiphertext, d: RnsPoly, acc: ExtendedCiphertext): void {
   const moduli = d.basis.moduli;
@@ -121,16 +121,6 @@ function mulAccumulateExtended(x: ExtendedCiphertext, d: RnsPoly, acc: ExtendedC
     const m = moduli[i]!;
     const di = d.limb(i);
     mulMontgomeryAccumulate2(di, x.c0.limb(i), x.c1.limb(i), acc.c0.limb(i), acc.c1.limb(i), m.value, m.montgomeryNegInverse);
-  }
-}
-
-/** Brings a lazily accumulated extended ciphertext from [0, 2q) to [0, q). */
-function normalize(acc: ExtendedCiphertext): void {
-  const moduli = acc.c0.basis.moduli;
-  for (let i = 0; i < moduli.length; i++) {
-    const q = moduli[i]!.value;
-    addScalarMod(acc.c0.limb(i), 0n, acc.c0.limb(i), q);
-    addScalarMod(acc.c1.limb(i), 0n, acc.c1.limb(i), q);
   }
 }
 
@@ -226,7 +216,8 @@ export class LinearTransform {
       // the group without giant rotation accumulates straight into the result
       const acc = g === 0 ? result : zero();
       for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, d as RnsPoly, acc);
-      normalize(acc);
+      polyReduceLazy(acc.c0);
+      polyReduceLazy(acc.c1);
       if (g !== 0) evaluator.rotateAccumulateExtended(acc, g * this.plan.babyStride, result);
     }
     return evaluator.modDownExtended(result, ct.scale * this.scale, this.slots);

@@ -41,57 +41,44 @@ export function get(map: Map<string, number>, key: string): number {
   return v;
 }
 
-/**
- * For tasks of hundreds of milliseconds or more: one untimed round, then `rounds` rounds running every task
- * once in turn (interleaved, so drifts of the machine hit all tasks alike); median milliseconds per task.
- */
-export function interleavedMedians(tasks: ReadonlyArray<readonly [string, () => void]>, rounds: number): Map<string, number> {
-  const times = tasks.map(() => [] as number[]);
-  for (let r = -1; r < rounds; r++) {
-    tasks.forEach(([, fn], i) => {
-      const t0 = performance.now();
-      fn();
-      if (r >= 0) times[i]!.push(performance.now() - t0);
-    });
+/** Calls `fn` at least once and until `ms` have passed (at most 21 calls when warming up, i.e. without `into`). */
+function runFor(fn: () => void, ms: number, into?: number[]): void {
+  const start = performance.now();
+  for (let calls = 0; calls < 1 || performance.now() - start < ms; calls++) {
+    const t0 = performance.now();
+    fn();
+    into?.push(performance.now() - t0);
+    if (into === undefined && calls >= 20) break;
   }
+}
+
+/**
+ * Tasks measured in turn so that drifts of the machine (±30% over minutes on these VMs) hit all of them alike:
+ * a warm-up (20 calls or 0.3 s each, at least one call), then `rounds` rounds running every task for `sliceMs`
+ * (at least one call; 0 for tasks of hundreds of milliseconds or more). Median milliseconds per call and task.
+ */
+export function interleavedMedians(tasks: ReadonlyArray<readonly [string, () => void]>, rounds: number, sliceMs = 0): Map<string, number> {
+  for (const [, fn] of tasks) runFor(fn, 300);
+  const times = tasks.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) tasks.forEach(([, fn], i) => runFor(fn, sliceMs, times[i]));
   const result = new Map<string, number>();
   tasks.forEach(([name], i) => result.set(name, [...times[i]!].sort((a, b) => a - b)[times[i]!.length >> 1]!));
   return result;
 }
 
 /**
- * Two implementations of the same operations, measured alternately so that the machine's slow and fast phases hit
- * both alike (these VMs drift by ±30% over minutes): per operation, a warm-up (20 calls or 0.3 s each, see
- * `medians`), then `rounds` rounds of [A for a time slice, B for a time slice]. Returns per-call median ms.
+ * Two implementations of the same operations (A = ours, B = the peer), alternated within every operation by
+ * `interleavedMedians` (3 rounds of 100 ms slices with --quick, else 7 of 250 ms). Returns per-call median ms.
  */
 export function pairedMedians(
   ops: ReadonlyArray<readonly [string, () => void, () => void]>, options: BenchOptions,
 ): { a: Map<string, number>; b: Map<string, number> } {
-  const rounds = options.quick ? 3 : 7;
-  const slice = options.quick ? 100 : 250;
   const a = new Map<string, number>();
   const b = new Map<string, number>();
-  const runFor = (fn: () => void, ms: number, minCalls: number, into?: number[]): void => {
-    const start = performance.now();
-    for (let calls = 0; calls < minCalls || performance.now() - start < ms; calls++) {
-      const t0 = performance.now();
-      fn();
-      into?.push(performance.now() - t0);
-      if (into === undefined && calls >= 20) break;
-    }
-  };
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
   for (const [name, fa, fb] of ops) {
-    runFor(fa, 300, 2);
-    runFor(fb, 300, 2);
-    const ta: number[] = [];
-    const tb: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      runFor(fa, slice, 1, ta);
-      runFor(fb, slice, 1, tb);
-    }
-    a.set(name, median(ta));
-    b.set(name, median(tb));
+    const m = interleavedMedians([['a', fa], ['b', fb]], options.quick ? 3 : 7, options.quick ? 100 : 250);
+    a.set(name, get(m, 'a'));
+    b.set(name, get(m, 'b'));
   }
   return { a, b };
 }

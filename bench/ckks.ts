@@ -14,7 +14,6 @@ import { Encoder } from '../src/ckks/scheme/encoder.js';
 import { Decryptor, Encryptor } from '../src/ckks/scheme/encryptor.js';
 import { Evaluator } from '../src/ckks/scheme/evaluator.js';
 import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
-import { PN13QP200, PN14QP400 } from '../src/ckks/scheme/presets.js';
 import type { ParametersLiteral } from '../src/ckks/scheme/parameters.js';
 
 interface OursSetup {
@@ -80,9 +79,14 @@ function prepareOurs(literal: ParametersLiteral): OursSetup {
 
 const options = parseFlags(process.argv.slice(2));
 const only = process.argv.find((a) => a.startsWith('--logN='));
+// SEAL's exact chains on both sides (our presets PN13QP200/PN14QP400 move one bit from q_0 to P, see presets.ts)
+const sealChain = (logN: number, chain: number[]): { literal: ParametersLiteral; chain: number[] } => ({
+  literal: { logN, logQ: chain.slice(0, -1), logP: chain.slice(-1), logDefaultScale: 40 },
+  chain,
+});
 const configs: { literal: ParametersLiteral; chain: number[] }[] = [
-  { literal: PN13QP200, chain: [60, 40, 40, 60] },
-  { literal: PN14QP400, chain: [60, 40, 40, 40, 40, 40, 40, 40, 60] },
+  sealChain(13, [60, 40, 40, 60]),
+  sealChain(14, [60, 40, 40, 40, 40, 40, 40, 40, 60]),
 ].filter((c) => only === undefined || `--logN=${c.literal.logN}` === only);
 
 for (const { literal, chain } of configs) {

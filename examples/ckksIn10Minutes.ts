@@ -7,7 +7,7 @@ import {
 
 export function walkthrough(): { result: Float64Array; rotated: Float64Array; bytes: number } {
   // 1. One context per parameter set: primes, NTT tables, encoder tables.
-  const context = new CkksContext(PN13QP200); // N = 2^13, Q = 60+40+40 bits, P = 60 bits, scale 2^40
+  const context = new CkksContext(PN13QP200); // N = 2^13, Q = 59+40+40 bits, P = 61 bits, scale 2^40
 
   // 2. Keys: the client keeps the secret key; the server gets the public and evaluation keys.
   const keygen = new KeyGenerator(context);

@@ -1,13 +1,13 @@
 // Parameter validation: security bounds (HE standard / 2024 guidelines), prime chains, digits, presets.
 import { describe, expect, it } from 'vitest';
 import { Parameters } from '../../src/ckks/scheme/parameters.js';
-import { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1497H192 } from '../../src/ckks/scheme/presets.js';
+import { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1503H192 } from '../../src/ckks/scheme/presets.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import { isPrime } from '../../src/ckks/ring/primes.js';
 
 describe('Parameters', () => {
   it('presets are valid and within their 128-bit bound', () => {
-    for (const lit of [PN13QP200, PN14QP400, PN15QP880, PN15QP838D4, PN16QP1497H192]) {
+    for (const lit of [PN13QP200, PN14QP400, PN15QP880, PN15QP838D4, PN16QP1503H192]) {
       const p = new Parameters(lit);
       expect(p.securityBound).toBeDefined();
       expect(p.logQP).toBeLessThanOrEqual(p.securityBound!);
@@ -19,7 +19,8 @@ describe('Parameters', () => {
       }
     }
     const p14 = new Parameters(PN14QP400);
-    expect(p14.Q.map((q) => q.toString(2).length)).toEqual([60, 40, 40, 40, 40, 40, 40, 40]);
+    expect(p14.Q.map((q) => q.toString(2).length)).toEqual([59, 40, 40, 40, 40, 40, 40, 40]);
+    expect(p14.P.map((q) => q.toString(2).length)).toEqual([61]);
     expect(p14.dnum).toBe(8);
     const d4 = new Parameters(PN15QP838D4);
     expect(d4.digits).toEqual([[0, 4], [4, 8], [8, 12], [12, 16]]);

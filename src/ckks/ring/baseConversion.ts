@@ -8,6 +8,13 @@
  * Each term [x_i·q̂_i^{-1}]_{q_i}·q̂_i lies in [0, Q) and the sum is ≡ x (mod Q), so the sum equals x + u·Q
  * for an integer 0 ≤ u < k (k = number of source primes): the conversion is exact up to that multiple of Q.
  *
+ * Centred conversion (Halevi–Polyakov–Shoup 2019, §2.2, with rounding instead of flooring): the integer
+ * v = round(Σ_i [x_i·q̂_i^{-1}]_{q_i} / q_i) ∈ [0, k], computed in float64, is the multiple of Q to remove, so that
+ *   Σ_i [x_i·q̂_i^{-1}]_{q_i}·q̂_i − v·Q = x_c, the centred representative of x in [−Q/2, Q/2)
+ * (exactly, except that within ≈ k·2^-52·Q of ±Q/2 either of the two representatives may come out).
+ * Key switching needs it: digits in [0, Q) or carrying u·Q have a mean ≈ Q/2 per coefficient, a bias that
+ * the key's error turns into a large error in the slots near +1 (see `KeySwitcher.decompose`).
+ *
  * ModUp / ModDown (Han–Ki 2020, "Better bootstrapping for approximate homomorphic encryption", §3; also
  * Cheon–Han–Kim–Kim–Song 2018, "A full RNS variant of approximate HE", §3.3):
  * - ModUp extends x from a basis B (Q_ℓ or one digit of it) to a superset C ⊇ B (e.g. Q_ℓ ∪ P): residues
@@ -71,7 +78,12 @@ export class BaseConverter {
   readonly qHatModP: BigUint64Array;
   /** Shoup companions of `qHatModP` (read-only). */
   readonly qHatModPShoup: BigUint64Array;
+  /** 1/q_i as float64 (centred conversion). */
+  private readonly inverseFloat: Float64Array;
+  /** v·Q mod p_j at index j·(k + 1) + v, v = 0 … k (centred conversion). */
+  private readonly multiplesOfQ: BigUint64Array;
   private scratch: BigUint64Array | null = null;
+  private centring: { sum: Float64Array; v: Uint8Array } | null = null;
 
   /** Precomputes the constants (BigInt; O(k·m) big divisions). Bases must share the ring degree. */
   constructor(from: RnsBasis, to: RnsBasis) {
@@ -87,6 +99,11 @@ export class BaseConverter {
     this.qHatInvShoup = new BigUint64Array(k);
     this.qHatModP = new BigUint64Array(k * m);
     this.qHatModPShoup = new BigUint64Array(k * m);
+    this.inverseFloat = Float64Array.from(qs, (q) => 1 / Number(q));
+    this.multiplesOfQ = new BigUint64Array(m * (k + 1));
+    for (let j = 0; j < m; j++) {
+      for (let v = 0; v <= k; v++) this.multiplesOfQ[j * (k + 1) + v] = (BigInt(v) * Q) % ps[j]!;
+    }
     for (let i = 0; i < k; i++) {
       const q = qs[i]!;
       const qHat = Q / q;
@@ -114,9 +131,57 @@ export class BaseConverter {
    * consumed into a scratch buffer before that block of the destinations is written).
    */
   convertLimbs(src: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
+    this.convert_(src, dst, false);
+  }
+
+  /**
+   * Like `convertLimbs`, but `dst[j]` receives x_c mod p_j for the CENTRED representative x_c ∈ [−Q/2, Q/2) of
+   * x (no multiple of Q added; see the file header). Costs one float64 pass over the sources and one
+   * table-lookup subtraction per target residue on top of `convertLimbs`. `dst` must not alias `src`.
+   */
+  convertLimbsCentered(src: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
+    for (const a of src) for (const b of dst) if (buffersOverlap(a, b)) throw new RangeError('BaseConverter.convertLimbsCentered: output must not alias the input');
+    this.convert_(src, dst, true);
+  }
+
+  private centringScratch(): { sum: Float64Array; v: Uint8Array } {
+    const len = Math.min(BLOCK, this.from.ringDegree);
+    this.centring ??= { sum: new Float64Array(len), v: new Uint8Array(len) };
+    return this.centring;
+  }
+
+  /**
+   * Internal: the multiples v ∈ [0, k] of Q to subtract from coefficients [off, off + len) of the conversion,
+   * from the fully reduced t_i = [x_i·q̂_i^{-1}]_{q_i} (row i of `t` at `i·stride + tOff`).
+   */
+  private roundedQuotients(t: BigUint64Array, tOff: number, stride: number, len: number): Uint8Array {
+    const { sum, v } = this.centringScratch();
+    const words = new Uint32Array(t.buffer, t.byteOffset, 2 * t.length);
+    sum.fill(0, 0, len);
+    for (let i = 0; i < this.from.size; i++) accumulateQuotientKernel(words, 2 * (i * stride + tOff), this.inverseFloat[i]!, sum, len);
+    for (let c = 0; c < len; c++) v[c] = Math.round(sum[c]!);
+    return v;
+  }
+
+  /** Internal: out[off + c] −= (v[c]·Q mod p_j) mod p_j for c < len. */
+  subtractMultiples(v: Uint8Array, j: number, out: BigUint64Array, off: number, len: number): void {
+    subtractTableKernel(out, off, len, v, this.multiplesOfQ, j * (this.from.size + 1), this.to.moduli[j]!.value);
+  }
+
+  private convert_(src: readonly BigUint64Array[], dst: readonly BigUint64Array[], centered: boolean): void {
     const n = this.from.ringDegree;
     checkLimbArrays(src, this.from.size, n, 'BaseConverter.convertLimbs (source)');
     checkLimbArrays(dst, this.to.size, n, 'BaseConverter.convertLimbs (target)');
+    if (this.from.size === 1 && centered) {
+      // One prime: t = x (q̂ = 1) and v = [x ≥ q/2]; the copy/Barrett pass below, then the correction.
+      const block = Math.min(BLOCK, n);
+      this.convert_(src, dst, false);
+      for (let c = 0; c < n; c += block) {
+        const v = this.roundedQuotients(src[0]!, c, 0, block);
+        for (let j = 0; j < this.to.size; j++) this.subtractMultiples(v, j, dst[j]!, c, block);
+      }
+      return;
+    }
     if (this.from.size === 1) {
       // From one prime q the conversion is exact: q̂ = 1, so Conv(x) mod p = x mod p (one Barrett pass, or a
       // copy when q < p). This is every ModUp of hybrid key switching with one prime per digit.
@@ -133,7 +198,13 @@ export class BaseConverter {
     }
     const t = this.blockScratch();
     const block = Math.min(BLOCK, n);
-    for (let c = 0; c < n; c += block) convertBlock(this, t, src, c, block, dst, c);
+    for (let c = 0; c < n; c += block) {
+      convertBlock(this, t, src, c, block, dst, c);
+      if (centered) {
+        const v = this.roundedQuotients(t, 0, block, block);
+        for (let j = 0; j < this.to.size; j++) this.subtractMultiples(v, j, dst[j]!, c, block);
+      }
+    }
   }
 
   /** out = Conv_{from→to}(a); `a` over `from`, `out` over `to`, both in coefficient form. Returns `out`. */
@@ -203,12 +274,18 @@ export class ModUpConverter {
   /** Indices (in `to`) of the converted limbs, in the order of `converter.to`. */
   private readonly convertedIndex: Int32Array;
   private readonly converter: BaseConverter | null;
+  /** Extends the centred representative of x (in [−∏from/2, ∏from/2)), with no multiple of ∏from added. */
+  readonly centered: boolean;
 
-  /** Precomputes the conversion; throws INCOMPATIBLE_PARAMETERS if a prime of `from` is missing in `to`. */
-  constructor(from: RnsBasis, to: RnsBasis) {
+  /**
+   * Precomputes the conversion; throws INCOMPATIBLE_PARAMETERS if a prime of `from` is missing in `to`. With
+   * `centered`, the converted residues are those of the centred representative (`convertLimbsCentered`).
+   */
+  constructor(from: RnsBasis, to: RnsBasis, options: { centered?: boolean } = {}) {
     sameRing(from, to, 'ModUpConverter');
     this.from = from;
     this.to = to;
+    this.centered = options.centered === true;
     const fromPrimes = from.primes;
     const toPrimes = to.primes;
     this.sourceIndex = new Int32Array(to.size);
@@ -242,7 +319,8 @@ export class ModUpConverter {
     if (this.converter !== null) {
       const targets: BigUint64Array[] = [];
       for (let c = 0; c < this.convertedIndex.length; c++) targets.push(dst[this.convertedIndex[c]!]!);
-      this.converter.convertLimbs(src, targets);
+      if (this.centered) this.converter.convertLimbsCentered(src, targets);
+      else this.converter.convertLimbs(src, targets);
     }
   }
 
@@ -478,6 +556,27 @@ function shoupAccumulateFinalKernel(
 }
 
 /**
+ * sum[c] += t_c / q for c < len, with t_c the 64-bit word at 32-bit index wo + 2c of `words` (little-endian
+ * halves, read as float64: no BigInt-to-Number conversion, which would allocate). Relative error ≈ 2^-52.
+ */
+function accumulateQuotientKernel(words: Uint32Array, wo: number, inverse: number, sum: Float64Array, len: number): void {
+  for (let c = 0; c < len; c++) {
+    const lo = words[wo + 2 * c]!;
+    const hi = words[wo + 2 * c + 1]!;
+    sum[c] = sum[c]! + (hi * 4294967296 + lo) * inverse;
+  }
+}
+
+/** out[oo + c] ← (out[oo + c] − table[to + v[c]]) mod p for c < len (out and table entries in [0, p)). */
+function subtractTableKernel(out: BigUint64Array, oo: number, len: number, v: Uint8Array, table: BigUint64Array, to: number, modulus: bigint): void {
+  const p = BigInt.asUintN(64, modulus);
+  for (let c = 0; c < len; c++) {
+    const r = BigInt.asIntN(64, out[oo + c]! - table[to + v[c]!]!);
+    out[oo + c] = BigInt.asUintN(64, r + BigInt.asUintN(64, p & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
+/**
  * Runs every kernel a few times on tiny arrays when the module loads (microseconds). Measured on Node 20:
  * when a kernel's FIRST call is already large, V8 optimizes it on-stack before the entry code has type
  * feedback; that code deoptimizes and the re-optimized code often loses the int64 lowering (it then
@@ -495,6 +594,7 @@ function warmUpKernels(): void {
     shoupLazyKernel(x, 0, w, wp, out, 0, 8, q);
     shoupAccumulateKernel(x, 0, w, wp, out, 0, 8, q);
     shoupAccumulateFinalKernel(x, 0, w, wp, out, 0, 8, q);
+    subtractTableKernel(out, 0, 8, new Uint8Array(8).fill(r & 1), x, 0, q);
   }
 }
 warmUpKernels();

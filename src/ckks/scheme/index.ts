@@ -1,6 +1,6 @@
 /** The CKKS scheme: parameters, encoder, keys, encryption, evaluation. */
 export { Parameters, type ParametersLiteral, type SecretDistribution } from './parameters.js';
-export { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1497H192 } from './presets.js';
+export { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1503H192 } from './presets.js';
 export { maxLogQP128 } from './security.js';
 export { CkksContext } from './context.js';
 export { CanonicalEmbedding } from './canonicalEmbedding.js';

@@ -4,8 +4,11 @@
  *
  * Given d over Q_ℓ and a key for s' → s with digits D_0 … D_{dnum−1}, returns (u_0, u_1) over Q_ℓ with
  * u_0 + u_1·s ≈ d·s':
- *  1. Decompose: for each digit j (primes of D_j ∩ Q_ℓ), d_j = [d]_{D_j}, ModUp to Q_ℓ ∪ P (one inverse NTT per
- *     limb of d, one fast base conversion and one forward NTT per converted limb).
+ *  1. Decompose: for each digit j (primes of D_j ∩ Q_ℓ), d_j = [d]_{D_j} CENTRED in [−D_j/2, D_j/2), ModUp to
+ *     Q_ℓ ∪ P (one inverse NTT per limb of d, one centred base conversion and one forward NTT per converted limb).
+ *     Uncentred digits (in [0, D_j), or carrying the u·D_j of a fast conversion) have a mean ≈ D_j/2 per
+ *     coefficient: Σ_j d_j·e_j then holds (D_j/2)·(1 + X + … + X^{N−1})·e_j, largest at the roots of unity near
+ *     +1, which made rotations 16–40× noisier than products (issue 10); centred digits make it noise-like.
  *  2. Inner product with the key: (Σ_j d_j·b_j, Σ_j d_j·a_j) over Q_ℓ ∪ P.
  *  3. ModDown by P: u = (x − Conv_{P→Q_ℓ}([x]_P))·P^{-1} — only the P limbs leave the NTT domain.
  * Noise: ≈ (max digit product / P)·√N·σ·(small constant) + k_P from the ModDown rounding; the decomposition
@@ -90,7 +93,7 @@ export class KeySwitcher {
       .map(([start, end]) => {
         const e = Math.min(end, level + 1);
         const digitBasis = RnsBasis.fromTables(qBasis.tables.slice(start, e));
-        return { start, end: e, modUp: new ModUpConverter(digitBasis, basisQP) };
+        return { start, end: e, modUp: new ModUpConverter(digitBasis, basisQP, { centered: true }) };
       });
     const P = ctx.params.P.reduce((a, b) => a * b, 1n);
     t = {

@@ -10,6 +10,7 @@ export type CkksErrorCode =
   | 'SCALE_MISMATCH'
   | 'MISSING_KEY'
   | 'DEPTH_EXHAUSTED'
+  | 'SCALE_OUT_OF_RANGE' // a rescale would leave a scale too small to hold any precision
   | 'CORRUPT_INPUT'
   | 'INSECURE_PARAMETERS';
 

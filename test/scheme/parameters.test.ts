@@ -4,6 +4,7 @@ import { Parameters } from '../../src/ckks/scheme/parameters.js';
 import { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1503H192 } from '../../src/ckks/scheme/presets.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import { isPrime } from '../../src/ckks/ring/primes.js';
+import { expectCkksError } from '../support/expectCkksError.js';
 
 describe('Parameters', () => {
   it('presets are valid and within their 128-bit bound', () => {
@@ -29,7 +30,7 @@ describe('Parameters', () => {
   it('refuses parameters above the 128-bit bound with INSECURE_PARAMETERS unless marked insecure', () => {
     const lit = { logN: 13, logQ: [60, 60, 60], logP: [60], logDefaultScale: 40 };
     expect(() => new Parameters(lit)).toThrow(CkksError);
-    try { new Parameters(lit); } catch (e) { expect((e as CkksError).code).toBe('INSECURE_PARAMETERS'); }
+    expectCkksError(() => new Parameters(lit), 'INSECURE_PARAMETERS');
     expect(new Parameters({ ...lit, insecure: true }).insecure).toBe(true);
     // sparse secrets: no estimate below N = 2^16 / below h = 192
     expect(() => new Parameters({ logN: 14, logQ: [40], logP: [40], logDefaultScale: 30, secret: { kind: 'sparse-ternary', hammingWeight: 64 } })).toThrow(/INSECURE_PARAMETERS/);
@@ -45,6 +46,16 @@ describe('Parameters', () => {
     expect(() => new Parameters({ ...base, Q: [17n] , logQ: undefined })).toThrow(RangeError);
     expect(() => new Parameters({ ...base, dnum: 2 })).toThrow(RangeError);
     expect(() => new Parameters({ ...base, logQ: [60, 60], logP: [30] })).toThrow(/digit/);
+  });
+
+  it('σ outside [3.19, 32] is refused with INSECURE_PARAMETERS unless marked insecure (issue 10.2)', () => {
+    // σ = 10^-3 let the secret be read off the public key; the 128-bit bounds assume the standard's σ ≈ 3.19
+    for (const sigma of [1e-3, 1, 3.18, 33, 99]) {
+      expectCkksError(() => new Parameters({ ...PN13QP200, sigma }), 'INSECURE_PARAMETERS');
+      expect(new Parameters({ ...PN13QP200, sigma, insecure: true }).sigma).toBe(sigma);
+    }
+    for (const sigma of [3.19, 3.2, 8, 32]) expect(new Parameters({ ...PN13QP200, sigma }).sigma).toBe(sigma);
+    for (const sigma of [0, -1, 100, NaN, Infinity]) expect(() => new Parameters({ ...PN13QP200, sigma, insecure: true })).toThrow(RangeError);
   });
 
   it('fingerprints differ when anything that matters differs', () => {

@@ -12,7 +12,7 @@ import { mod, shoupCompanion } from '../ring/modularScalar.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { CkksContext } from './context.js';
 import { Ciphertext, Plaintext } from './plaintext.js';
-import { checkCanRescale, checkContext, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
+import { checkCanRescale, checkContext, checkFitsModulus, checkRescaledScale, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
 import { rescaleByLastPrime } from './rescale.js';
 
 /** A real or complex constant. */
@@ -118,6 +118,7 @@ function complexConstantPoly(ctx: CkksContext, basis: RnsBasis, re: number, im: 
 export function addConstant(ctx: CkksContext, a: Ciphertext, c: Constant, out?: Ciphertext): Ciphertext {
   checkContext(ctx, a, 'addConstant');
   const { re, im } = checkConstant(c);
+  checkFitsModulus(a, a.scale, 'addConstant', Math.hypot(re, im));
   const r = prepareOut(ctx, a, a.degree, out);
   for (let i = 1; i < a.parts.length; i++) if (r.parts[i] !== a.parts[i]) r.parts[i]!.copyFrom(a.parts[i]!);
   const basis = a.parts[0]!.basis;
@@ -144,6 +145,8 @@ export function mulConstant(ctx: CkksContext, a: Ciphertext, c: Constant, consta
   const basis = a.parts[0]!.basis;
   const cs = constantScale ?? Number(basis.moduli[basis.size - 1]!.value);
   if (!(cs >= 1 && Number.isFinite(cs))) throw new RangeError(`constant scale must be finite and ≥ 1, got ${cs}`);
+  // the product holds c·m at scale a.scale·cs: it must fit, and so must round(c·cs) itself (magnitude ≥ 1 below)
+  checkFitsModulus(a, a.scale * cs, 'mulConstant', Math.hypot(re, im));
   const r = prepareOut(ctx, a, a.degree, out);
   if (im === 0) {
     const res = constantResidues(re, cs, basis.moduli);
@@ -167,6 +170,7 @@ export function mulPlain(ctx: CkksContext, a: Ciphertext, pt: Plaintext, out?: C
   checkContext(ctx, pt, 'mulPlain');
   checkSameLevel(a, pt, 'mulPlain');
   checkSameSlots(a, pt, 'mulPlain');
+  checkFitsModulus(a, a.scale * pt.scale, 'mulPlain');
   const r = prepareOut(ctx, a, a.degree, out);
   for (let i = 0; i < a.parts.length; i++) polyMul(a.parts[i]!, pt.poly, r.parts[i]!);
   r.scale = a.scale * pt.scale;
@@ -185,6 +189,7 @@ export function mulNoRelin(ctx: CkksContext, a: Ciphertext, b: Ciphertext, out?:
   if (a.degree !== 1 || b.degree !== 1) {
     throw new RangeError(`mul: both operands must be degree-1 ciphertexts (relinearise first), got degrees ${a.degree} and ${b.degree}`);
   }
+  checkFitsModulus(a, a.scale * b.scale, 'mul');
   const r = prepareOut(ctx, a, 2, out);
   if (r === a || r === b || r.parts.some((p) => a.parts.includes(p) || b.parts.includes(p))) {
     throw new RangeError('mul: the output must not alias an operand');
@@ -218,6 +223,7 @@ export function rescale(ctx: CkksContext, a: Ciphertext, out?: Ciphertext, scrat
   checkCanRescale(a, 'rescale');
   const basis = a.parts[0]!.basis;
   const qLast = Number(basis.moduli[basis.size - 1]!.value);
+  checkRescaledScale(ctx, a.scale / qLast, 'rescale');
   const tmp = scratch ?? new BigUint64Array(basis.ringDegree);
   if (out !== undefined) {
     if (out.parts.length !== a.parts.length || out.level !== a.level - 1) throw new RangeError('rescale: output must have the same degree, one level lower');
@@ -250,9 +256,12 @@ export function setScale(ctx: CkksContext, a: Ciphertext, targetScale: number): 
   checkCanRescale(a, 'setScale');
   const basis = a.parts[0]!.basis;
   const qLast = Number(basis.moduli[basis.size - 1]!.value);
+  if (!(Number.isFinite(targetScale) && targetScale > 0)) throw new RangeError(`setScale: target scale must be a positive finite number, got ${targetScale}`);
+  checkRescaledScale(ctx, targetScale, 'setScale');
   const factor = (targetScale * qLast) / a.scale;
   if (!(factor >= 1)) throw new RangeError(`setScale: target scale 2^${Math.log2(targetScale).toFixed(2)} is too small for this ciphertext`);
   const scaled = mulConstant(ctx, a, Math.round(factor), 1);
+  scaled.scale = a.scale * Math.round(factor); // the integer factor is part of the scale, not of the message
   const r = rescale(ctx, scaled);
   r.scale = targetScale;
   return r;

@@ -30,6 +30,43 @@ export function checkSameSlots(a: Operand, b: Operand, what: string): void {
   }
 }
 
+/** log2(q_0·…·q_ℓ) of the level of `a`. */
+function logModulus(a: Operand): number {
+  let bits = 0;
+  for (const m of a.context.levelBasis(a.level).moduli) bits += Math.log2(Number(m.value));
+  return bits;
+}
+
+/**
+ * Throws DEPTH_EXHAUSTED when a result at `a`'s level with scale `scale` could not hold even a message of
+ * magnitude 1 (`magnitude` for a known constant): round(scale·m) needs log2(scale·m) + 1 bits with its sign,
+ * and must stay below q_0·…·q_ℓ. The encoder refuses the same case for its actual values.
+ */
+export function checkFitsModulus(a: Operand, scale: number, what: string, magnitude = 1): void {
+  const logQ = logModulus(a);
+  const needed = Math.log2(scale * Math.max(magnitude, 1)) + 1;
+  if (!(needed < logQ)) {
+    throw new CkksError('DEPTH_EXHAUSTED', `${what}: the result needs ${needed.toFixed(1)} bits (scale 2^${Math.log2(scale).toFixed(1)}${magnitude > 1 ? ` × |constant| ${magnitude}` : ''}) but level ${a.level}'s modulus has ${logQ.toFixed(1)}: rescale first, use a smaller scale, or start at a higher level`);
+  }
+}
+
+/**
+ * The smallest scale a rescale may leave, 2^(log2 N + 8): below it the rounding of the rescale itself (an error
+ * of about N/4 in the slots, r_0 + r_1·s with r_i uniform in [−1/2, 1/2]) leaves fewer than about 8 bits of
+ * precision. Chains whose primes differ from the scale drift away from it at every rescale (Δ²/q_ℓ); the
+ * refusal points at the fix instead of returning noise.
+ */
+export function minimumScale(ctx: CkksContext): number {
+  return 2 ** (ctx.params.logN + 8);
+}
+
+/** Throws SCALE_OUT_OF_RANGE when a rescale or setScale would leave a scale below `minimumScale`. */
+export function checkRescaledScale(ctx: CkksContext, scale: number, what: string): void {
+  if (!(scale >= minimumScale(ctx))) {
+    throw new CkksError('SCALE_OUT_OF_RANGE', `${what}: the result's scale would be 2^${Math.log2(scale).toFixed(1)}, below the minimum 2^${Math.log2(minimumScale(ctx))} (the rescale's own rounding would leave under ~8 bits of precision); on a chain whose primes differ from the scale, multiply by constants encoded at q_ℓ or setScale before the product`);
+  }
+}
+
 /** Throws DEPTH_EXHAUSTED when a ciphertext at level 0 would need to be rescaled. */
 export function checkCanRescale(a: Operand, what: string): void {
   if (a.level < 1) throw new CkksError('DEPTH_EXHAUSTED', `${what}: the operand is at level 0, no prime is left to rescale by (bootstrap first)`);

@@ -9,13 +9,13 @@
 import { CkksError } from '../errors.js';
 import { polyAdd } from '../ring/rnsPoly.js';
 import type { CkksContext } from './context.js';
-import type { GaloisKey, RelinearizationKey } from './keys.js';
+import { GaloisKey, RelinearizationKey } from './keys.js';
 import { KeySwitcher } from './keySwitch.js';
 import { Ciphertext, type Plaintext } from './plaintext.js';
-import { Rotator, type ExtendedCiphertext } from './rotations.js';
+import { Rotator, checkGaloisKeyEntry, type ExtendedCiphertext } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
 import type { Constant } from './arithmetic.js';
-import { checkCanRescale, checkContext } from './checks.js';
+import { checkCanRescale, checkContext, checkRescaledScale } from './checks.js';
 
 function copyInto(a: Ciphertext, out: Ciphertext): Ciphertext {
   if (out.parts.length !== a.parts.length || out.level !== a.level || out.slots !== a.slots) throw new RangeError('output ciphertext has another degree, level or slot count');
@@ -41,9 +41,17 @@ export class Evaluator {
   constructor(context: CkksContext, keys: EvaluationKeys = {}) {
     this.context = context;
     this.relinKey = keys.relinearizationKey;
-    if (this.relinKey !== undefined) context.assertSameParameters(this.relinKey.context, 'Evaluator');
+    if (this.relinKey !== undefined) {
+      if (!(this.relinKey instanceof RelinearizationKey)) throw new TypeError('Evaluator: relinearizationKey must be a RelinearizationKey');
+      context.assertSameParameters(this.relinKey.context, 'Evaluator');
+    }
     const galois = keys.galoisKeys ?? new Map<number, GaloisKey>();
-    for (const k of galois.values()) context.assertSameParameters(k.context, 'Evaluator');
+    if (!(galois instanceof Map)) throw new TypeError('Evaluator: galoisKeys must be a Map from Galois element to GaloisKey');
+    for (const [element, k] of galois) {
+      if (!(k instanceof GaloisKey)) throw new TypeError(`Evaluator: the entry for Galois element ${element} is not a GaloisKey`);
+      context.assertSameParameters(k.context, 'Evaluator');
+      checkGaloisKeyEntry(element, k, 'Evaluator');
+    }
     this.switcher = new KeySwitcher(context);
     this.rotator = new Rotator(context, this.switcher, galois);
   }
@@ -101,10 +109,11 @@ export class Evaluator {
     if (a.degree !== 2) throw new RangeError(`relinearizeRescale: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
     if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearizeRescale: the evaluator has no relinearisation key');
     const level = a.level;
+    const qLast = Number(this.context.params.Q[level]!);
+    checkRescaledScale(this.context, a.scale / qLast, 'relinearizeRescale');
     const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(a.parts[2]!), this.relinKey);
     polyAdd(v0, this.switcher.liftByP(a.parts[0]!), v0);
     polyAdd(v1, this.switcher.liftByP(a.parts[1]!), v1);
-    const qLast = Number(this.context.params.Q[level]!);
     return new Ciphertext(this.context, [this.switcher.modDownRescale(v0, level), this.switcher.modDownRescale(v1, level)], a.scale / qLast, a.slots);
   }
 
@@ -113,6 +122,7 @@ export class Evaluator {
    * the same level) the result is written there.
    */
   relinearize(a: Ciphertext, out?: Ciphertext): Ciphertext {
+    checkContext(this.context, a, 'relinearize');
     if (a.degree === 1) return out === undefined ? a.clone() : copyInto(a, out);
     if (a.degree !== 2) throw new RangeError(`relinearize: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
     if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearize: the evaluator has no relinearisation key');

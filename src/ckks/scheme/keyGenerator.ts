@@ -100,6 +100,7 @@ export class KeyGenerator {
     if (!Number.isInteger(galoisElement) || galoisElement <= 0 || galoisElement >= twoN || galoisElement % 2 === 0) {
       throw new RangeError(`Galois element must be odd in (0, 2N = ${twoN}), got ${galoisElement}`);
     }
+    if (galoisElement === 1) throw new RangeError('Galois element 1 is the identity (rotation by 0): it needs no key');
     const target = new RnsPoly(this.context.basisQP, 'evaluation');
     applyAutomorphism(sk.poly, inverseGaloisElement(galoisElement, this.context.ringDegree), target);
     const { b, a, seed } = this.switchingKeyParts(sk.poly, target);

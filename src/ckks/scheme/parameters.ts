@@ -12,12 +12,17 @@ import { generateNttPrimes, isPrime } from '../ring/primes.js';
 import { MAX_MODULUS } from '../ring/modulus.js';
 import { maxLogQP128 } from './security.js';
 
+/** The HomomorphicEncryption.org standard's error width, 8/√(2π) ≈ 3.19 (rounded down as SEAL does). */
+export const MIN_SECURE_SIGMA = 3.19;
+/** Above this σ (10× the standard) parameters are refused as a likely mistake unless marked insecure. */
+export const MAX_SIGMA = 32;
+
 export type SecretDistribution =
   | { readonly kind: 'ternary' } // uniform over {−1, 0, 1}^N
   | { readonly kind: 'sparse-ternary'; readonly hammingWeight: number }; // exactly h non-zero ±1
 
 export interface ParametersLiteral {
-  /** log2 of the ring degree N (10 … 17). */
+  /** log2 of the ring degree N (4 … 17; below 10 only for tests, always insecure). */
   logN: number;
   /** Bit sizes of the Q chain q_0 … q_L (each 20 … 61), or give `Q` explicitly. */
   logQ?: readonly number[];
@@ -31,7 +36,7 @@ export interface ParametersLiteral {
   logDefaultScale: number;
   /** Secret distribution (default: uniform ternary). */
   secret?: SecretDistribution;
-  /** Standard deviation of the error distribution (default 3.2, bounded at 6σ). */
+  /** Standard deviation of the error distribution (default 3.2, bounded at 6σ; [3.19, 32] unless insecure). */
   sigma?: number;
   /** Number of key-switching digits (default ⌈(L+1)/|P|⌉, i.e. digits of |P| primes). */
   dnum?: number;
@@ -91,8 +96,15 @@ export class Parameters {
     this.secret = Object.freeze({ ...secret });
 
     const sigma = literal.sigma ?? 3.2;
-    if (!(sigma > 0 && sigma < 100)) throw new RangeError(`sigma must be in (0, 100), got ${sigma}`);
+    if (typeof sigma !== 'number' || !(sigma > 0 && sigma < 100)) throw new RangeError(`sigma must be in (0, 100), got ${String(sigma)}`);
     this.sigma = sigma;
+    this.insecure = literal.insecure === true;
+    // The security tables assume the standard's error width σ = 8/√(2π) ≈ 3.19: a narrower error makes RLWE
+    // easier (with σ = 10^-3 the secret is read off the public key), a much wider one only costs precision but
+    // is almost surely a unit mistake. Outside [3.19, 32], only with `insecure: true`.
+    if (!this.insecure && !(sigma >= MIN_SECURE_SIGMA && sigma <= MAX_SIGMA)) {
+      throw new CkksError('INSECURE_PARAMETERS', `sigma = ${sigma} is outside [${MIN_SECURE_SIGMA}, ${MAX_SIGMA}]: the 128-bit bounds assume the HE standard's σ ≈ 3.19 (smaller σ weakens RLWE); pass insecure: true to use it anyway`);
+    }
 
     const dnum = literal.dnum ?? Math.ceil(Q.length / P.length);
     if (!Number.isInteger(dnum) || dnum < 1 || dnum > Q.length) throw new RangeError(`dnum must be an integer in [1, ${Q.length}], got ${dnum}`);
@@ -112,7 +124,6 @@ export class Parameters {
 
     this.logQP = log2([...Q, ...P].reduce((a, b) => a * b, 1n));
     this.securityBound = maxLogQP128(logN, this.secret);
-    this.insecure = literal.insecure === true;
     if (!this.insecure && (this.securityBound === undefined || this.logQP > this.securityBound)) {
       throw new CkksError(
         'INSECURE_PARAMETERS',

@@ -23,6 +23,7 @@ import type { CkksContext } from './context.js';
 import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
 import { Ciphertext } from './plaintext.js';
+import { checkContext } from './checks.js';
 
 /**
  * A degree-1 ciphertext kept in the extended basis Q_ℓ ∪ P and multiplied by P: c0 + c1·s ≈ P·(Δ·m) over
@@ -32,6 +33,16 @@ export interface ExtendedCiphertext {
   readonly level: number;
   readonly c0: RnsPoly;
   readonly c1: RnsPoly;
+}
+
+/**
+ * INCOMPATIBLE_PARAMETERS unless the key stored under Galois element `element` is the key for that element: a
+ * key filed under another element would silently apply another automorphism (a rotation by a different amount).
+ */
+export function checkGaloisKeyEntry(element: number, key: GaloisKey, what: string): void {
+  if (key.galoisElement !== element) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', `${what}: the Galois key stored under element ${element} is the key for element ${key.galoisElement}`);
+  }
 }
 
 function requireDegreeOne(ct: Ciphertext, what: string): void {
@@ -132,11 +143,19 @@ export class Rotator {
   }
 
   private keyFor(steps: number): GaloisKey | undefined {
-    return this.keys.get(galoisElementForRotation(steps, this.context.ringDegree));
+    return this.checkedKey(galoisElementForRotation(steps, this.context.ringDegree));
+  }
+
+  /** The key stored under `element`, checked to be that element's key (the map may have changed since). */
+  private checkedKey(element: number): GaloisKey | undefined {
+    const key = this.keys.get(element);
+    if (key !== undefined) checkGaloisKeyEntry(element, key, 'rotation');
+    return key;
   }
 
   /** Rotates the slots left by `steps` (negative: right). */
   rotate(ct: Ciphertext, steps: number): Ciphertext {
+    checkContext(this.context, ct, 'rotate');
     requireDegreeOne(ct, 'rotate');
     const N = this.context.ringDegree;
     const r = normalizeSteps(steps, N);
@@ -158,6 +177,7 @@ export class Rotator {
    * exact key (MISSING_KEY otherwise). Returns a map steps → rotated ciphertext.
    */
   rotateHoisted(ct: Ciphertext, steps: readonly number[]): Map<number, Ciphertext> {
+    checkContext(this.context, ct, 'rotateHoisted');
     requireDegreeOne(ct, 'rotateHoisted');
     const N = this.context.ringDegree;
     const out = new Map<number, Ciphertext>();
@@ -181,6 +201,7 @@ export class Rotator {
    * no ModDown (step 0 gives P·ct, no key switch). Every non-zero step needs an exact key.
    */
   rotateHoistedExtended(ct: Ciphertext, steps: readonly number[]): Map<number, ExtendedCiphertext> {
+    checkContext(this.context, ct, 'rotateHoistedExtended');
     requireDegreeOne(ct, 'rotateHoistedExtended');
     const N = this.context.ringDegree;
     const level = ct.level;
@@ -242,8 +263,9 @@ export class Rotator {
 
   /** Complex conjugation of every slot. */
   conjugate(ct: Ciphertext): Ciphertext {
+    checkContext(this.context, ct, 'conjugate');
     requireDegreeOne(ct, 'conjugate');
-    const key = this.keys.get(GALOIS_CONJUGATION_ELEMENT(this.context.ringDegree));
+    const key = this.checkedKey(GALOIS_CONJUGATION_ELEMENT(this.context.ringDegree));
     if (key === undefined) throw new CkksError('MISSING_KEY', 'conjugate: no conjugation key (generate Galois keys with conjugation = true)');
     return applyGalois(this.context, this.switcher, ct, this.switcher.decompose(ct.parts[1]!), key);
   }

@@ -105,7 +105,7 @@ export class PowerBasis {
     // This happens when the input's scale is far above the primes (scales then grow doubly exponentially).
     const logQ = ev.context.params.Q.slice(0, r.level + 1).reduce((acc, q) => acc + Math.log2(Number(q)), 0);
     if (Math.log2(r.scale) + 2 > logQ) {
-      throw new CkksError('SCALE_MISMATCH', `power ${i} would have scale 2^${Math.log2(r.scale).toFixed(1)} at level ${r.level} (modulus 2^${logQ.toFixed(1)}): the input scale 2^${Math.log2(this.inputScale).toFixed(1)} is too far from the primes`);
+      throw new CkksError('DEPTH_EXHAUSTED', `power ${i} would have scale 2^${Math.log2(r.scale).toFixed(1)} at level ${r.level} (modulus 2^${logQ.toFixed(1)}): the input scale 2^${Math.log2(this.inputScale).toFixed(1)} is too far from the primes`);
     }
     this.powers.set(i, r);
     return r;

@@ -1,7 +1,7 @@
 /** Homomorphic linear transforms (BSGS diagonal method with hoisting) and matrix helpers. */
 export {
-  type DenseMatrix, type DiagonalMatrix, type SlotVector,
-  applyDiagonalsPlain, cyclicMatrixDiagonals, matrixDiagonals, mergeDiagonals,
+  type ComplexSlots, type DenseMatrix, type DiagonalMatrix, type RealDenseMatrix, type SlotVector,
+  applyDiagonalsPlain, checkDiagonalMatrix, cyclicMatrixDiagonals, matrixDiagonals, mergeDiagonals,
 } from './diagonals.js';
 export {
   type BsgsPlan, LinearTransform, type LinearTransformOptions, keySwitchCount, planBsgs, rotationKeysFor,

@@ -9,6 +9,8 @@
  * rot(d_k, −g·n1) are encoded once. Cost: (#babies) + (#giants) key switches instead of one per diagonal —
  * ≈ 2√d for d diagonals with the best n1, which `planBsgs` picks by counting.
  * Every rotation uses an exact Galois key (no composition), so `rotationSteps` is exactly the set of keys needed.
+ * Diagonals may be complex (CKKS slots are complex and plaintext products act slot-wise), so complex matrices such
+ * as bootstrapping's CoeffsToSlots need nothing else; only the encoding of the diagonals sees the difference.
  *
  * Double hoisting (default; Bossuat et al. 2021, "Efficient bootstrapping for approximate HE with non-sparse
  * keys", §3.3, Alg. 4): the baby rotations stay in the extended basis Q_ℓ ∪ P (no ModDown), the diagonals are
@@ -24,7 +26,7 @@ import type { ExtendedCiphertext } from '../../scheme/rotations.js';
 import { toMontgomeryForm } from '../../scheme/keys.js';
 import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
-import type { DiagonalMatrix, SlotVector } from './diagonals.js';
+import { type DiagonalMatrix, type SlotVector, checkDiagonalMatrix } from './diagonals.js';
 
 /** How the diagonals of one transform are split into baby and giant steps. */
 export interface BsgsPlan {
@@ -143,7 +145,10 @@ export class LinearTransform {
     this.encoded = encoded;
   }
 
-  /** Encodes the pre-rotated diagonals of `matrix`. */
+  /**
+   * Encodes the pre-rotated diagonals of `matrix`, real or complex (a complex diagonal {re, im} is encoded as the
+   * complex slot vector re + i·im; the slot-wise plaintext product is then the complex product).
+   */
   static create(encoder: Encoder, matrix: DiagonalMatrix, options: LinearTransformOptions = {}): LinearTransform {
     const ctx = encoder.context;
     const level = options.level ?? ctx.maxLevel;
@@ -153,10 +158,7 @@ export class LinearTransform {
     const scale = options.scale ?? Number(ctx.params.Q[level]!);
     const hoisting = options.hoisting ?? 'double';
     if (hoisting !== 'single' && hoisting !== 'double') throw new RangeError(`LinearTransform: hoisting must be 'single' or 'double', got ${String(hoisting)}`);
-    for (const [k, d] of matrix.diagonals) {
-      const len = d instanceof Float64Array ? d.length : d.re.length;
-      if (len !== slots) throw new RangeError(`LinearTransform: diagonal ${k} has length ${len}, expected ${slots}`);
-    }
+    checkDiagonalMatrix(matrix, 'LinearTransform');
     const plan = planBsgs([...matrix.diagonals.keys()], slots, options.babyStride);
     const encoded = new Map<number, Map<number, Plaintext | RnsPoly>>();
     for (const [k, d] of matrix.diagonals) {

@@ -30,7 +30,7 @@ export interface BootstrappingLiteral {
   ephemeralHammingWeight?: number;
   /** log2 of the failure probability K is chosen for (default −128). */
   log2FailureProbability?: number;
-  /** log2 of the scale of the raised ciphertext through CoeffsToSlots and EvalMod (default: log2 q_{top}). */
+  /** log2 of the scale of the raised ciphertext through CoeffsToSlots and EvalMod (default: log2 of EvalMod's first prime). */
   logEvalModScale?: number;
 }
 
@@ -95,7 +95,7 @@ export class BootstrappingParameters {
       throw new RangeError(`the chain has ${top + 1} primes; bootstrapping needs ${this.coeffsToSlotsLevels} + ${this.evalMod.depth} + ${this.slotsToCoeffsLevels} levels above level 0`);
     }
     this.levels = Object.freeze({ coeffsToSlots: top, evalMod: evalModStart, slotsToCoeffs: stcStart, output });
-    const logEvalModScale = literal.logEvalModScale ?? Math.round(Math.log2(Number(params.Q[top]!)));
+    const logEvalModScale = literal.logEvalModScale ?? Math.round(Math.log2(Number(params.Q[evalModStart]!)));
     if (!Number.isFinite(logEvalModScale) || logEvalModScale < 20 || logEvalModScale > 62) throw new RangeError(`logEvalModScale must be in [20, 62], got ${logEvalModScale}`);
     this.evalModScale = 2 ** logEvalModScale;
     Object.freeze(this);

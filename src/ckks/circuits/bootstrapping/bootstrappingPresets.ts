@@ -1,0 +1,76 @@
+/**
+ * Bootstrapping presets: a CKKS parameter set (its chain laid out for the bootstrapping stages) with its
+ * bootstrapping literal. Each says its security, its K and failure probability, and where it comes from;
+ * measured precision and timings are in docs/bootstrapping.md and bench/results/.
+ *
+ * Chains are listed bottom-up: q_0 and the residual levels, then SlotsToCoeffs, EvalMod, CoeffsToSlots (the top).
+ */
+import type { ParametersLiteral } from '../../scheme/parameters.js';
+import type { BootstrappingLiteral } from './bootstrappingParameters.js';
+
+export interface BootstrappingPreset {
+  readonly name: string;
+  readonly params: Readonly<ParametersLiteral>;
+  readonly bootstrapping: Readonly<BootstrappingLiteral>;
+}
+
+const fill = (count: number, bits: number): number[] => new Array<number>(count).fill(bits);
+
+/**
+ * Mirror of Lattigo's N16QP1546H192H32 (Bossuat–Troncoso-Pastoriza–Hubaux 2022, default_parameters.go): N = 2^16,
+ * full slots (2^15), sparse main secret h = 192, ephemeral secret h' = 32.
+ * Chain: residual [60, 40×9] (9 levels left at scale 2^40), SlotsToCoeffs [39×3], EvalMod [60×8], CoeffsToSlots
+ * [56×4]; P = [61×5] (dnum 5). log2(QP) ≤ 1546: the 128-bit estimate for h = 192 at N = 2^16 (security.ts); the
+ * dense-to-sparse key lives modulo q_0·p_0 < 2^121, Lattigo's 128-bit bound for h' = 32.
+ * EvalMod: cosine of degree 30 on ∪_{|i| ≤ 16}[i ± 2^-8], 3 double angles, no arcsine (depth 8, like Lattigo's
+ * K = 16, degree 30); K = 16 covers every possible |I| ≤ (32 + 1)/2, so the failure probability is 0 (Lattigo
+ * counts 2^-138.7 for its interval). Lattigo reports 26.6 bits of precision for 2^15 slots.
+ */
+export const N16QP1546H192H32: BootstrappingPreset = Object.freeze({
+  name: 'N16QP1546H192H32',
+  params: Object.freeze<ParametersLiteral>({
+    logN: 16,
+    logQ: [60, ...fill(9, 40), ...fill(3, 39), ...fill(8, 60), ...fill(4, 56)],
+    logP: fill(5, 61),
+    logDefaultScale: 40,
+    secret: { kind: 'sparse-ternary', hammingWeight: 192 } as const,
+  }),
+  bootstrapping: Object.freeze<BootstrappingLiteral>({
+    coeffsToSlotsLevels: 4,
+    slotsToCoeffsLevels: 3,
+    evalMod: { K: 16, doubleAngle: 3, degree: 30, logMessageRatio: 8 },
+    ephemeralHammingWeight: 32,
+  }),
+});
+
+/**
+ * For the encrypted face network (docs/bootstrapping.md, "choosing parameters"): one 2^14-slot bootstrap between
+ * blocks 4 and 5, after which the network needs 16 levels (×1/B undone 1, block 5 6, pooling HerPN/pool/BN1d/FC 4,
+ * L2 normalisation 4, match 1; ../shared/cryptoface-reference.md §5.10) at scale 2^40.
+ * Dense (uniform ternary) main secret, protected by the HE standard's bound for N = 2^16 (1747 bits, 2024
+ * guidelines), with sparse-secret encapsulation (h' = 32, q_0·p_0 < 2^121).
+ * Chain: residual [58, 40×16], SlotsToCoeffs [40×3], EvalMod [60×8], CoeffsToSlots [56×3]; P = [61×4] (dnum 8):
+ * log2(QP) ≈ 1710 ≤ 1747. EvalMod as in the Lattigo mirror (K = 16, failure probability 0).
+ */
+export const N16QP1710FACE: BootstrappingPreset = Object.freeze({
+  name: 'N16QP1710FACE',
+  params: Object.freeze<ParametersLiteral>({
+    logN: 16,
+    logQ: [58, ...fill(16, 40), ...fill(3, 40), ...fill(8, 60), ...fill(3, 56)],
+    logP: fill(4, 61),
+    logDefaultScale: 40,
+  }),
+  bootstrapping: Object.freeze<BootstrappingLiteral>({
+    logSlots: 14,
+    coeffsToSlotsLevels: 3,
+    slotsToCoeffsLevels: 3,
+    evalMod: { K: 16, doubleAngle: 3, degree: 30, logMessageRatio: 8 },
+    ephemeralHammingWeight: 32,
+  }),
+});
+
+/** The presets by name. */
+export const BOOTSTRAPPING_PRESETS: Readonly<Record<string, BootstrappingPreset>> = Object.freeze({
+  [N16QP1546H192H32.name]: N16QP1546H192H32,
+  [N16QP1710FACE.name]: N16QP1710FACE,
+});

@@ -173,12 +173,12 @@ export class BaseConverter {
     checkLimbArrays(src, this.from.size, n, 'BaseConverter.convertLimbs (source)');
     checkLimbArrays(dst, this.to.size, n, 'BaseConverter.convertLimbs (target)');
     if (this.from.size === 1 && centered) {
-      // One prime: t = x (q̂ = 1) and v = [x ≥ q/2]; the copy/Barrett pass below, then the correction.
-      const block = Math.min(BLOCK, n);
-      this.convert_(src, dst, false);
-      for (let c = 0; c < n; c += block) {
-        const v = this.roundedQuotients(src[0]!, c, 0, block);
-        for (let j = 0; j < this.to.size; j++) this.subtractMultiples(v, j, dst[j]!, c, block);
+      // One prime q: x_c = x − q·[x > ⌊q/2⌋], selected branch-free per coefficient (no float pass needed).
+      const q = this.from.moduli[0]!.value;
+      for (let j = 0; j < this.to.size; j++) {
+        const m = this.to.moduli[j]!;
+        if (q > m.value) reduceBarrett(src[0]!, dst[j]!, m.value, m.barrett);
+        centreSinglePrimeKernel(src[0]!, q >> 1n, q <= m.value ? src[0]! : dst[j]!, dst[j]!, this.multiplesOfQ[2 * j + 1]!, m.value);
       }
       return;
     }
@@ -567,6 +567,22 @@ function accumulateQuotientKernel(words: Uint32Array, wo: number, inverse: numbe
   }
 }
 
+/**
+ * out[c] ← (reduced[c] − [x[c] > half]·(q mod p)) mod p: the residue mod p of the centred representative of
+ * x[c] ∈ [0, q), given reduced[c] = x[c] mod p (which may be x itself when q ≤ p). `reduced` may alias `out`.
+ */
+function centreSinglePrimeKernel(x: BigUint64Array, half: bigint, reduced: BigUint64Array, out: BigUint64Array, qModP: bigint, modulus: bigint): void {
+  const p = BigInt.asUintN(64, modulus);
+  const h = BigInt.asUintN(64, half);
+  const w = BigInt.asUintN(64, qModP);
+  const n = out.length;
+  for (let c = 0; c < n; c++) {
+    const above = BigInt.asUintN(64, BigInt.asIntN(64, h - x[c]!) >> 63n); // all ones when x > half
+    const r = BigInt.asIntN(64, reduced[c]! - BigInt.asUintN(64, above & w));
+    out[c] = BigInt.asUintN(64, r + BigInt.asUintN(64, p & BigInt.asUintN(64, r >> 63n)));
+  }
+}
+
 /** out[oo + c] ← (out[oo + c] − table[to + v[c]]) mod p for c < len (out and table entries in [0, p)). */
 function subtractTableKernel(out: BigUint64Array, oo: number, len: number, v: Uint8Array, table: BigUint64Array, to: number, modulus: bigint): void {
   const p = BigInt.asUintN(64, modulus);
@@ -595,6 +611,7 @@ function warmUpKernels(): void {
     shoupAccumulateKernel(x, 0, w, wp, out, 0, 8, q);
     shoupAccumulateFinalKernel(x, 0, w, wp, out, 0, 8, q);
     subtractTableKernel(out, 0, 8, new Uint8Array(8).fill(r & 1), x, 0, q);
+    centreSinglePrimeKernel(x, q >> 1n, x, out.subarray(0, 8), w, q);
   }
 }
 warmUpKernels();

@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { RnsBasis } from '../../src/ckks/ring/rnsBasis.js';
 import { RnsPoly, polyAdd, polyMul, polyMulRnsScalar, polyMulScalar, polyNeg, polySub } from '../../src/ckks/ring/rnsPoly.js';
 import { generateNttPrimes } from '../../src/ckks/ring/primes.js';
+import { Modulus } from '../../src/ckks/ring/modulus.js';
+import { NttTable } from '../../src/ckks/ring/ntt.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import { expectCkksError } from '../support/expectCkksError.js';
 
@@ -102,5 +104,13 @@ describe('RnsPoly misuse is a typed error, never a wrong number', () => {
   });
   it('bases reject repeated primes', () => {
     expect(() => RnsBasis.create(N, [PRIMES[0]!, PRIMES[0]!])).toThrow(RangeError);
+  });
+  it('bases reject primes ≥ 2^61 (the multiply-accumulate kernels need q < 2^61), from create and fromTables', () => {
+    const [big] = generateNttPrimes(62, 1, N); // a valid NTT prime in [2^61, 2^62): fine for one Modulus, not for a basis
+    expect(big! >= 1n << 61n).toBe(true);
+    expect(() => RnsBasis.create(N, [PRIMES[0]!, big!])).toThrow(/2\^61/);
+    const wide = new NttTable(new Modulus(big!), N);
+    expect(() => RnsBasis.fromTables([...FULL.tables, wide])).toThrow(/2\^61/);
+    expect(RnsBasis.create(N, [PRIMES[0]!]).primes).toEqual([PRIMES[0]!]); // 2^61 − … is accepted
   });
 });

@@ -24,7 +24,7 @@ function vec(s: number): Float64Array {
 }
 
 describe('encryption round trip (small insecure N = 2^10)', () => {
-  it('public-key and secret-key encryption decrypt within 2^-22', () => {
+  it('public-key and secret-key encryption decrypt within 2^-27', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1 << 30 }), fc.integer({ min: 0, max: 3 }), (s, level) => {
       const x = vec(s), y = vec(s + 1);
       const ct = F.encrypt({ re: x, im: y }, level);

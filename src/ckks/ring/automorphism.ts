@@ -63,8 +63,8 @@ export function galoisElementForRotation(steps: number, ringDegree: number): num
 }
 
 /** The Galois element 2N − 1 (X ↦ X^{−1}), which maps every CKKS slot to its complex conjugate. */
-export function GALOIS_CONJUGATION_ELEMENT(ringDegree: number): number {
-  checkRingDegree(ringDegree, 'GALOIS_CONJUGATION_ELEMENT');
+export function conjugationElement(ringDegree: number): number {
+  checkRingDegree(ringDegree, 'conjugationElement');
   return 2 * ringDegree - 1;
 }
 

@@ -1,5 +1,5 @@
 /** The ring layer: arithmetic in Z_Q[X]/(X^N + 1) with Q a product of word-sized NTT-friendly primes. */
-export { Modulus, MAX_MODULUS } from './modulus.js';
+export { Modulus, MAX_MODULUS, MAX_RNS_MODULUS } from './modulus.js';
 export { TWO_POW_64, bitLength, bitReverse, mod, modInverse, modPow, shoupCompanion } from './modularScalar.js';
 export {
   addMod, addScalarMod, mulMod, mulMontgomery, mulScalarShoup, mulShoup, negMod, reduceBarrett, shoupCompanions, subMod,
@@ -11,11 +11,11 @@ export {
   RnsPoly, polyAdd, polyMul, polyMulRnsScalar, polyMulScalar, polyNeg, polySub, type PolyForm,
 } from './rnsPoly.js';
 export {
-  GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, composeGaloisElements, galoisElementForRotation, inverseGaloisElement,
+  applyAutomorphism, composeGaloisElements, conjugationElement, galoisElementForRotation, inverseGaloisElement,
 } from './automorphism.js';
 export { BaseConverter, ModDownConverter, ModUpConverter, fastBaseConvert, modDown, modUp } from './baseConversion.js';
 export { divideRoundByLastPrime } from './rescale.js';
 export { CrtReconstructor, crtReconstruct, crtReconstructCentered, crtReconstructPoly, crtReconstructPolyCentered, crtReconstructorFor } from './crt.js';
 export { ChaCha20Stream, chacha20Block, chacha20Xor } from './chacha20.js';
 export { RandomReader, type RandomSource, randomUint64, seededRandom, systemRandom } from './randomSource.js';
-export { sampleGaussian, sampleTernaryHammingWeight, sampleTernaryUniform, sampleUniformModQ, smallToResidues } from './sampling.js';
+export { ERROR_BOUND_SIGMAS, sampleError, sampleGaussian, sampleTernaryHammingWeight, sampleTernaryUniform, sampleUniformModQ, smallToResidues } from './sampling.js';

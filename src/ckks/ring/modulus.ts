@@ -10,6 +10,13 @@ import { TWO_POW_64, bitLength, modInverse, shoupCompanion } from './modularScal
 /** Largest modulus the kernels accept (exclusive): values in [0, 4q) must fit in 64 bits. */
 export const MAX_MODULUS = 1n << 62n;
 
+/**
+ * Largest prime an `RnsBasis` accepts (exclusive), 2^61, one bit below `MAX_MODULUS`: the multiply-accumulate
+ * kernel that key switching and plaintext-product sums run over whole bases (`mulMontgomeryAccumulate2`, lazy
+ * accumulators in [0, 2q)) is specified for q < 2^61. `Parameters` applies the same bound to its primes.
+ */
+export const MAX_RNS_MODULUS = 1n << 61n;
+
 export class Modulus {
   /** The modulus q. */
   readonly value: bigint;

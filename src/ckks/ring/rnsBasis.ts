@@ -7,7 +7,7 @@
  * (Q ∪ P for hybrid key switching) share the per-prime tables, so building them is cheap.
  */
 import { CkksError } from '../errors.js';
-import { Modulus } from './modulus.js';
+import { MAX_RNS_MODULUS, Modulus } from './modulus.js';
 import { NttTable } from './ntt.js';
 
 export class RnsBasis {
@@ -23,25 +23,27 @@ export class RnsBasis {
   }
 
   /**
-   * Builds the tables for the given primes (each ≡ 1 mod 2N, distinct, < 2^62).
-   * Throws RangeError on a repeated prime or one the NTT cannot use.
+   * Builds the tables for the given primes (each ≡ 1 mod 2N, distinct, < 2^61 = `MAX_RNS_MODULUS`).
+   * Throws RangeError on a repeated prime, one ≥ 2^61, or one the NTT cannot use.
    */
   static create(ringDegree: number, primes: readonly bigint[]): RnsBasis {
     if (primes.length === 0) throw new RangeError('RnsBasis: at least one prime is required');
     const seen = new Set<bigint>();
     for (const p of primes) {
+      checkRnsPrime(p);
       if (seen.has(p)) throw new RangeError(`RnsBasis: prime ${p} appears twice`);
       seen.add(p);
     }
     return new RnsBasis(ringDegree, primes.map((p) => new NttTable(new Modulus(p), ringDegree)));
   }
 
-  /** Basis from existing tables (shares them). */
+  /** Basis from existing tables (shares them); the same prime rules as `create`. */
   static fromTables(tables: readonly NttTable[]): RnsBasis {
     const first = tables[0];
     if (first === undefined) throw new RangeError('RnsBasis: at least one table is required');
     const seen = new Set<bigint>();
     for (const t of tables) {
+      checkRnsPrime(t.modulus.value);
       if (t.ringDegree !== first.ringDegree) throw new RangeError('RnsBasis: tables for different ring degrees');
       if (seen.has(t.modulus.value)) throw new RangeError(`RnsBasis: prime ${t.modulus.value} appears twice`);
       seen.add(t.modulus.value);
@@ -105,4 +107,9 @@ export class RnsBasis {
       );
     }
   }
+}
+
+function checkRnsPrime(p: bigint): void {
+  if (typeof p !== 'bigint') throw new TypeError('RnsBasis: primes must be bigints');
+  if (p >= MAX_RNS_MODULUS) throw new RangeError(`RnsBasis: prime ${p} is ≥ 2^61 (the multiply-accumulate kernels need q < 2^61)`);
 }

@@ -140,6 +140,9 @@ export function sampleTernaryHammingWeight(N: number, h: number, src: RandomSour
   return out;
 }
 
+/** Clipping bound of the scheme's error distribution in standard deviations (SEAL and the HE standard: 6σ). */
+export const ERROR_BOUND_SIGMAS = 6;
+
 /**
  * N error coefficients from the rounded, clipped continuous Gaussian.
  *
@@ -155,10 +158,10 @@ export function sampleTernaryHammingWeight(N: number, h: number, src: RandomSour
  *
  * @param N number of coefficients, an integer in [1, 2^24].
  * @param sigma standard deviation σ of the continuous normal (default 3.2), finite and > 0.
- * @param bound clipping bound (default 6σ), finite, with σ ≤ bound < 2^31 (so at least ~68 % of draws are kept).
+ * @param bound clipping bound (default `ERROR_BOUND_SIGMAS`·σ = 6σ), finite, with σ ≤ bound < 2^31 (so at least ~68 % of draws are kept).
  * @param src random source (default: the platform CSPRNG).
  */
-export function sampleGaussian(N: number, sigma = 3.2, bound: number = 6 * sigma, src: RandomSource = systemRandom): Int32Array {
+export function sampleGaussian(N: number, sigma = 3.2, bound: number = ERROR_BOUND_SIGMAS * sigma, src: RandomSource = systemRandom): Int32Array {
   checkDegree(N, 'sampleGaussian');
   if (typeof sigma !== 'number' || !Number.isFinite(sigma) || !(sigma > 0)) {
     throw new RangeError(`sampleGaussian: sigma must be a finite positive number, got ${String(sigma)}`);
@@ -193,6 +196,11 @@ export function sampleGaussian(N: number, sigma = 3.2, bound: number = 6 * sigma
     }
   }
   return out;
+}
+
+/** N coefficients of the scheme's error distribution: `sampleGaussian` with σ clipped at `ERROR_BOUND_SIGMAS`·σ. */
+export function sampleError(N: number, sigma: number, src: RandomSource = systemRandom): Int32Array {
+  return sampleGaussian(N, sigma, ERROR_BOUND_SIGMAS * sigma, src);
 }
 
 /**

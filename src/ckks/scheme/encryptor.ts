@@ -9,7 +9,7 @@
  */
 import { RnsPoly, polyAdd, polyMul, polyNeg } from '../ring/rnsPoly.js';
 import { type RandomSource, systemRandom } from '../ring/randomSource.js';
-import { sampleGaussian, sampleTernaryUniform } from '../ring/sampling.js';
+import { sampleError, sampleTernaryUniform } from '../ring/sampling.js';
 import type { CkksContext } from './context.js';
 import { expandUniform, smallToCoefficientPoly, smallToPoly } from './keyGenerator.js';
 import type { PublicKey, SecretKey } from './keys.js';
@@ -41,7 +41,7 @@ export class Encryptor {
 
   private gaussian(level: number): RnsPoly {
     const p = this.context.params;
-    return smallToPoly(this.context.levelBasis(level), sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random));
+    return smallToPoly(this.context.levelBasis(level), sampleError(p.ringDegree, p.sigma, this.random));
   }
 
   /** Encrypts `pt` with the public key at the plaintext's level and scale. */
@@ -64,7 +64,7 @@ export class Encryptor {
   /** A Gaussian error over Q_ℓ ∪ P in coefficient form (no transform: modDown takes it as it is). */
   private gaussianQP(level: number): RnsPoly {
     const p = this.context.params;
-    return smallToCoefficientPoly(this.context.levelBasisQP(level), sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random));
+    return smallToCoefficientPoly(this.context.levelBasisQP(level), sampleError(p.ringDegree, p.sigma, this.random));
   }
 
   /** Encrypts `pt` with the secret key; the uniform part is expanded from a fresh seed stored on the result. */

@@ -4,7 +4,7 @@
  * - secret key s: uniform ternary or fixed Hamming weight h (parameters), over Q ∪ P;
  * - public key (b, a) over Q with b = −a·s + e;
  * - switching keys s' → s with `dnum` digits over Q ∪ P: b_j = −a_j·s + e_j + P·T_j·s'.
- * Errors e are rounded Gaussians (σ from the parameters, bounded at 6σ). Every uniform `a` is expanded with
+ * Errors e are rounded Gaussians (σ from the parameters, bounded at 6σ: `sampleError`). Every uniform `a` is expanded with
  * ChaCha20 from a fresh 32-byte seed (nonce = key index), so keys can be serialised "seeded".
  * Randomness: `crypto.getRandomValues` unless a `RandomSource` is injected (tests).
  */
@@ -13,8 +13,8 @@ import type { RnsBasis } from '../ring/rnsBasis.js';
 import { mulScalarShoup, addMod } from '../ring/modularKernels.js';
 import { shoupCompanion } from '../ring/modularScalar.js';
 import { type RandomSource, seededRandom, systemRandom } from '../ring/randomSource.js';
-import { sampleGaussian, sampleTernaryHammingWeight, sampleTernaryUniform, sampleUniformModQ, smallToResidues } from '../ring/sampling.js';
-import { GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, galoisElementForRotation, inverseGaloisElement } from '../ring/automorphism.js';
+import { sampleError, sampleTernaryHammingWeight, sampleTernaryUniform, sampleUniformModQ, smallToResidues } from '../ring/sampling.js';
+import { applyAutomorphism, conjugationElement, galoisElementForRotation, inverseGaloisElement } from '../ring/automorphism.js';
 import { CkksError } from '../errors.js';
 import type { CkksContext } from './context.js';
 import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, SwitchingKey, toMontgomeryForm } from './keys.js';
@@ -58,7 +58,7 @@ export class KeyGenerator {
 
   private error(basis: RnsBasis): RnsPoly {
     const p = this.context.params;
-    return smallToPoly(basis, sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, this.random));
+    return smallToPoly(basis, sampleError(p.ringDegree, p.sigma, this.random));
   }
 
   /** A new secret key, sampled from the parameters' secret distribution. */
@@ -111,7 +111,7 @@ export class KeyGenerator {
   galoisKeys(sk: SecretKey, steps: readonly number[], conjugation = false): Map<number, GaloisKey> {
     const N = this.context.ringDegree;
     const elements = new Set<number>(steps.map((r) => galoisElementForRotation(r, N)));
-    if (conjugation) elements.add(GALOIS_CONJUGATION_ELEMENT(N));
+    if (conjugation) elements.add(conjugationElement(N));
     elements.delete(1); // rotation by 0 (mod N/2) needs no key
     const keys = new Map<number, GaloisKey>();
     for (const k of elements) keys.set(k, this.galoisKey(sk, k));

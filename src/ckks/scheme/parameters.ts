@@ -9,7 +9,7 @@
  */
 import { CkksError } from '../errors.js';
 import { generateNttPrimes, isPrime } from '../ring/primes.js';
-import { MAX_MODULUS } from '../ring/modulus.js';
+import { MAX_RNS_MODULUS } from '../ring/modulus.js';
 import { maxLogQP128 } from './security.js';
 
 /** The HomomorphicEncryption.org standard's error width, 8/√(2π) ≈ 3.19 (rounded down as SEAL does). */
@@ -163,7 +163,7 @@ function choosePrimes(name: 'Q' | 'P', explicit: readonly bigint[] | undefined, 
     const seen = new Set(taken);
     for (const q of explicit) {
       if (typeof q !== 'bigint') throw new TypeError(`${name} primes must be bigints`);
-      if (q >= MAX_MODULUS / 2n || !isPrime(q) || (q - 1n) % BigInt(2 * N) !== 0n) {
+      if (q >= MAX_RNS_MODULUS || !isPrime(q) || (q - 1n) % BigInt(2 * N) !== 0n) {
         throw new RangeError(`${name} prime ${q} must be a prime < 2^61 with q ≡ 1 mod 2N = ${2 * N}`);
       }
       if (seen.has(q)) throw new RangeError(`prime ${q} appears twice in Q ∪ P`);

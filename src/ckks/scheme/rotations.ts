@@ -18,7 +18,7 @@
  */
 import { CkksError } from '../errors.js';
 import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
-import { GALOIS_CONJUGATION_ELEMENT, applyAutomorphism, galoisElementForRotation } from '../ring/automorphism.js';
+import { applyAutomorphism, conjugationElement, galoisElementForRotation } from '../ring/automorphism.js';
 import type { CkksContext } from './context.js';
 import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
@@ -265,7 +265,7 @@ export class Rotator {
   conjugate(ct: Ciphertext): Ciphertext {
     checkContext(this.context, ct, 'conjugate');
     requireDegreeOne(ct, 'conjugate');
-    const key = this.checkedKey(GALOIS_CONJUGATION_ELEMENT(this.context.ringDegree));
+    const key = this.checkedKey(conjugationElement(this.context.ringDegree));
     if (key === undefined) throw new CkksError('MISSING_KEY', 'conjugate: no conjugation key (generate Galois keys with conjugation = true)');
     return applyGalois(this.context, this.switcher, ct, this.switcher.decompose(ct.parts[1]!), key);
   }

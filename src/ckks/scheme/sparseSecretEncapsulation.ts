@@ -21,7 +21,7 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyAdd, polyMul, polyNeg } from '../ring/rnsPoly.js';
 import { nttInverse } from '../ring/ntt.js';
 import { type RandomSource, systemRandom } from '../ring/randomSource.js';
-import { sampleGaussian, sampleTernaryHammingWeight } from '../ring/sampling.js';
+import { sampleError, sampleTernaryHammingWeight } from '../ring/sampling.js';
 import { mulScalarShoup, addMod } from '../ring/modularKernels.js';
 import { shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
@@ -86,7 +86,7 @@ export function generateEncapsulationKeys(
   }
   const random = options.random ?? systemRandom;
   const sigma = ctx.params.sigma;
-  const error = (basis: RnsBasis) => smallToPoly(basis, sampleGaussian(N, sigma, 6 * sigma, random));
+  const error = (basis: RnsBasis) => smallToPoly(basis, sampleError(N, sigma, random));
   const sparse = sampleTernaryHammingWeight(N, h, random);
   const seed = (): Uint8Array => {
     const s = new Uint8Array(32);

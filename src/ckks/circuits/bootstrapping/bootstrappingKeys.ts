@@ -7,7 +7,7 @@
  * EvalMod, SlotsToCoeffs with slot 0 halved, and a final conjugate-and-add; 'complex' keeps both parts: on 2n
  * slots in one ciphertext when n < N/2 (repack layout), as two EvalMods when n = N/2.
  */
-import { galoisElementForRotation, GALOIS_CONJUGATION_ELEMENT } from '../../ring/automorphism.js';
+import { conjugationElement, galoisElementForRotation } from '../../ring/automorphism.js';
 import type { DiagonalMatrix } from '../linearTransform/diagonals.js';
 import { planBsgs } from '../linearTransform/linearTransform.js';
 import type { BootstrappingParameters } from './bootstrappingParameters.js';
@@ -104,7 +104,7 @@ export function bootstrappingKeyReport(params: BootstrappingParameters, paths: r
   }
   const elements = new Set<number>([...steps].map((s) => galoisElementForRotation(s, N)));
   elements.delete(1);
-  elements.add(GALOIS_CONJUGATION_ELEMENT(N));
+  elements.add(conjugationElement(N));
   const limbs = p.Q.length + p.P.length;
   const perKey = { plain: 2 * p.dnum * limbs * N * 8, seeded: p.dnum * limbs * N * 8 + 32 };
   const enc = params.ephemeralHammingWeight > 0

@@ -47,8 +47,8 @@ describe('failure probability of the modular reduction', () => {
 });
 
 describe('EvalMod in float64 against Math.sin / Math.cos', () => {
-  it('K = 16, r = 3, degree 40: the cosine fit and the whole chain on every interval [i ± 2^-8], |i| ≤ 16', () => {
-    const em = new EvalMod({ K: 16, doubleAngle: 3, degree: 40, logMessageRatio: 8 });
+  it('minimax, K = 16, r = 3, degree 40: the cosine fit and the whole chain on every interval [i ± 2^-8], |i| ≤ 16', () => {
+    const em = new EvalMod({ K: 16, doubleAngle: 3, degree: 40, logMessageRatio: 8, approximation: 'minimax' });
     expect(em.depth).toBe(6 + 3);
     const f = (x: number) => Math.cos((2 * Math.PI * (x - 0.25)) / 8);
     let fit = 0;
@@ -66,8 +66,8 @@ describe('EvalMod in float64 against Math.sin / Math.cos', () => {
   });
 
   it('with the arcsine (degree 7): x − round(x) within 2^-30 for |δ| ≤ 2^-8 (without: (2πδ)³/(6·2π) ≈ 2^-21.3)', () => {
-    const em = new EvalMod({ K: 12, doubleAngle: 3, degree: 40, arcsineDegree: 7, logMessageRatio: 8 });
-    const plain = new EvalMod({ K: 12, doubleAngle: 3, degree: 40, logMessageRatio: 8 });
+    const em = new EvalMod({ K: 12, doubleAngle: 3, degree: 40, arcsineDegree: 7, logMessageRatio: 8, approximation: 'minimax' });
+    const plain = new EvalMod({ K: 12, doubleAngle: 3, degree: 40, logMessageRatio: 8, approximation: 'minimax' });
     let withAsin = 0;
     let without = 0;
     for (let i = -12; i <= 12; i++) {
@@ -92,13 +92,41 @@ function evalCos(em: EvalMod, x: number): number {
   return c;
 }
 
+describe('EvalMod interpolated at the integers (Han–Ki), float64, K = 15, r = 3, degree 30 (the presets)', () => {
+  const em = new EvalMod({ K: 15, doubleAngle: 3, degree: 30, logMessageRatio: 8 });
+  const chainError = (i: number, d: number) => Math.abs(em.evaluatePlain(i + d, 1) - Math.sin(2 * Math.PI * (i + d)) / (2 * Math.PI));
+  it('at the integers |i| ≤ 15 the chain equals sin(2πx)/(2π) to 2^-44 (exact interpolation, float64 evaluation)', () => {
+    for (let i = -15; i <= 15; i++) expect(chainError(i, 0), `i = ${i}`).toBeLessThan(2 ** -44);
+  });
+  it('next to them: < 2^-44 for |i| ≤ 7 and |δ| ≤ 2^-8; < 2^-38 for |i| ≤ 12, |δ| ≤ 2^-12; < 2^-22 for |i| ≤ 15, |δ| ≤ 2^-8', () => {
+    for (let i = -15; i <= 15; i++) {
+      for (const d of [-(2 ** -8), -(2 ** -12), 2 ** -16, 2 ** -12, 2 ** -8]) {
+        const e = chainError(i, d);
+        if (Math.abs(i) <= 7) expect(e).toBeLessThan(2 ** -44);
+        else if (Math.abs(i) <= 12 && Math.abs(d) <= 2 ** -12) expect(e).toBeLessThan(2 ** -38);
+        else expect(e).toBeLessThan(2 ** -22);
+      }
+    }
+  });
+  it('the interpolant matches Math.cos at the nodes and needs degree 2K', () => {
+    const f = em.unscaledFunction();
+    for (let i = -15; i <= 15; i++) {
+      let b1 = 0, b2 = 0;
+      const t = i / em.inputDivisor;
+      for (let j = em.coefficients.length - 1; j >= 1; j--) { const b0 = 2 * t * b1 - b2 + em.coefficients[j]!; b2 = b1; b1 = b0; }
+      expect(Math.abs(t * b1 - b2 + em.coefficients[0]! - f(t))).toBeLessThan(2 ** -48);
+    }
+    expect(() => new EvalMod({ K: 15, doubleAngle: 3, degree: 31, logMessageRatio: 8 })).toThrow(RangeError);
+  });
+});
+
 describe('homomorphic EvalMod (small insecure N = 2^10, 60-bit primes, Δ = 2^50)', () => {
   const LIT = { logN: 10, logQ: [60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60], logP: [61, 61], logDefaultScale: 50 };
   const F = fixture(LIT, 31);
   const pe = new PolynomialEvaluator(F.evaluator, F.encoder);
 
   it('x = I + δ (|I| ≤ 12, |δ| ≤ 2^-8): output C·δ within 2^-20·C at the exact target scale, depth levels used', () => {
-    const em = new EvalMod({ K: 12, doubleAngle: 3, degree: 30, logMessageRatio: 8 });
+    const em = new EvalMod({ K: 12, doubleAngle: 3, degree: 24, logMessageRatio: 8 });
     const n = 512;
     const I = randomReals(n, 77).map((v) => Math.round(v * 12));
     const d = randomReals(n, 78).map((v) => v * em.epsilon);

@@ -34,7 +34,7 @@ export type BootstrapPhase = 'modRaise' | 'coeffsToSlots' | 'evalMod' | 'slotsTo
 export interface BootstrapOptions {
   /** 'real' (default): real slots, one EvalMod, the imaginary parts are dropped. 'complex': complex slots. */
   path?: BootstrapPath;
-  /** Output scale (default: the parameters' default scale). */
+  /** Output scale (default: `params.outputScale`; EvalMod's output scale moves with it). */
   outputScale?: number;
   /** Called with the current phase and the fraction of the work done so far (0 … 1, by key-switch count). */
   progress?: (phase: BootstrapPhase, fraction: number) => void;
@@ -85,13 +85,22 @@ export class Bootstrapper {
     if (t !== undefined) return t;
     const matrices = dftMatrices(this.params, path);
     const { coeffsToSlots: ctsLevel, slotsToCoeffs: stcLevel } = this.params.levels;
+    const Q = this.params.context.params.Q;
+    const rho = this.stageScaleFactor();
     t = {
       matrices,
       coeffsToSlots: matrices.coeffsToSlots.map((m, i) => LinearTransform.create(this.encoder, m, { level: ctsLevel - i })),
-      slotsToCoeffs: matrices.slotsToCoeffs.map((m, i) => LinearTransform.create(this.encoder, m, { level: stcLevel - i })),
+      // diagonals at q_ℓ·ρ: each stage lowers the scale by ρ, from EvalMod's output scale to the output scale
+      slotsToCoeffs: matrices.slotsToCoeffs.map((m, i) => LinearTransform.create(this.encoder, m, { level: stcLevel - i, scale: Number(Q[stcLevel - i]!) * rho })),
     };
     this.transforms.set(path, t);
     return t;
+  }
+
+  /** ρ = (output scale / EvalMod output scale)^{1/levels}: the scale factor of each SlotsToCoeffs stage. */
+  private stageScaleFactor(): number {
+    const p = this.params;
+    return (p.outputScale / p.evalModOutputScale) ** (1 / p.slotsToCoeffsLevels);
   }
 
   /**
@@ -155,8 +164,10 @@ export class Bootstrapper {
     const ev = this.evaluator;
     let x = parts[0]!;
     if (parts.length === 2) x = ev.add(x, ev.mulConstant(parts[1]!, { re: 0, im: 1 }, 1));
-    const scale = x.scale;
+    const rho = this.stageScaleFactor();
+    let scale = x.scale;
     t.slotsToCoeffs.forEach((lt, i) => {
+      scale *= rho;
       x = pinScale(ev.rescale(lt.evaluate(ev, x)), scale);
       onStage?.(i, x);
     });
@@ -167,8 +178,9 @@ export class Bootstrapper {
   /** Bootstraps `ct` (level 0, scale ≤ q_0/ratio, at most `params.slots` slots): the same slots at `levels.output`. */
   bootstrap(ct: Ciphertext, options: BootstrapOptions = {}): Ciphertext {
     const path = options.path ?? 'real';
-    const outputScale = options.outputScale ?? this.params.context.params.defaultScale;
+    const outputScale = options.outputScale ?? this.params.outputScale;
     if (!(outputScale >= 1 && Number.isFinite(outputScale))) throw new RangeError(`outputScale must be a finite number ≥ 1, got ${outputScale}`);
+    const evalModScale = outputScale / this.stageScaleFactor() ** this.params.slotsToCoeffsLevels;
     const progress = options.progress;
     const t = this.pathTransforms(path);
     const weights = this.phaseWeights(t, path);
@@ -180,12 +192,12 @@ export class Bootstrapper {
     const parts = this.coeffsToSlots(raised, path, () => report('coeffsToSlots', weights.perCoeffsToSlots));
     report('evalMod', 0);
     const reduced = parts.map((p) => {
-      const [r] = this.evalMod([p], ct.scale * inputFactor, outputScale);
+      const [r] = this.evalMod([p], ct.scale * inputFactor, evalModScale);
       report('evalMod', weights.perEvalMod);
       return r!;
     });
     report('slotsToCoeffs', 0);
-    const out = this.slotsToCoeffs(reduced, path, ct.slots, () => report('slotsToCoeffs', weights.perSlotsToCoeffs));
+    const out = pinScale(this.slotsToCoeffs(reduced, path, ct.slots, () => report('slotsToCoeffs', weights.perSlotsToCoeffs)), outputScale);
     progress?.('done', 1);
     return out;
   }

@@ -32,6 +32,14 @@ export interface BootstrappingLiteral {
   log2FailureProbability?: number;
   /** log2 of the scale of the raised ciphertext through CoeffsToSlots and EvalMod (default: log2 of EvalMod's first prime). */
   logEvalModScale?: number;
+  /**
+   * log2 of EvalMod's output scale (default logEvalModScale − logMessageRatio, where the message sat before the
+   * raise): high, so that EvalMod's rounding noise stays far below the message coefficients. SlotsToCoeffs brings it
+   * down to the output scale by encoding its diagonals at q_ℓ·ρ (ρ < 1 per level).
+   */
+  logEvalModOutputScale?: number;
+  /** log2 of the scale of the bootstrapped ciphertext (default: the parameters' default scale). */
+  logOutputScale?: number;
 }
 
 /** Levels at which each stage starts (the level of its input). */
@@ -55,6 +63,8 @@ export class BootstrappingParameters {
   /** log2 of the probability that some coefficient leaves EvalMod's range (−Infinity: impossible). */
   readonly log2FailureProbability: number;
   readonly evalModScale: number;
+  readonly evalModOutputScale: number;
+  readonly outputScale: number;
   readonly levels: StageLevels;
 
   constructor(context: CkksContext, literal: BootstrappingLiteral) {
@@ -98,6 +108,14 @@ export class BootstrappingParameters {
     const logEvalModScale = literal.logEvalModScale ?? Math.round(Math.log2(Number(params.Q[evalModStart]!)));
     if (!Number.isFinite(logEvalModScale) || logEvalModScale < 20 || logEvalModScale > 62) throw new RangeError(`logEvalModScale must be in [20, 62], got ${logEvalModScale}`);
     this.evalModScale = 2 ** logEvalModScale;
+    const logEvalModOutputScale = literal.logEvalModOutputScale ?? logEvalModScale - this.evalMod.logMessageRatio;
+    const logOutputScale = literal.logOutputScale ?? params.logDefaultScale;
+    for (const [name, v] of [['logEvalModOutputScale', logEvalModOutputScale], ['logOutputScale', logOutputScale]] as const) {
+      if (!Number.isFinite(v) || v < 10 || v > 62) throw new RangeError(`${name} must be in [10, 62], got ${v}`);
+    }
+    if (logEvalModOutputScale < logOutputScale) throw new RangeError('logEvalModOutputScale must be at least logOutputScale');
+    this.evalModOutputScale = 2 ** logEvalModOutputScale;
+    this.outputScale = 2 ** logOutputScale;
     Object.freeze(this);
   }
 

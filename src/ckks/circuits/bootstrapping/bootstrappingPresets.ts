@@ -18,13 +18,14 @@ const fill = (count: number, bits: number): number[] => new Array<number>(count)
 
 /**
  * Mirror of Lattigo's N16QP1546H192H32 (Bossuat–Troncoso-Pastoriza–Hubaux 2022, default_parameters.go): N = 2^16,
- * full slots (2^15), sparse main secret h = 192, ephemeral secret h' = 32.
- * Chain: residual [60, 40×9] (9 levels left at scale 2^40), SlotsToCoeffs [39×3], EvalMod [60×8], CoeffsToSlots
- * [56×4]; P = [61×5] (dnum 5). log2(QP) ≤ 1546: the 128-bit estimate for h = 192 at N = 2^16 (security.ts); the
+ * full slots (2^15), sparse main secret h = 192, ephemeral secret h' = 32, message ratio 2^8, CoeffsToSlots in 4
+ * levels, SlotsToCoeffs in 3, 9 levels left at scale 2^40. Lattigo reports 26.6 bits of precision for 2^15 slots.
+ * Chain (Lattigo's): residual [60, 40×9], SlotsToCoeffs [39×3], EvalMod [60×8], CoeffsToSlots [56×4];
+ * P = [61×5], dnum 5. log2(QP) ≤ 1546, the 128-bit estimate for h = 192 at N = 2^16 (security.ts); the
  * dense-to-sparse key lives modulo q_0·p_0 < 2^121, Lattigo's 128-bit bound for h' = 32.
- * EvalMod: cosine of degree 30 on ∪_{|i| ≤ 16}[i ± 2^-8], 3 double angles, no arcsine (depth 8, like Lattigo's
- * K = 16, degree 30); K = 16 covers every possible |I| ≤ (32 + 1)/2, so the failure probability is 0 (Lattigo
- * counts 2^-138.7 for its interval). Lattigo reports 26.6 bits of precision for 2^15 slots.
+ * EvalMod (8 levels, as Lattigo): the cosine interpolated at the integers |i| ≤ 15 (degree 30, Han–Ki), 3 double
+ * angles, no arcsine. K = 15: a coefficient fails when |I| = 16, with probability 2/33! (Irwin–Hall), i.e.
+ * 2^-105.7 over the 2^16 coefficients (Lattigo states 2^-138.7 for the same interval: the probability of |x| > 16).
  */
 export const N16QP1546H192H32: BootstrappingPreset = Object.freeze({
   name: 'N16QP1546H192H32',
@@ -38,7 +39,7 @@ export const N16QP1546H192H32: BootstrappingPreset = Object.freeze({
   bootstrapping: Object.freeze<BootstrappingLiteral>({
     coeffsToSlotsLevels: 4,
     slotsToCoeffsLevels: 3,
-    evalMod: { K: 16, doubleAngle: 3, degree: 30, logMessageRatio: 8 },
+    evalMod: { K: 15, doubleAngle: 3, degree: 30, logMessageRatio: 8 },
     ephemeralHammingWeight: 32,
   }),
 });
@@ -50,7 +51,8 @@ export const N16QP1546H192H32: BootstrappingPreset = Object.freeze({
  * Dense (uniform ternary) main secret, protected by the HE standard's bound for N = 2^16 (1747 bits, 2024
  * guidelines), with sparse-secret encapsulation (h' = 32, q_0·p_0 < 2^121).
  * Chain: residual [58, 40×16], SlotsToCoeffs [40×3], EvalMod [60×8], CoeffsToSlots [56×3]; P = [61×4] (dnum 8):
- * log2(QP) ≈ 1710 ≤ 1747. EvalMod as in the Lattigo mirror (K = 16, failure probability 0).
+ * log2(QP) ≈ 1710 ≤ 1747. EvalMod as in the Lattigo mirror (K = 15: failure probability 2^-106.7 over the 2^15
+ * coefficients of 2^14 slots).
  */
 export const N16QP1710FACE: BootstrappingPreset = Object.freeze({
   name: 'N16QP1710FACE',
@@ -64,7 +66,7 @@ export const N16QP1710FACE: BootstrappingPreset = Object.freeze({
     logSlots: 14,
     coeffsToSlotsLevels: 3,
     slotsToCoeffsLevels: 3,
-    evalMod: { K: 16, doubleAngle: 3, degree: 30, logMessageRatio: 8 },
+    evalMod: { K: 15, doubleAngle: 3, degree: 30, logMessageRatio: 8 },
     ephemeralHammingWeight: 32,
   }),
 });

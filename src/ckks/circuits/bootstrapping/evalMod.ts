@@ -21,7 +21,8 @@ import type { Evaluator } from '../../scheme/evaluator.js';
 import type { Ciphertext } from '../../scheme/plaintext.js';
 import type { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
 import { evaluateChebyshev, evaluateMonomial } from '../polynomial/chebyshev.js';
-import { intervalsAroundIntegers, remez } from '../polynomial/remez.js';
+import { intervalsAroundIntegers, maxApproximationError, remez } from '../polynomial/remez.js';
+import { interpolateCosineAtIntegers } from './cosineInterpolation.js';
 import { bitLength, pinScale } from '../polynomial/powerBasis.js';
 
 /** The parameters of EvalMod, each with its effect. */
@@ -36,6 +37,12 @@ export interface EvalModLiteral {
   arcsineDegree?: number;
   /** log2 of q_0/Δ (the message ratio): messages with |coefficients| ≤ 1 stay within ε = 2^-logMessageRatio of an integer. */
   logMessageRatio: number;
+  /**
+   * 'interpolation' (default): the polynomial interpolating the function at the integers |i| ≤ K, computed exactly
+   * (Han–Ki; degree must be 2K): exact where typical messages sit, see cosineInterpolation.ts. 'minimax': the
+   * Remez polynomial on ∪_{|i| ≤ K}[i ± ε] (even error over the intervals, needs degree ≫ 2K to be precise).
+   */
+  approximation?: 'interpolation' | 'minimax';
 }
 
 /** A validated EvalMod with its approximation in float64. */
@@ -45,6 +52,7 @@ export class EvalMod {
   readonly degree: number;
   readonly arcsineDegree: number;
   readonly logMessageRatio: number;
+  readonly approximation: 'interpolation' | 'minimax';
   /** ε = 2^-logMessageRatio: the half-width of the intervals around the integers. */
   readonly epsilon: number;
   /** B = K + 1: the input slots hold y = x/B ∈ (−1, 1). */
@@ -64,19 +72,28 @@ export class EvalMod {
       throw new RangeError(`EvalMod: arcsineDegree must be 0 or an odd integer ≤ 15, got ${arcsineDegree}`);
     }
     if (!Number.isFinite(logMessageRatio) || logMessageRatio < 1 || logMessageRatio > 40) throw new RangeError(`EvalMod: logMessageRatio must be in [1, 40], got ${logMessageRatio}`);
+    const approximation = literal.approximation ?? 'interpolation';
+    if (approximation !== 'interpolation' && approximation !== 'minimax') throw new RangeError(`EvalMod: approximation must be 'interpolation' or 'minimax', got ${String(approximation)}`);
+    if (approximation === 'interpolation' && degree !== 2 * K) throw new RangeError(`EvalMod: interpolation at the integers |i| ≤ K needs degree 2K = ${2 * K}, got ${degree}`);
     this.K = K;
     this.doubleAngle = doubleAngle;
     this.degree = degree;
     this.arcsineDegree = arcsineDegree > 1 ? arcsineDegree : 0;
     this.logMessageRatio = logMessageRatio;
+    this.approximation = approximation;
     this.epsilon = 2 ** -logMessageRatio;
     this.inputDivisor = K + 1;
     const f = this.unscaledFunction();
     const B = this.inputDivisor;
     const intervals = intervalsAroundIntegers(K, this.epsilon).map(([a, b]) => [a / B, b / B] as const);
-    const fit = remez(f, intervals, degree, { basisInterval: [-1, 1] });
-    this.coefficients = fit.coefficients;
-    this.approximationError = fit.maxError;
+    if (approximation === 'minimax') {
+      const fit = remez(f, intervals, degree, { basisInterval: [-1, 1] });
+      this.coefficients = fit.coefficients;
+      this.approximationError = fit.maxError;
+    } else {
+      this.coefficients = interpolateCosineAtIntegers(K, B, doubleAngle);
+      this.approximationError = maxApproximationError(f, this.coefficients, intervals, [-1, 1], 64);
+    }
     Object.freeze(this);
   }
 

@@ -15,22 +15,19 @@
  * Key switching needs it: digits in [0, Q) or carrying u·Q have a mean ≈ Q/2 per coefficient, a bias that
  * the key's error turns into a large error in the slots near +1 (see `KeySwitcher.decompose`).
  *
- * ModUp / ModDown (Han–Ki 2020, "Better bootstrapping for approximate homomorphic encryption", §3; also
- * Cheon–Han–Kim–Kim–Song 2018, "A full RNS variant of approximate HE", §3.3):
- * - ModUp extends x from a basis B (Q_ℓ or one digit of it) to a superset C ⊇ B (e.g. Q_ℓ ∪ P): residues
- *   for primes of B are copied, the others are Conv_{B→C∖B}(x) — i.e. x + u·∏B with 0 ≤ u < |B|.
- * - ModDown maps x over Q ∪ P to (x − Conv_{P→Q}([x]_P)) · P^{-1} mod Q. Writing [x]_P ∈ [0, P) and
- *   Conv = [x]_P + u·P (0 ≤ u < k_P), the result is exactly ⌊x/P⌋ − u (mod Q), so
- *   result − x/P ∈ (−k_P, 0] and result − round(x/P) ∈ [−k_P, 0]: |error| ≤ k_P (k_P = number of primes of P).
+ * ModUp (Han–Ki 2020, "Better bootstrapping for approximate homomorphic encryption", §3) extends x from a basis
+ * B (Q_ℓ or one digit of it) to a superset C ⊇ B (e.g. Q_ℓ ∪ P): residues for primes of B are copied, the
+ * others are Conv_{B→C∖B}(x) — i.e. x + u·∏B with 0 ≤ u < |B| (or the centred x exactly, `centered`).
+ * Its counterpart, the rounded division by P (ModDown), works in the NTT domain: `modDown.ts`.
  *
- * Everything here works in COEFFICIENT form (inputs are checked; the scheme layer does the NTTs).
+ * Everything here works in COEFFICIENT form (inputs are checked; the callers do the NTTs).
  * Hot loops, per block of 1024 coefficients: one Shoup product per source coefficient, then per target
  * prime k lazy Shoup products accumulated in [0, 2p) (Harvey 2014); all kernels follow the
  * BigInt-lowering rules of `modularKernels.ts` and are warmed up at load time (see the end of this file).
  */
 import { CkksError } from '../errors.js';
 import { modInverse, shoupCompanion } from './modularScalar.js';
-import { reduceBarrett, subMulScalarShoup } from './modularKernels.js';
+import { reduceBarrett } from './modularKernels.js';
 import { RnsBasis } from './rnsBasis.js';
 import type { RnsPoly } from './rnsPoly.js';
 
@@ -119,8 +116,8 @@ export class BaseConverter {
     }
   }
 
-  /** Internal (used by `ModDownConverter`): the k·BLOCK-word scratch of this converter, allocated once. */
-  blockScratch(): BigUint64Array {
+  /** The k·BLOCK-word scratch of this converter, allocated once. */
+  private blockScratch(): BigUint64Array {
     if (this.scratch === null) this.scratch = new BigUint64Array(this.from.size * Math.min(BLOCK, this.from.ringDegree));
     return this.scratch;
   }
@@ -335,99 +332,8 @@ export class ModUpConverter {
   }
 }
 
-/**
- * ModDown from Q ∪ P to Q: out = (x − Conv_{P→Q}([x]_P)) · P^{-1} mod Q, which equals ⌊x/P⌋ − u (mod Q) with
- * 0 ≤ u < k_P for the integer x ∈ [0, QP) (or its centered representative) the input represents.
- */
-export class ModDownConverter {
-  /** The kept basis Q. */
-  readonly q: RnsBasis;
-  /** The dropped basis P. */
-  readonly p: RnsBasis;
-  private readonly converter: BaseConverter;
-  /** P^{-1} mod q_i and Shoup companions. */
-  private readonly pInv: BigUint64Array;
-  private readonly pInvShoup: BigUint64Array;
-  private scratch: BigUint64Array | null = null;
-
-  /** Precomputes the conversion; Q and P must be disjoint (RangeError otherwise). */
-  constructor(q: RnsBasis, p: RnsBasis) {
-    sameRing(q, p, 'ModDownConverter');
-    for (const x of p.primes) if (q.primes.includes(x)) throw new RangeError(`ModDownConverter: prime ${x} is in both Q and P`);
-    this.q = q;
-    this.p = p;
-    this.converter = new BaseConverter(p, q);
-    const P = p.product();
-    this.pInv = new BigUint64Array(q.size);
-    this.pInvShoup = new BigUint64Array(q.size);
-    for (let i = 0; i < q.size; i++) {
-      const qi = q.moduli[i]!.value;
-      const inv = modInverse(P % qi, qi);
-      this.pInv[i] = inv;
-      this.pInvShoup[i] = shoupCompanion(inv, qi);
-    }
-  }
-
-  /**
-   * Raw ModDown on limbs: `srcQ[i]` = x mod q_i, `srcP[j]` = x mod p_j, `dst[i]` receives the result mod q_i.
-   * `dst[i]` may be the same array as `srcQ[i]` (in place); any other overlap is a RangeError.
-   */
-  applyLimbs(srcQ: readonly BigUint64Array[], srcP: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
-    const n = this.q.ringDegree;
-    const kq = this.q.size;
-    checkLimbArrays(srcQ, kq, n, 'ModDownConverter (Q limbs)');
-    checkLimbArrays(srcP, this.p.size, n, 'ModDownConverter (P limbs)');
-    checkLimbArrays(dst, kq, n, 'ModDownConverter (output)');
-    for (let i = 0; i < kq; i++) {
-      const d = dst[i]!;
-      for (const s of srcP) if (buffersOverlap(s, d)) throw new RangeError('ModDownConverter: output aliases the P limbs');
-      for (let j = 0; j < kq; j++) {
-        const s = srcQ[j]!;
-        const same = s.buffer === d.buffer && s.byteOffset === d.byteOffset && i === j;
-        if (!same && buffersOverlap(s, d)) throw new RangeError('ModDownConverter: output must be the input Q limbs or disjoint');
-      }
-    }
-    const block = Math.min(BLOCK, n);
-    if (this.scratch === null) this.scratch = new BigUint64Array(kq * block);
-    const y = this.scratch;
-    const views: BigUint64Array[] = [];
-    for (let i = 0; i < kq; i++) views.push(y.subarray(i * block, (i + 1) * block));
-    const t = this.converter.blockScratch();
-    for (let c = 0; c < n; c += block) {
-      convertBlock(this.converter, t, srcP, c, block, views, 0);
-      for (let i = 0; i < kq; i++) {
-        subMulScalarShoup(srcQ[i]!.subarray(c, c + block), views[i]!, this.pInv[i]!, this.pInvShoup[i]!, dst[i]!.subarray(c, c + block), this.q.moduli[i]!.value);
-      }
-    }
-  }
-
-  /**
-   * out (over Q) = ModDown(a) for `a` over Q ∪ P (Q's primes first, then P's, as `q.concat(p)`), both in
-   * coefficient form. `out` may be `a.dropLastLimbs(p.size)` (in place). Returns `out`.
-   */
-  apply(a: RnsPoly, out: RnsPoly): RnsPoly {
-    checkConcatenation(a.basis, this.q, this.p, 'ModDownConverter.apply');
-    this.q.assertSame(out.basis, 'ModDownConverter.apply (output)');
-    a.requireForm('coefficient', 'ModDownConverter.apply');
-    const all = limbViews(a);
-    this.applyLimbs(all.slice(0, this.q.size), all.slice(this.q.size), limbViews(out));
-    out.form = 'coefficient';
-    return out;
-  }
-}
-
-function checkConcatenation(basis: RnsBasis, q: RnsBasis, p: RnsBasis, what: string): void {
-  const primes = basis.primes;
-  const expected = [...q.primes, ...p.primes];
-  const ok = basis.ringDegree === q.ringDegree && primes.length === expected.length && primes.every((x, i) => x === expected[i]);
-  if (!ok) {
-    throw new CkksError('INCOMPATIBLE_PARAMETERS', `${what}: the input basis is not Q ∪ P (${primes.length} primes, expected ${expected.length})`);
-  }
-}
-
 const baseConverterCache = new WeakMap<RnsBasis, WeakMap<RnsBasis, BaseConverter>>();
 const modUpCache = new WeakMap<RnsBasis, WeakMap<RnsBasis, ModUpConverter>>();
-const modDownCache = new WeakMap<RnsBasis, Map<number, ModDownConverter>>();
 
 function cached<T>(cache: WeakMap<RnsBasis, WeakMap<RnsBasis, T>>, a: RnsBasis, b: RnsBasis, make: () => T): T {
   let inner = cache.get(a);
@@ -451,28 +357,6 @@ export function fastBaseConvert(a: RnsPoly, out: RnsPoly): RnsPoly {
 /** out = ModUp(a) from a.basis to out.basis (coefficient form), converter cached per pair of basis objects. */
 export function modUp(a: RnsPoly, out: RnsPoly): RnsPoly {
   return cached(modUpCache, a.basis, out.basis, () => new ModUpConverter(a.basis, out.basis)).apply(a, out);
-}
-
-/**
- * out = ModDown(a) where out.basis = Q is the leading part of a.basis and the remaining primes form P
- * (coefficient form; `out` may be `a.dropLastLimbs(P.size)`). Converter cached per input basis object.
- */
-export function modDown(a: RnsPoly, out: RnsPoly): RnsPoly {
-  const qCount = out.basis.size;
-  if (qCount >= a.basis.size) {
-    throw new CkksError('INCOMPATIBLE_PARAMETERS', `modDown: output has ${qCount} primes, input only ${a.basis.size}`);
-  }
-  let inner = modDownCache.get(a.basis);
-  if (inner === undefined) {
-    inner = new Map();
-    modDownCache.set(a.basis, inner);
-  }
-  let conv = inner.get(qCount);
-  if (conv === undefined) {
-    conv = new ModDownConverter(a.basis.prefix(qCount), RnsBasis.fromTables(a.basis.tables.slice(qCount)));
-    inner.set(qCount, conv);
-  }
-  return conv.apply(a, out);
 }
 
 // ---- kernels (module-level, lowered BigInt) ----

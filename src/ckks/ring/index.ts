@@ -13,8 +13,9 @@ export {
 export {
   applyAutomorphism, composeGaloisElements, conjugationElement, galoisElementForRotation, inverseGaloisElement,
 } from './automorphism.js';
-export { BaseConverter, ModDownConverter, ModUpConverter, fastBaseConvert, modDown, modUp } from './baseConversion.js';
-export { divideRoundByLastPrime } from './rescale.js';
+export { BaseConverter, ModUpConverter, fastBaseConvert, modUp } from './baseConversion.js';
+export { ModDownConverter } from './modDown.js';
+export { rescaleByLastPrime } from './rescale.js';
 export { CrtReconstructor, crtReconstruct, crtReconstructCentered, crtReconstructPoly, crtReconstructPolyCentered, crtReconstructorFor } from './crt.js';
 export { ChaCha20Stream, chacha20Block, chacha20Xor } from './chacha20.js';
 export { RandomReader, type RandomSource, randomUint64, seededRandom, systemRandom } from './randomSource.js';

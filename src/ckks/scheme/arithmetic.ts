@@ -13,7 +13,7 @@ import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { CkksContext } from './context.js';
 import { Ciphertext, Plaintext } from './plaintext.js';
 import { checkCanRescale, checkContext, checkFitsModulus, checkRescaledScale, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
-import { rescaleByLastPrime } from './rescale.js';
+import { rescaleByLastPrime } from '../ring/rescale.js';
 
 /** A real or complex constant. */
 export type Constant = number | { re: number; im: number };

@@ -12,5 +12,4 @@ export { Decryptor, Encryptor } from './encryptor.js';
 export { Evaluator, type EvaluationKeys } from './evaluator.js';
 export type { ExtendedCiphertext } from './rotations.js';
 export { KeySwitcher, type Decomposition } from './keySwitch.js';
-export { rescaleByLastPrime } from './rescale.js';
 export type { Constant } from './arithmetic.js';

@@ -10,17 +10,19 @@
  *     coefficient: Σ_j d_j·e_j then holds (D_j/2)·(1 + X + … + X^{N−1})·e_j, largest at the roots of unity near
  *     +1, which made rotations 16–40× noisier than products (issue 10); centred digits make it noise-like.
  *  2. Inner product with the key: (Σ_j d_j·b_j, Σ_j d_j·a_j) over Q_ℓ ∪ P.
- *  3. ModDown by P: u = (x − Conv_{P→Q_ℓ}([x]_P))·P^{-1} — only the P limbs leave the NTT domain.
- * Noise: ≈ (max digit product / P)·√N·σ·(small constant) + k_P from the ModDown rounding; the decomposition
+ *  3. ModDown by P with rounding (`ModDownConverter`, the ring layer's one ModDown) — only the P limbs leave the
+ *     NTT domain.
+ * Noise: ≈ (max digit product / P)·√N·σ·(small constant) + k_P/2 from the ModDown rounding; the decomposition
  * (step 1) depends only on d, so it is shared by every rotation of one ciphertext (hoisting, see `decompose`).
  */
 import { CkksError } from '../errors.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyReduceLazy } from '../ring/rnsPoly.js';
-import { nttForward, nttInverse } from '../ring/ntt.js';
-import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { addMod, addScalarMod, mulMontgomeryAccumulate2, mulScalarShoup, subMod, subMulScalarShoup } from '../ring/modularKernels.js';
-import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
+import { nttForward } from '../ring/ntt.js';
+import { ModUpConverter } from '../ring/baseConversion.js';
+import { ModDownConverter } from '../ring/modDown.js';
+import { mulMontgomeryAccumulate2, mulScalarShoup } from '../ring/modularKernels.js';
+import { shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
 import type { SwitchingKey } from './keys.js';
 
@@ -30,41 +32,12 @@ export interface Decomposition {
   readonly digits: readonly RnsPoly[];
 }
 
-/**
- * Constants of a rounded division by D, the product of the trailing limbs ("dropped") of a basis, keeping the
- * leading ones ("kept"): ModDown (dropped = P) and the fused ModDown-and-rescale (dropped = {q_ℓ} ∪ P).
- */
-interface DivisionTables {
-  /** Conv_{dropped→kept}. */
-  toKept: BaseConverter;
-  /** D^{-1} mod each kept prime, and Shoup companions. */
-  inverse: bigint[];
-  inverseShoup: bigint[];
-  /** H = ⌊k·D/2⌋ (k = number of dropped primes), the rounding offset added coefficient-wise: H mod each dropped
-   *  prime, and −H mod each kept prime. */
-  offsetDropped: bigint[];
-  offsetKept: bigint[];
-}
-
-function divisionTables(kept: RnsBasis, dropped: RnsBasis): DivisionTables {
-  const D = dropped.primes.reduce((a, b) => a * b, 1n);
-  const H = (BigInt(dropped.size) * D) / 2n;
-  const inverse = kept.primes.map((q) => modInverse(D % q, q));
-  return {
-    toKept: new BaseConverter(dropped, kept),
-    inverse,
-    inverseShoup: inverse.map((v, i) => shoupCompanion(v, kept.primes[i]!)),
-    offsetDropped: dropped.primes.map((p) => H % p),
-    offsetKept: kept.primes.map((q) => (q - (H % q)) % q),
-  };
-}
-
 interface LevelTables {
   basisQP: RnsBasis;
   /** Digit j's basis and its ModUp converter to Q_ℓ ∪ P. */
   digits: { start: number; end: number; modUp: ModUpConverter }[];
   /** ModDown: division by P, keeping Q_ℓ. */
-  modDown: DivisionTables;
+  modDown: ModDownConverter;
   /** P mod q_i and Shoup companions (lifting c over Q_ℓ to P·c over Q_ℓ ∪ P). */
   pModQ: bigint[];
   pModQShoup: bigint[];
@@ -74,7 +47,7 @@ export class KeySwitcher {
   readonly context: CkksContext;
   private readonly levels = new Map<number, LevelTables>();
   /** Division by q_ℓ·P keeping Q_{ℓ−1}, by level ℓ ≥ 1 (`modDownRescale`). */
-  private readonly rescaleDivisions = new Map<number, DivisionTables>();
+  private readonly rescaleDivisions = new Map<number, ModDownConverter>();
   /** Operation counters (for benchmarks and tests): decompositions and key inner products (= key switches). */
   readonly counters = { decompositions: 0, keySwitches: 0 };
 
@@ -99,7 +72,7 @@ export class KeySwitcher {
     t = {
       basisQP,
       digits,
-      modDown: divisionTables(qBasis, ctx.basisP),
+      modDown: new ModDownConverter(qBasis, ctx.basisP),
       pModQ: qBasis.primes.map((q) => P % q),
       pModQShoup: qBasis.primes.map((q) => shoupCompanion(P % q, q)),
     };
@@ -202,63 +175,20 @@ export class KeySwitcher {
     const kept = this.context.levelBasis(level - 1);
     let t = this.rescaleDivisions.get(level);
     if (t === undefined) {
-      t = divisionTables(kept, RnsBasis.fromTables(x.basis.tables.slice(level)));
+      t = new ModDownConverter(kept, RnsBasis.fromTables(x.basis.tables.slice(level)));
       this.rescaleDivisions.set(level, t);
     }
-    return divideByTrailingLimbs(x, kept, t);
+    return t.apply(x);
   }
 
   /**
-   * ≈ x/P over Q_ℓ for x over Q_ℓ ∪ P (evaluation form), as (y − Conv_{P→Q_ℓ}([y]_P))·P^{-1} with
-   * y = x + H, H = ⌊k_P·P/2⌋. Without H the result would be ⌊x/P⌋ − u (0 ≤ u < k_P): always rounded down, a
-   * bias that the products with s turn into a large error in the slots near the roots ±1. With H the error
-   * (k_P − 1)/2 − u + (rounding) has mean ≈ 0 and |error| ≤ k_P/2 + 1/2; for k_P = 1 it is exact rounding.
-   * Only the P limbs are inverse-transformed; `x`'s P limbs are overwritten.
-   *
-   * `addend` (coefficient form over Q_ℓ ∪ P, a small polynomial such as an encryption error) gives exactly
-   * ModDown(x + NTT(addend)) without transforming it: its P limbs join y where y is already in coefficient form,
-   * and its Q limbs are subtracted from the converted term before that term's forward NTT (linearity).
+   * ≈ x/P over Q_ℓ for x over Q_ℓ ∪ P (evaluation form), rounded (`ModDownConverter`: error in (−k_P/2, k_P/2],
+   * mean ≈ 0; exact rounding for k_P = 1). Only the P limbs are inverse-transformed; `x`'s P limbs are
+   * overwritten. `addend` (coefficient form over Q_ℓ ∪ P, a small polynomial such as an encryption error) gives
+   * exactly ModDown(x + NTT(addend)) without transforming it.
    */
   modDown(x: RnsPoly, level: number, addend?: RnsPoly): RnsPoly {
     this.context.levelBasisQP(level).assertSame(x.basis, 'modDown');
-    x.requireForm('evaluation', 'modDown');
-    if (addend !== undefined) {
-      x.basis.assertSame(addend.basis, 'modDown (addend)');
-      addend.requireForm('coefficient', 'modDown (addend)');
-    }
-    return divideByTrailingLimbs(x, this.context.levelBasis(level), this.tables(level).modDown, addend);
+    return this.tables(level).modDown.apply(x, addend);
   }
-}
-
-/**
- * The division shared by `modDown` and `modDownRescale`: x (evaluation form) over `kept` followed by the dropped
- * limbs, divided by their product D with rounding, as (y − Conv(y_dropped))·D^{-1} over `kept` with y = x + H (+
- * NTT(addend), see `modDown`). Only the dropped limbs are inverse-transformed (and overwritten).
- */
-function divideByTrailingLimbs(x: RnsPoly, kept: RnsBasis, t: DivisionTables, addend?: RnsPoly): RnsPoly {
-  const n = kept.ringDegree;
-  const k = kept.size;
-  const dropped: BigUint64Array[] = [];
-  for (let j = 0; k + j < x.basis.size; j++) {
-    const limb = x.limb(k + j);
-    const p = x.basis.moduli[k + j]!.value;
-    nttInverse(limb, x.basis.tables[k + j]!);
-    if (addend !== undefined) addMod(limb, addend.limb(k + j), limb, p);
-    addScalarMod(limb, t.offsetDropped[j]!, limb, p);
-    dropped.push(limb);
-  }
-  const out = new RnsPoly(kept, 'evaluation');
-  const converted: BigUint64Array[] = [];
-  for (let i = 0; i < k; i++) converted.push(out.limb(i));
-  t.toKept.convertLimbs(dropped, converted);
-  for (let i = 0; i < k; i++) {
-    const q = kept.moduli[i]!.value;
-    const limb = out.limb(i);
-    // x + H − Conv = x − (Conv − H): H is added to every coefficient, so subtract it here, before the NTT
-    addScalarMod(limb, t.offsetKept[i]!, limb, q);
-    if (addend !== undefined) subMod(limb, addend.limb(i), limb, q);
-    nttForward(limb, kept.tables[i]!);
-    subMulScalarShoup(x.data.subarray(i * n, (i + 1) * n), limb, t.inverse[i]!, t.inverseShoup[i]!, limb, q);
-  }
-  return out;
 }

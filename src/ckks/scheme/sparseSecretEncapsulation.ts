@@ -31,7 +31,7 @@ import { KeySwitcher } from './keySwitch.js';
 import { Ciphertext } from './plaintext.js';
 import { checkContext } from './checks.js';
 import { liftCentered } from './modRaise.js';
-import { rescaleByLastPrime } from './rescale.js';
+import { rescaleByLastPrime } from '../ring/rescale.js';
 
 /** Largest log2(q_0·p_0) accepted for the dense-to-sparse key (Lattigo's 128-bit estimate for h' = 32, N = 2^16). */
 export const MAX_LOG_EPHEMERAL_MODULUS = 121;

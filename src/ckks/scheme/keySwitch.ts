@@ -123,7 +123,11 @@ export class KeySwitcher {
     this.counters.keySwitches++;
     const level = decomposition.level;
     const t = this.tables(level);
-    const L = ctx.maxLevel;
+    // a key may be restricted to the levels it is used at (scheme/levelledKeys.ts): limbs q_0 … q_m, P
+    const keyQ = key.b[0]!.limbCount - ctx.params.P.length;
+    if (level >= keyQ || key.b.length < decomposition.digits.length) {
+      throw new CkksError('MISSING_KEY', `key switching at level ${level} with a key generated for levels ≤ ${keyQ - 1}`);
+    }
     const size = t.basisQP.size;
     const acc0 = new RnsPoly(t.basisQP, 'evaluation');
     const acc1 = new RnsPoly(t.basisQP, 'evaluation');
@@ -131,8 +135,8 @@ export class KeySwitcher {
       const b = key.b[j]!;
       const a = key.a[j]!;
       for (let i = 0; i < size; i++) {
-        // limb i of Q_ℓ ∪ P is limb i (i ≤ ℓ) or L + 1 + (i − ℓ − 1) of the key's Q ∪ P
-        const keyLimb = i <= level ? i : L + 1 + (i - level - 1);
+        // limb i of Q_ℓ ∪ P is limb i (i ≤ ℓ) or keyQ + (i − ℓ − 1) of the key's Q_m ∪ P
+        const keyLimb = i <= level ? i : keyQ + (i - level - 1);
         const m = t.basisQP.moduli[i]!;
         const x = digit.limb(i);
         // keys are in Montgomery form: one fused multiply-accumulate gives the plain product

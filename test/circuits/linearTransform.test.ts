@@ -186,7 +186,7 @@ interface Case {
 }
 
 function fromBlocks(name: string, blocks: Block[], complexInput = false, cyclic = false): Case {
-  const diagonals = cyclic ? cyclicMatrixDiagonals(blocks[0]!.m) : mergeDiagonals(blocks.map((b) => matrixDiagonals(b.m, SLOTS, b.inOffset, b.outOffset)));
+  const diagonals = cyclic ? cyclicMatrixDiagonals(blocks[0]!.m) : mergeDiagonals(blocks.map((b) => matrixDiagonals(b.m, SLOTS, { inOffset: b.inOffset, outOffset: b.outOffset })));
   return { name, diagonals, reference: (x) => blocksTimes(blocks, x, SLOTS), norm: rowNorm(SLOTS, blockEntries(blocks)), complexInput };
 }
 function fromSparse(name: string, s: Sparse, complexInput = false): Case {
@@ -253,7 +253,7 @@ describe('diagonal builders vs the schoolbook product (float64, no encryption)',
       const n = 32;
       const blocks: Block[] = specs.map((s) => ({ m: randomDense(s.rows, s.cols, s.seed, complex), inOffset: s.a % (n - s.cols + 1), outOffset: s.b % (n - s.rows + 1) }));
       const x = complexX ? complexVector(n, 5) : realVector(n, 5);
-      const d = mergeDiagonals(blocks.map((b) => matrixDiagonals(b.m, n, b.inOffset, b.outOffset)));
+      const d = mergeDiagonals(blocks.map((b) => matrixDiagonals(b.m, n, { inOffset: b.inOffset, outOffset: b.outOffset })));
       expect(maxErr(applyDiagonalsPlain(d, x), blocksTimes(blocks, x, n))).toBeLessThan(1e-12);
     }));
   });
@@ -278,7 +278,7 @@ describe('diagonal builders vs the schoolbook product (float64, no encryption)',
 
   it('refuses malformed input (RangeError): wrong imag length, a block outside the slots, mixed slot counts, a complex diagonal with parts of different lengths', () => {
     expect(() => matrixDiagonals({ rows: 2, cols: 2, values: [1, 2, 3, 4], imag: [1, 2, 3] }, 4)).toThrow(/imag has 3 entries/);
-    expect(() => matrixDiagonals({ rows: 2, cols: 2, values: [1, 2, 3, 4] }, 4, 3)).toThrow(/does not fit in the slots/);
+    expect(() => matrixDiagonals({ rows: 2, cols: 2, values: [1, 2, 3, 4] }, 4, { inOffset: 3 })).toThrow(/does not fit in the slots/);
     expect(() => mergeDiagonals([matrixDiagonals(randomDense(2, 2, 1), 4), matrixDiagonals(randomDense(2, 2, 1), 8)])).toThrow(/different slot counts/);
     const badIm: DiagonalMatrix = { slots: 8, diagonals: new Map([[1, { re: new Float64Array(8), im: new Float64Array(4) }]]) };
     expect(() => applyDiagonalsPlain(badIm, uniform(8, 1))).toThrow(/length 8\/4, expected 8/);
@@ -326,7 +326,7 @@ describe('LinearTransform vs M·x from the matrix (small insecure N = 2^10, 512 
     const spec = fc.record({ rows: fc.integer({ min: 1, max: 24 }), cols: fc.integer({ min: 1, max: 24 }), seed: fc.nat(), a: fc.nat(), b: fc.nat(), double: fc.boolean() });
     fc.assert(fc.property(spec, (s) => {
       const block: Block = { m: randomDense(s.rows, s.cols, s.seed, true), inOffset: s.a % (SLOTS - s.cols + 1), outOffset: s.b % (SLOTS - s.rows + 1) };
-      const lt = LinearTransform.create(K.encoder, matrixDiagonals(block.m, SLOTS, block.inOffset, block.outOffset), { level: 2, hoisting: s.double ? 'double' : 'single' });
+      const lt = LinearTransform.create(K.encoder, matrixDiagonals(block.m, SLOTS, { inOffset: block.inOffset, outOffset: block.outOffset }), { level: 2, hoisting: s.double ? 'double' : 'single' });
       const ev = K.evaluator(lt.rotationSteps());
       const x = complexVector(SLOTS, s.seed + 1);
       const y = K.decrypt(ev.rescale(lt.evaluate(ev, K.encrypt(x, 2))));

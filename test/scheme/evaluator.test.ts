@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fixture, maxError, randomReals } from './helpers.js';
 import { expectCkksError } from '../support/expectCkksError.js';
+import { Ciphertext } from '../../src/ckks/scheme/plaintext.js';
 
 const LIT = { logN: 10, logQ: [55, 40, 40, 40], logP: [56, 56], logDefaultScale: 40 };
 const SLOTS = 512;
@@ -170,5 +171,73 @@ describe('in-place variants (small insecure N = 2^10)', () => {
     expect(rescOut.scale).toBe(resc.scale);
     resc.parts.forEach((p, i) => expect(rescOut.parts[i]!.data).toEqual(p.data));
     expect(() => ev.rescale(relin, F.encrypt(vec(3)))).toThrow(RangeError);
+  });
+
+  it('every single-result method writes into `out` exactly what it returns without it, and returns `out`', () => {
+    const ev = F.evaluator;
+    const a = F.encrypt(vec(61)), b = F.encrypt(vec(62));
+    const pt = F.encoder.encode(vec(63));
+    const prod = ev.mulNoRelin(a, b);
+    const top = (s: number) => F.encrypt(vec(s)); // degree 1 at the top level: an output to overwrite
+    const low = (s: number) => ev.dropLevels(F.encrypt(vec(s)), 1);
+    const cases: [string, () => Ciphertext, (out: Ciphertext) => Ciphertext, () => Ciphertext][] = [
+      ['add', () => ev.add(a, b), (o) => ev.add(a, b, o), () => top(1)],
+      ['sub plaintext', () => ev.sub(a, pt), (o) => ev.sub(a, pt, o), () => top(2)],
+      ['neg', () => ev.neg(a), (o) => ev.neg(a, o), () => top(3)],
+      ['addConstant', () => ev.addConstant(a, 0.25), (o) => ev.addConstant(a, 0.25, o), () => top(4)],
+      ['mulConstant', () => ev.mulConstant(a, -3, { constantScale: 1 }), (o) => ev.mulConstant(a, -3, { constantScale: 1 }, o), () => top(5)],
+      ['mulPlain', () => ev.mulPlain(a, pt), (o) => ev.mulPlain(a, pt, o), () => top(6)],
+      ['mulNoRelin', () => ev.mulNoRelin(a, b), (o) => ev.mulNoRelin(a, b, o), () => prod.clone()],
+      ['mul', () => ev.mul(a, b), (o) => ev.mul(a, b, o), () => top(7)],
+      ['mulRelinRescale', () => ev.mulRelinRescale(a, b), (o) => ev.mulRelinRescale(a, b, o), () => low(8)],
+      ['relinearizeRescale', () => ev.relinearizeRescale(prod), (o) => ev.relinearizeRescale(prod, o), () => low(9)],
+      ['dropLevels', () => ev.dropLevels(a, 1), (o) => ev.dropLevels(a, 1, o), () => low(10)],
+      ['setScale', () => ev.setScale(a, 2 ** 40), (o) => ev.setScale(a, 2 ** 40, o), () => low(11)],
+      ['rotate', () => ev.rotate(a, 5), (o) => ev.rotate(a, 5, o), () => top(12)],
+      ['rotate (composed)', () => ev.rotate(a, 3), (o) => ev.rotate(a, 3, o), () => top(13)],
+      ['conjugate', () => ev.conjugate(a), (o) => ev.conjugate(a, o), () => top(14)],
+      ['innerSum', () => ev.innerSum(a, 4), (o) => ev.innerSum(a, 4, o), () => top(15)],
+    ];
+    for (const [name, plain, into, makeOut] of cases) {
+      const want = plain();
+      const out = makeOut();
+      expect(into(out), name).toBe(out);
+      expect(out.scale, name).toBe(want.scale);
+      expect(out.level, name).toBe(want.level);
+      want.parts.forEach((p, i) => expect(out.parts[i]!.data, name).toEqual(p.data));
+    }
+    // the operand itself as the output, where the operation allows it
+    const a2 = a.clone();
+    const sum = ev.add(a, b);
+    expect(ev.add(a2, b, a2)).toBe(a2);
+    sum.parts.forEach((p, i) => expect(a2.parts[i]!.data).toEqual(p.data));
+    const r = a.clone();
+    const rotated = ev.rotate(a, 1);
+    expect(ev.rotate(r, 1, r)).toBe(r);
+    rotated.parts.forEach((p, i) => expect(r.parts[i]!.data).toEqual(p.data));
+  });
+
+  it('one output check for all: wrong degree, level or slot count is a RangeError, another parameter set INCOMPATIBLE_PARAMETERS, aliasing a product operand a RangeError', () => {
+    const ev = F.evaluator;
+    const a = F.encrypt(vec(71)), b = F.encrypt(vec(72));
+    const wrongLevel = ev.dropLevels(F.encrypt(vec(73)), 1);
+    const wrongDegree = ev.mulNoRelin(a, b);
+    const wrongSlots = new Ciphertext(F.ctx, a.clone().parts, a.scale, 256);
+    const other = fixture({ ...LIT, logQ: [55, 40, 40, 41] }, 2).encrypt(vec(75));
+    const calls: [string, (o: Ciphertext) => unknown][] = [
+      ['add', (o) => ev.add(a, b, o)], ['mulConstant', (o) => ev.mulConstant(a, 2, {}, o)], ['mul', (o) => ev.mul(a, b, o)],
+      ['rotate', (o) => ev.rotate(a, 1, o)], ['conjugate', (o) => ev.conjugate(a, o)], ['relinearize', (o) => ev.relinearize(wrongDegree, o)],
+    ];
+    for (const [name, call] of calls) {
+      expect(() => call(wrongLevel), name).toThrow(/output must be a degree-1 ciphertext at level 3 with 512 slots/);
+      expect(() => call(wrongSlots), name).toThrow(RangeError);
+      expectCkksError(() => call(other), 'INCOMPATIBLE_PARAMETERS');
+    }
+    expect(() => ev.add(a, b, wrongDegree)).toThrow(RangeError);
+    expect(() => ev.setScale(a, 2 ** 40, F.encrypt(vec(76)))).toThrow(/level 2/);
+    expect(() => ev.mulNoRelin(a, b, a)).toThrow(RangeError);
+    const d2 = ev.mulNoRelin(a, b);
+    expect(() => ev.mulNoRelin(a, b, new Ciphertext(F.ctx, [d2.parts[0]!, b.parts[1]!, d2.parts[2]!], 1, SLOTS))).toThrow(/alias/);
+    expect(() => ev.mulConstant(a, 2, 1 as unknown as object)).toThrow(TypeError);
   });
 });

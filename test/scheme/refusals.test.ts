@@ -27,7 +27,7 @@ describe('results too large for the remaining modulus are refused (small insecur
     expectCkksError(() => F.evaluator.mulPlain(a, pt), 'DEPTH_EXHAUSTED');
     expectCkksError(() => F.evaluator.mulConstant(a, 0.5), 'DEPTH_EXHAUSTED'); // default constant scale q_0
     // a product that fits is still allowed: scale 2^40 · 2^8 < 2^50 for an integer-scaled constant
-    const small = F.evaluator.mulConstant(a, 3, 2 ** 7); // needs 40 + 7 + log2(3) + 1 ≈ 49.6 < 50 bits
+    const small = F.evaluator.mulConstant(a, 3, { constantScale: 2 ** 7 }); // needs 40 + 7 + log2(3) + 1 ≈ 49.6 < 50 bits
     expect(maxError(F.decrypt(small), x.map((v) => 3 * v))).toBeLessThan(2 ** -20);
   });
 
@@ -36,7 +36,7 @@ describe('results too large for the remaining modulus are refused (small insecur
     const bottom = F.encrypt(x, 0); // level 0, 50 bits
     expectCkksError(() => F.evaluator.addConstant(bottom, 1e10), 'DEPTH_EXHAUSTED'); // 2^73 > 2^50
     expectCkksError(() => F.evaluator.addConstant(bottom, { re: 0, im: 1e10 }), 'DEPTH_EXHAUSTED');
-    expectCkksError(() => F.evaluator.mulConstant(top, 2 ** 95, 1), 'DEPTH_EXHAUSTED'); // 2^40·2^95 needs 136 > 130 bits
+    expectCkksError(() => F.evaluator.mulConstant(top, 2 ** 95, { constantScale: 1 }), 'DEPTH_EXHAUSTED'); // 2^40·2^95 needs 136 > 130 bits
     // at the top level (130 bits) the same constant is representable and correct
     expect(maxError(F.decrypt(F.evaluator.addConstant(top, 1e6)), x.map((v) => v + 1e6))).toBeLessThan(2 ** -12);
   });

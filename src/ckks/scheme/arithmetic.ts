@@ -12,22 +12,45 @@ import { mod, shoupCompanion } from '../ring/modularScalar.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { CkksContext } from './context.js';
 import { Ciphertext, Plaintext } from './plaintext.js';
-import { checkCanRescale, checkContext, checkFitsModulus, checkRescaledScale, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
+import {
+  checkCanRescale, checkContext, checkFitsModulus, checkOutput, checkRescaledScale, checkSameLevel, checkSameScale, checkSameSlots,
+} from './checks.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
 
 /** A real or complex constant. */
 export type Constant = number | { re: number; im: number };
 
-function prepareOut(ctx: CkksContext, template: Ciphertext, degree: number, out: Ciphertext | undefined): Ciphertext {
-  const basis = template.parts[0]!.basis;
+/** Options of `mulConstant`. */
+export interface MulConstantOptions {
+  /** Scale at which the constant is encoded (default q_ℓ, so that a rescale restores the input scale exactly). */
+  constantScale?: number;
+}
+
+/**
+ * The ciphertext an operation writes: `out` after `checkOutput` (degree `degree`, the template's level and slot
+ * count), or a new one. Takes the template's scale; the seed is cleared (c_1 is about to change).
+ */
+function prepareOut(ctx: CkksContext, template: Ciphertext, degree: number, out: Ciphertext | undefined, what: string, noAlias?: readonly Ciphertext[]): Ciphertext {
   if (out === undefined) {
+    const basis = template.parts[0]!.basis;
     return new Ciphertext(ctx, Array.from({ length: degree + 1 }, () => new RnsPoly(basis, 'evaluation')), template.scale, template.slots);
   }
-  if (out.parts.length !== degree + 1) throw new RangeError(`output ciphertext has degree ${out.degree}, ${degree} is needed`);
-  for (const p of out.parts) basis.assertSame(p.basis, 'output ciphertext');
+  checkOutput(ctx, out, { degree, level: template.level, slots: template.slots }, what, noAlias);
   out.scale = template.scale;
-  out.seed = undefined; // c_1 is about to change: the seed no longer describes it
-  if (out.slots !== template.slots) throw new RangeError('output ciphertext packs a different slot count');
+  out.seed = undefined;
+  return out;
+}
+
+/**
+ * Returns `result`, or copies it into `out` (checked by `checkOutput`: same degree, level and slot count) and
+ * returns `out`: how operations that compute into fresh polynomials (key switching, rotations) honour `out`.
+ */
+export function deliver(ctx: CkksContext, result: Ciphertext, out: Ciphertext | undefined, what: string): Ciphertext {
+  if (out === undefined || out === result) return result;
+  checkOutput(ctx, out, result, what);
+  result.parts.forEach((p, i) => out.parts[i]!.copyFrom(p));
+  out.scale = result.scale;
+  out.seed = result.seed;
   return out;
 }
 
@@ -50,13 +73,13 @@ function addOrSub(ctx: CkksContext, a: Ciphertext, b: Ciphertext | Plaintext, ou
   checkSameSlots(a, b, what);
   const op = subtract ? polySub : polyAdd;
   if (b instanceof Plaintext) {
-    const r = prepareOut(ctx, a, a.degree, out);
+    const r = prepareOut(ctx, a, a.degree, out, what);
     op(a.parts[0]!, b.poly, r.parts[0]!);
     for (let i = 1; i < a.parts.length; i++) if (r.parts[i] !== a.parts[i]) r.parts[i]!.copyFrom(a.parts[i]!);
     return r;
   }
   const degree = Math.max(a.degree, b.degree);
-  const r = prepareOut(ctx, a, degree, out);
+  const r = prepareOut(ctx, a, degree, out, what);
   for (let i = 0; i <= degree; i++) {
     const x = a.parts[i];
     const y = b.parts[i];
@@ -71,7 +94,7 @@ function addOrSub(ctx: CkksContext, a: Ciphertext, b: Ciphertext | Plaintext, ou
 /** out = −a. */
 export function neg(ctx: CkksContext, a: Ciphertext, out?: Ciphertext): Ciphertext {
   checkContext(ctx, a, 'neg');
-  const r = prepareOut(ctx, a, a.degree, out);
+  const r = prepareOut(ctx, a, a.degree, out, 'neg');
   for (let i = 0; i < a.parts.length; i++) polyNeg(a.parts[i]!, r.parts[i]!);
   return r;
 }
@@ -119,7 +142,7 @@ export function addConstant(ctx: CkksContext, a: Ciphertext, c: Constant, out?: 
   checkContext(ctx, a, 'addConstant');
   const { re, im } = checkConstant(c);
   checkFitsModulus(a, a.scale, 'addConstant', Math.hypot(re, im));
-  const r = prepareOut(ctx, a, a.degree, out);
+  const r = prepareOut(ctx, a, a.degree, out, 'addConstant');
   for (let i = 1; i < a.parts.length; i++) if (r.parts[i] !== a.parts[i]) r.parts[i]!.copyFrom(a.parts[i]!);
   const basis = a.parts[0]!.basis;
   const reRes = constantResidues(re, a.scale, basis.moduli);
@@ -137,17 +160,18 @@ export function addConstant(ctx: CkksContext, a: Ciphertext, c: Constant, out?: 
 /**
  * out = a · round(c·constantScale); the output scale is a.scale · constantScale. The default constant scale
  * is the last prime q_ℓ, so that a following rescale returns exactly to a.scale. Integer constants can be
- * multiplied exactly with constantScale = 1.
+ * multiplied exactly with `{ constantScale: 1 }`.
  */
-export function mulConstant(ctx: CkksContext, a: Ciphertext, c: Constant, constantScale?: number, out?: Ciphertext): Ciphertext {
+export function mulConstant(ctx: CkksContext, a: Ciphertext, c: Constant, options: MulConstantOptions = {}, out?: Ciphertext): Ciphertext {
   checkContext(ctx, a, 'mulConstant');
   const { re, im } = checkConstant(c);
+  if (typeof options !== 'object' || options === null) throw new TypeError('mulConstant: options must be an object such as { constantScale }');
   const basis = a.parts[0]!.basis;
-  const cs = constantScale ?? Number(basis.moduli[basis.size - 1]!.value);
+  const cs = options.constantScale ?? Number(basis.moduli[basis.size - 1]!.value);
   if (!(cs >= 1 && Number.isFinite(cs))) throw new RangeError(`constant scale must be finite and ≥ 1, got ${cs}`);
   // the product holds c·m at scale a.scale·cs: it must fit, and so must round(c·cs) itself (magnitude ≥ 1 below)
   checkFitsModulus(a, a.scale * cs, 'mulConstant', Math.hypot(re, im));
-  const r = prepareOut(ctx, a, a.degree, out);
+  const r = prepareOut(ctx, a, a.degree, out, 'mulConstant');
   if (im === 0) {
     const res = constantResidues(re, cs, basis.moduli);
     for (let i = 0; i < a.parts.length; i++) {
@@ -171,7 +195,7 @@ export function mulPlain(ctx: CkksContext, a: Ciphertext, pt: Plaintext, out?: C
   checkSameLevel(a, pt, 'mulPlain');
   checkSameSlots(a, pt, 'mulPlain');
   checkFitsModulus(a, a.scale * pt.scale, 'mulPlain');
-  const r = prepareOut(ctx, a, a.degree, out);
+  const r = prepareOut(ctx, a, a.degree, out, 'mulPlain');
   for (let i = 0; i < a.parts.length; i++) polyMul(a.parts[i]!, pt.poly, r.parts[i]!);
   r.scale = a.scale * pt.scale;
   return r;
@@ -190,10 +214,7 @@ export function mulNoRelin(ctx: CkksContext, a: Ciphertext, b: Ciphertext, out?:
     throw new RangeError(`mul: both operands must be degree-1 ciphertexts (relinearise first), got degrees ${a.degree} and ${b.degree}`);
   }
   checkFitsModulus(a, a.scale * b.scale, 'mul');
-  const r = prepareOut(ctx, a, 2, out);
-  if (r === a || r === b || r.parts.some((p) => a.parts.includes(p) || b.parts.includes(p))) {
-    throw new RangeError('mul: the output must not alias an operand');
-  }
+  const r = prepareOut(ctx, a, 2, out, 'mul', [a, b]);
   const basis = a.parts[0]!.basis;
   const [a0, a1] = a.parts as [RnsPoly, RnsPoly];
   const [b0, b1] = b.parts as [RnsPoly, RnsPoly];
@@ -226,8 +247,7 @@ export function rescale(ctx: CkksContext, a: Ciphertext, out?: Ciphertext, scrat
   checkRescaledScale(ctx, a.scale / qLast, 'rescale');
   const tmp = scratch ?? new BigUint64Array(basis.ringDegree);
   if (out !== undefined) {
-    if (out.parts.length !== a.parts.length || out.level !== a.level - 1) throw new RangeError('rescale: output must have the same degree, one level lower');
-    if (out.slots !== a.slots) throw new RangeError('rescale: output packs a different slot count');
+    checkOutput(ctx, out, { degree: a.degree, level: a.level - 1, slots: a.slots }, 'rescale');
     a.parts.forEach((p, i) => rescaleByLastPrime(p, out.parts[i], tmp));
     out.scale = a.scale / qLast;
     out.seed = undefined;
@@ -237,11 +257,18 @@ export function rescale(ctx: CkksContext, a: Ciphertext, out?: Ciphertext, scrat
   return new Ciphertext(ctx, parts, a.scale / qLast, a.slots);
 }
 
-/** Drops `count` primes from the top without dividing (scale unchanged): to align levels. Copies. */
-export function dropLevels(ctx: CkksContext, a: Ciphertext, count: number): Ciphertext {
+/** Drops `count` primes from the top without dividing (scale unchanged): to align levels. Copies (into `out`). */
+export function dropLevels(ctx: CkksContext, a: Ciphertext, count: number, out?: Ciphertext): Ciphertext {
   checkContext(ctx, a, 'dropLevels');
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`dropLevels: count must be a non-negative integer, got ${count}`);
   if (count > a.level) throw new CkksError('DEPTH_EXHAUSTED', `dropLevels: cannot drop ${count} levels from level ${a.level}`);
+  if (out !== undefined) {
+    checkOutput(ctx, out, { degree: a.degree, level: a.level - count, slots: a.slots }, 'dropLevels');
+    a.parts.forEach((p, i) => out.parts[i]!.copyFrom(p.dropLastLimbs(count)));
+    out.scale = a.scale;
+    out.seed = undefined;
+    return out;
+  }
   return new Ciphertext(ctx, a.parts.map((p) => p.dropLastLimbs(count).clone()), a.scale, a.slots);
 }
 
@@ -251,7 +278,7 @@ export function dropLevels(ctx: CkksContext, a: Ciphertext, count: number): Ciph
  * The true scale is a.scale·f/q_ℓ, so the message picks up a relative error ≤ 1/(2f) (≤ 2^-41 for
  * f ≥ 2^40) — far below the rescaling noise, and included in the bounds the tests check.
  */
-export function setScale(ctx: CkksContext, a: Ciphertext, targetScale: number): Ciphertext {
+export function setScale(ctx: CkksContext, a: Ciphertext, targetScale: number, out?: Ciphertext): Ciphertext {
   checkContext(ctx, a, 'setScale');
   checkCanRescale(a, 'setScale');
   const basis = a.parts[0]!.basis;
@@ -260,9 +287,9 @@ export function setScale(ctx: CkksContext, a: Ciphertext, targetScale: number): 
   checkRescaledScale(ctx, targetScale, 'setScale');
   const factor = (targetScale * qLast) / a.scale;
   if (!(factor >= 1)) throw new RangeError(`setScale: target scale 2^${Math.log2(targetScale).toFixed(2)} is too small for this ciphertext`);
-  const scaled = mulConstant(ctx, a, Math.round(factor), 1);
+  const scaled = mulConstant(ctx, a, Math.round(factor), { constantScale: 1 });
   scaled.scale = a.scale * Math.round(factor); // the integer factor is part of the scale, not of the message
-  const r = rescale(ctx, scaled);
+  const r = rescale(ctx, scaled, out);
   r.scale = targetScale;
   return r;
 }

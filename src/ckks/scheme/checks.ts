@@ -4,12 +4,37 @@
  */
 import { CkksError } from '../errors.js';
 import type { CkksContext } from './context.js';
-import type { Ciphertext, Plaintext } from './plaintext.js';
+import { Ciphertext, type Plaintext } from './plaintext.js';
 
 type Operand = Ciphertext | Plaintext;
 
 export function checkContext(ctx: CkksContext, x: Operand, what: string): void {
   ctx.assertSameParameters(x.context, what);
+}
+
+/** The degree, level and slot count an operation's result has (and so its `out` argument must have). */
+export interface OutputShape {
+  readonly degree: number;
+  readonly level: number;
+  readonly slots: number;
+}
+
+/**
+ * The one check of a caller-supplied output ciphertext (every `out` parameter of the evaluator): a `Ciphertext` of
+ * this parameter set (INCOMPATIBLE_PARAMETERS otherwise) with exactly the result's degree, level and slot count,
+ * every part over that level's basis (RangeError otherwise), and no part shared with the operands listed in
+ * `noAlias` (RangeError; for operations that read an operand after writing part of the output).
+ */
+export function checkOutput(ctx: CkksContext, out: Ciphertext, shape: OutputShape, what: string, noAlias: readonly Ciphertext[] = []): void {
+  if (!(out instanceof Ciphertext)) throw new TypeError(`${what}: the output must be a Ciphertext`);
+  ctx.assertSameParameters(out.context, `${what} (output)`);
+  const basis = ctx.levelBasis(shape.level);
+  if (out.degree !== shape.degree || out.slots !== shape.slots || out.parts.some((p) => !p.basis.equals(basis))) {
+    throw new RangeError(`${what}: the output must be a degree-${shape.degree} ciphertext at level ${shape.level} with ${shape.slots} slots, got degree ${out.degree} at level ${out.level} with ${out.slots} slots`);
+  }
+  for (const x of noAlias) {
+    if (out === x || out.parts.some((p) => x.parts.includes(p))) throw new RangeError(`${what}: the output must not alias an operand`);
+  }
 }
 
 export function checkSameLevel(a: Operand, b: Operand, what: string): void {

@@ -5,6 +5,10 @@
  *
  * Levels and scales are tracked exactly on every ciphertext; a mismatch is a `CkksError`
  * (LEVEL_MISMATCH / SCALE_MISMATCH), never silently reconciled.
+ *
+ * Every method that returns one ciphertext takes an optional last argument `out`: a ciphertext of the result's
+ * degree, level and slot count (checked by `checkOutput`) that receives the result and is returned. Optional
+ * settings travel in an options object before it (`mulConstant(a, c, { constantScale }, out)`).
  */
 import { CkksError } from '../errors.js';
 import { polyAdd } from '../ring/rnsPoly.js';
@@ -14,16 +18,8 @@ import { KeySwitcher } from './keySwitch.js';
 import { Ciphertext, type Plaintext } from './plaintext.js';
 import { Rotator, checkGaloisKeyEntry, type ExtendedCiphertext } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
-import type { Constant } from './arithmetic.js';
-import { checkCanRescale, checkContext, checkRescaledScale } from './checks.js';
-
-function copyInto(a: Ciphertext, out: Ciphertext): Ciphertext {
-  if (out.parts.length !== a.parts.length || out.level !== a.level || out.slots !== a.slots) throw new RangeError('output ciphertext has another degree, level or slot count');
-  a.parts.forEach((p, i) => out.parts[i]!.copyFrom(p));
-  out.scale = a.scale;
-  out.seed = a.seed;
-  return out;
-}
+import { deliver, type Constant, type MulConstantOptions } from './arithmetic.js';
+import { checkCanRescale, checkContext, checkOutput, checkRescaledScale } from './checks.js';
 
 export interface EvaluationKeys {
   relinearizationKey?: RelinearizationKey;
@@ -73,9 +69,9 @@ export class Evaluator {
     return arithmetic.addConstant(this.context, a, c, out);
   }
 
-  /** Multiplies every slot by a constant encoded at `constantScale` (default q_ℓ, so a rescale restores the scale). */
-  mulConstant(a: Ciphertext, c: Constant, constantScale?: number, out?: Ciphertext): Ciphertext {
-    return arithmetic.mulConstant(this.context, a, c, constantScale, out);
+  /** Multiplies every slot by a constant encoded at `options.constantScale` (default q_ℓ, so a rescale restores the scale). */
+  mulConstant(a: Ciphertext, c: Constant, options: MulConstantOptions = {}, out?: Ciphertext): Ciphertext {
+    return arithmetic.mulConstant(this.context, a, c, options, out);
   }
 
   mulPlain(a: Ciphertext, pt: Plaintext, out?: Ciphertext): Ciphertext {
@@ -88,13 +84,13 @@ export class Evaluator {
   }
 
   /** Ciphertext product followed by relinearisation (degree 1; scale = product of scales; rescale next). */
-  mul(a: Ciphertext, b: Ciphertext): Ciphertext {
-    return this.relinearize(arithmetic.mulNoRelin(this.context, a, b));
+  mul(a: Ciphertext, b: Ciphertext, out?: Ciphertext): Ciphertext {
+    return this.relinearize(arithmetic.mulNoRelin(this.context, a, b), out);
   }
 
   /** mul + relinearize + rescale, the last two fused (`relinearizeRescale`). */
-  mulRelinRescale(a: Ciphertext, b: Ciphertext): Ciphertext {
-    return this.relinearizeRescale(arithmetic.mulNoRelin(this.context, a, b));
+  mulRelinRescale(a: Ciphertext, b: Ciphertext, out?: Ciphertext): Ciphertext {
+    return this.relinearizeRescale(arithmetic.mulNoRelin(this.context, a, b), out);
   }
 
   /**
@@ -102,10 +98,10 @@ export class Evaluator {
    * are one division by q_ℓ·P (`KeySwitcher.modDownRescale`), saving ℓ + 1 NTTs per polynomial and one
    * rounding. Same result level (ℓ − 1) and scale (a.scale / q_ℓ) as the two calls.
    */
-  relinearizeRescale(a: Ciphertext): Ciphertext {
+  relinearizeRescale(a: Ciphertext, out?: Ciphertext): Ciphertext {
     checkContext(this.context, a, 'relinearizeRescale');
     checkCanRescale(a, 'relinearizeRescale');
-    if (a.degree === 1) return this.rescale(a);
+    if (a.degree === 1) return this.rescale(a, out);
     if (a.degree !== 2) throw new RangeError(`relinearizeRescale: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
     if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearizeRescale: the evaluator has no relinearisation key');
     const level = a.level;
@@ -114,7 +110,8 @@ export class Evaluator {
     const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(a.parts[2]!), this.relinKey);
     polyAdd(v0, this.switcher.liftByP(a.parts[0]!), v0);
     polyAdd(v1, this.switcher.liftByP(a.parts[1]!), v1);
-    return new Ciphertext(this.context, [this.switcher.modDownRescale(v0, level), this.switcher.modDownRescale(v1, level)], a.scale / qLast, a.slots);
+    const result = new Ciphertext(this.context, [this.switcher.modDownRescale(v0, level), this.switcher.modDownRescale(v1, level)], a.scale / qLast, a.slots);
+    return deliver(this.context, result, out, 'relinearizeRescale');
   }
 
   /**
@@ -123,7 +120,7 @@ export class Evaluator {
    */
   relinearize(a: Ciphertext, out?: Ciphertext): Ciphertext {
     checkContext(this.context, a, 'relinearize');
-    if (a.degree === 1) return out === undefined ? a.clone() : copyInto(a, out);
+    if (a.degree === 1) return out === undefined ? a.clone() : deliver(this.context, a, out, 'relinearize');
     if (a.degree !== 2) throw new RangeError(`relinearize: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
     if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearize: the evaluator has no relinearisation key');
     const [u0, u1] = this.switcher.switchKey(a.parts[2]!, this.relinKey);
@@ -132,7 +129,7 @@ export class Evaluator {
       polyAdd(u1, a.parts[1]!, u1);
       return new Ciphertext(this.context, [u0, u1], a.scale, a.slots);
     }
-    if (out.degree !== 1 || out.level !== a.level || out.slots !== a.slots) throw new RangeError('relinearize: output must be a degree-1 ciphertext at the same level and slot count');
+    checkOutput(this.context, out, { degree: 1, level: a.level, slots: a.slots }, 'relinearize');
     polyAdd(u0, a.parts[0]!, out.parts[0]!);
     polyAdd(u1, a.parts[1]!, out.parts[1]!);
     out.scale = a.scale;
@@ -146,18 +143,18 @@ export class Evaluator {
     return arithmetic.rescale(this.context, a, out, this.scratch);
   }
 
-  dropLevels(a: Ciphertext, count: number): Ciphertext {
-    return arithmetic.dropLevels(this.context, a, count);
+  dropLevels(a: Ciphertext, count: number, out?: Ciphertext): Ciphertext {
+    return arithmetic.dropLevels(this.context, a, count, out);
   }
 
   /** Brings the scale to `targetScale` using one level (see arithmetic.setScale for the error it adds). */
-  setScale(a: Ciphertext, targetScale: number): Ciphertext {
-    return arithmetic.setScale(this.context, a, targetScale);
+  setScale(a: Ciphertext, targetScale: number, out?: Ciphertext): Ciphertext {
+    return arithmetic.setScale(this.context, a, targetScale, out);
   }
 
   /** Left rotation of the slots by `steps` (negative: right), composed from available keys if needed. */
-  rotate(a: Ciphertext, steps: number): Ciphertext {
-    return this.rotator.rotate(a, steps);
+  rotate(a: Ciphertext, steps: number, out?: Ciphertext): Ciphertext {
+    return deliver(this.context, this.rotator.rotate(a, steps), out, 'rotate');
   }
 
   /** Many rotations of one ciphertext sharing one key-switching decomposition (exact keys required). */
@@ -184,8 +181,9 @@ export class Evaluator {
     return this.rotator.modDownExtended(x, scale, slots);
   }
 
-  conjugate(a: Ciphertext): Ciphertext {
-    return this.rotator.conjugate(a);
+  /** Complex conjugation of every slot (needs the conjugation key). */
+  conjugate(a: Ciphertext, out?: Ciphertext): Ciphertext {
+    return deliver(this.context, this.rotator.conjugate(a), out, 'conjugate');
   }
 
   /** Counts of key-switching work done by this evaluator so far (decompositions, key inner products). */
@@ -202,12 +200,12 @@ export class Evaluator {
    * Rotate-and-sum over a power-of-two window: afterwards slot j holds Σ_{i<window} x_{j+i} (indices mod the
    * slot count). Uses log2(window) rotations by 1, 2, 4, ….
    */
-  innerSum(a: Ciphertext, window: number): Ciphertext {
+  innerSum(a: Ciphertext, window: number, out?: Ciphertext): Ciphertext {
     if (!Number.isInteger(window) || window < 1 || (window & (window - 1)) !== 0 || window > a.slots) {
       throw new RangeError(`innerSum: window must be a power of two in [1, ${a.slots}], got ${window}`);
     }
     let acc = a.clone();
     for (let step = 1; step < window; step <<= 1) acc = this.add(acc, this.rotate(acc, step));
-    return acc;
+    return deliver(this.context, acc, out, 'innerSum');
   }
 }

@@ -122,7 +122,7 @@ export class Bootstrapper {
     const factor = Math.round(p.maxInputScale / ct.scale);
     const ev = this.evaluator;
     let x = new Ciphertext(ctx, ct.parts, ct.scale, p.slots); // fewer slots: the same polynomial, periodic slots
-    if (factor > 1) x = ev.mulConstant(x, factor, 1);
+    if (factor > 1) x = ev.mulConstant(x, factor, { constantScale: 1 });
     const inputFactor = factor;
     let raised = this.encapsulation === undefined
       ? modRaise(ctx, x, p.levels.coeffsToSlots)
@@ -147,7 +147,7 @@ export class Bootstrapper {
     });
     const conj = ev.conjugate(x);
     if (path === 'real' || t.matrices.layout === 'repack') return [ev.add(x, conj)];
-    const im = ev.mulConstant(ev.sub(x, conj), { re: 0, im: -1 }, 1);
+    const im = ev.mulConstant(ev.sub(x, conj), { re: 0, im: -1 }, { constantScale: 1 });
     return [ev.add(x, conj), im];
   }
 
@@ -163,7 +163,7 @@ export class Bootstrapper {
     const t = this.pathTransforms(path);
     const ev = this.evaluator;
     let x = parts[0]!;
-    if (parts.length === 2) x = ev.add(x, ev.mulConstant(parts[1]!, { re: 0, im: 1 }, 1));
+    if (parts.length === 2) x = ev.add(x, ev.mulConstant(parts[1]!, { re: 0, im: 1 }, { constantScale: 1 }));
     const rho = this.stageScaleFactor();
     let scale = x.scale;
     t.slotsToCoeffs.forEach((lt, i) => {

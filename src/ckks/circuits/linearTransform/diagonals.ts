@@ -41,6 +41,14 @@ export interface DenseMatrix {
 /** A `DenseMatrix` without imaginary parts. */
 export type RealDenseMatrix = DenseMatrix & { imag?: undefined };
 
+/** Where a block sits in the slot vector (`matrixDiagonals`): it reads slots from `inOffset`, writes from `outOffset`. */
+export interface BlockOffsets {
+  /** First slot of x the block reads (default 0). */
+  inOffset?: number;
+  /** First slot of y the block writes (default 0). */
+  outOffset?: number;
+}
+
 function checkSlots(slots: number): void {
   if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0) throw new RangeError(`slot count must be a power of two, got ${slots}`);
 }
@@ -91,13 +99,15 @@ class DiagonalBuilder {
  * [outOffset, outOffset + rows), every other slot of x being ignored (its contributions are zero) and every other
  * slot of y receiving 0. Entry M[r][c] sits on diagonal k = (inOffset + c) − (outOffset + r) at slot outOffset + r.
  * A complex matrix (with `imag`) gives complex diagonals. Several blocks can be merged into one map with
- * `mergeDiagonals` (block-diagonal matrices).
+ * `mergeDiagonals` (block-diagonal matrices). Offsets default to 0.
  */
-export function matrixDiagonals(m: RealDenseMatrix, slots: number, inOffset?: number, outOffset?: number): DiagonalMatrix<Float64Array>;
-export function matrixDiagonals(m: DenseMatrix, slots: number, inOffset?: number, outOffset?: number): DiagonalMatrix;
-export function matrixDiagonals(m: DenseMatrix, slots: number, inOffset = 0, outOffset = 0): DiagonalMatrix {
+export function matrixDiagonals(m: RealDenseMatrix, slots: number, offsets?: BlockOffsets): DiagonalMatrix<Float64Array>;
+export function matrixDiagonals(m: DenseMatrix, slots: number, offsets?: BlockOffsets): DiagonalMatrix;
+export function matrixDiagonals(m: DenseMatrix, slots: number, offsets: BlockOffsets = {}): DiagonalMatrix {
   checkSlots(slots);
   checkDense(m);
+  if (typeof offsets !== 'object' || offsets === null) throw new TypeError('matrixDiagonals: offsets must be an object { inOffset, outOffset }');
+  const { inOffset = 0, outOffset = 0 } = offsets;
   if (!Number.isInteger(inOffset) || !Number.isInteger(outOffset) || inOffset < 0 || outOffset < 0 || inOffset + m.cols > slots || outOffset + m.rows > slots) {
     throw new RangeError('matrixDiagonals: the matrix does not fit in the slots at these offsets');
   }

@@ -1,6 +1,6 @@
 /** Homomorphic linear transforms (BSGS diagonal method with hoisting) and matrix helpers. */
 export {
-  type ComplexSlots, type DenseMatrix, type DiagonalMatrix, type RealDenseMatrix, type SlotVector,
+  type BlockOffsets, type ComplexSlots, type DenseMatrix, type DiagonalMatrix, type RealDenseMatrix, type SlotVector,
   applyDiagonalsPlain, checkDiagonalMatrix, cyclicMatrixDiagonals, matrixDiagonals, mergeDiagonals,
 } from './diagonals.js';
 export {

@@ -64,9 +64,11 @@ function planFor(indices: readonly number[], slots: number, n1: number): BsgsPla
 /**
  * The BSGS split of the diagonal indices (each in [0, slots)) minimising the number of key switches
  * (#baby rotations + #giant rotations) over power-of-two strides, ties going to fewer giant rotations; or the
- * given stride.
+ * stride given as `options.babyStride`.
  */
-export function planBsgs(indices: readonly number[], slots: number, babyStride?: number): BsgsPlan {
+export function planBsgs(indices: readonly number[], slots: number, options: { babyStride?: number } = {}): BsgsPlan {
+  if (typeof options !== 'object' || options === null) throw new TypeError('planBsgs: options must be an object { babyStride }');
+  const { babyStride } = options;
   if (indices.length === 0) throw new RangeError('planBsgs: the transform has no non-zero diagonal');
   for (const k of indices) if (!Number.isInteger(k) || k < 0 || k >= slots) throw new RangeError(`planBsgs: diagonal index ${k} outside [0, ${slots})`);
   if (babyStride !== undefined) {
@@ -159,7 +161,7 @@ export class LinearTransform {
     const hoisting = options.hoisting ?? 'double';
     if (hoisting !== 'single' && hoisting !== 'double') throw new RangeError(`LinearTransform: hoisting must be 'single' or 'double', got ${String(hoisting)}`);
     checkDiagonalMatrix(matrix, 'LinearTransform');
-    const plan = planBsgs([...matrix.diagonals.keys()], slots, options.babyStride);
+    const plan = planBsgs([...matrix.diagonals.keys()], slots, { babyStride: options.babyStride });
     const encoded = new Map<number, Map<number, Plaintext | RnsPoly>>();
     for (const [k, d] of matrix.diagonals) {
       const [g, b] = splitIndex(k, slots, plan.babyStride);

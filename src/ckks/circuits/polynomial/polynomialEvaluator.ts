@@ -230,7 +230,7 @@ export class PolynomialEvaluator {
     const run = new Recursion(ev, this.encoder, basis);
     if (d < 1) {
       // A constant: an (exactly zero) ciphertext at the input's level and the target scale, plus the constant.
-      const zero = pinScaleOfZero(ev.mulConstant(ct, 0, 1), target);
+      const zero = pinScaleOfZero(ev.mulConstant(ct, 0, { constantScale: 1 }), target);
       return d === 0 ? run.addCoef(zero, coeffs[0]!) : zero;
     }
     const mapDepth = intervalMapDepth(interval);
@@ -262,7 +262,7 @@ function mapToUnit(ev: Evaluator, ct: Ciphertext, [a, b]: RealInterval): Ciphert
   const alpha = 2 / (b - a);
   const beta = -(a + b) / (b - a);
   let y: Ciphertext;
-  if (intervalMapDepth([a, b]) === 0) y = alpha === 1 ? ct : ev.mulConstant(ct, alpha, 1);
+  if (intervalMapDepth([a, b]) === 0) y = alpha === 1 ? ct : ev.mulConstant(ct, alpha, { constantScale: 1 });
   else y = pinScale(ev.rescale(ev.mulConstant(ct, alpha)), ct.scale);
   return beta === 0 ? y : ev.addConstant(y, beta);
 }
@@ -343,7 +343,7 @@ class Recursion {
       const term = this.mulCoef(atLevel(ev, this.powers.get(i), level), p[i]!, scale);
       acc = acc === undefined ? term : ev.add(acc, term);
     }
-    acc ??= pinScaleOfZero(ev.mulConstant(atLevel(ev, this.powers.get(1), level), 0, 1), scale);
+    acc ??= pinScaleOfZero(ev.mulConstant(atLevel(ev, this.powers.get(1), level), 0, { constantScale: 1 }), scale);
     return d >= 0 && !isZero(p[0]!) ? this.addCoef(acc, p[0]!) : acc;
   }
 
@@ -354,7 +354,7 @@ class Recursion {
       throw new CkksError('SCALE_MISMATCH', `a coefficient would be encoded at scale 2^${Math.log2(cs).toFixed(2)} < 1: the target scale is too small for the input's scale (use targetScale ≈ input scale ≈ the primes)`);
     }
     const c = uniform(v);
-    if (c !== undefined) return pinScale(this.ev.mulConstant(ct, c, cs), scale);
+    if (c !== undefined) return pinScale(this.ev.mulConstant(ct, c, { constantScale: cs }), scale);
     const pt = this.encoder!.encode(v, { level: ct.level, scale: cs, slots: ct.slots });
     return pinScale(this.ev.mulPlain(ct, pt), scale);
   }

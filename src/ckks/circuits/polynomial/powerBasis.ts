@@ -95,7 +95,7 @@ export class PowerBasis {
         p = ev.addConstant(p, -1);
       } else {
         const c = atLevel(ev, this.get(a - b), level);
-        const lifted = pinScale(ev.mulConstant(c, 1, p.scale / c.scale), p.scale);
+        const lifted = pinScale(ev.mulConstant(c, 1, { constantScale: p.scale / c.scale }), p.scale);
         p = ev.sub(p, lifted);
       }
     }

@@ -15,8 +15,8 @@ import { polyAdd } from '../ring/rnsPoly.js';
 import type { CkksContext } from './context.js';
 import { GaloisKey, RelinearizationKey } from './keys.js';
 import { KeySwitcher } from './keySwitch.js';
-import { Ciphertext, type Plaintext } from './plaintext.js';
-import { Rotator, checkGaloisKeyEntry, type ExtendedCiphertext } from './rotations.js';
+import { Ciphertext, type ExtendedCiphertext, type Plaintext } from './plaintext.js';
+import { Rotator, checkGaloisKeyEntry } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
 import { deliver, type Constant, type MulConstantOptions } from './arithmetic.js';
 import { checkCanRescale, checkContext, checkOutput, checkRescaledScale } from './checks.js';
@@ -171,14 +171,25 @@ export class Evaluator {
     return this.rotator.rotateHoistedExtended(a, steps);
   }
 
-  /** acc += P·rot(x/P, steps), both in the extended basis (one ModDown of x.c1, one key switch). */
+  /** P·a in the extended basis Q_ℓ ∪ P (exact), with a's scale and slot count. */
+  liftExtended(a: Ciphertext): ExtendedCiphertext {
+    return this.rotator.liftExtended(a);
+  }
+
+  /**
+   * acc += P·rot(x/P, steps), both in the extended basis (one ModDown of x.c1, one key switch). x and acc must
+   * agree on level, scale and slot count (LEVEL_MISMATCH / SCALE_MISMATCH / INCOMPATIBLE_PARAMETERS).
+   */
   rotateAccumulateExtended(x: ExtendedCiphertext, steps: number, acc: ExtendedCiphertext): void {
     this.rotator.rotateAccumulateExtended(x, steps, acc);
   }
 
-  /** The ciphertext over Q_ℓ that an extended one stands for (divides by P; `x` is consumed). */
-  modDownExtended(x: ExtendedCiphertext, scale: number, slots: number): Ciphertext {
-    return this.rotator.modDownExtended(x, scale, slots);
+  /**
+   * The ciphertext over Q_ℓ that an extended one stands for (divides by P), with x's scale and slot count; `x` is
+   * consumed.
+   */
+  modDownExtended(x: ExtendedCiphertext, out?: Ciphertext): Ciphertext {
+    return deliver(this.context, this.rotator.modDownExtended(x), out, 'modDownExtended');
   }
 
   /** Complex conjugation of every slot (needs the conjugation key). */

@@ -147,7 +147,11 @@ export class KeySwitcher {
     return [polyReduceLazy(acc0), polyReduceLazy(acc1)];
   }
 
-  /** P·c over Q_ℓ ∪ P for c over Q_ℓ (same form): exact; its P limbs are zero (`modDown` maps it back to c). */
+  /**
+   * P·c over Q_ℓ ∪ P for c over Q_ℓ (same form): exact; its P limbs are zero. (`modDown` alone maps it to
+   * c + ⌊k_P/2⌋ for k_P ≤ 2, its rounding offset; added to a key switch's output first, as in every use, it
+   * is divided with that sum.)
+   */
   liftByP(c: RnsPoly): RnsPoly {
     const level = c.limbCount - 1;
     this.context.levelBasis(level).assertSame(c.basis, 'liftByP');

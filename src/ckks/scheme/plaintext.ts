@@ -3,7 +3,8 @@
  * and slot count travel with the data so every operation can check them instead of trusting the caller.
  * Polynomials are kept in evaluation (NTT) form between operations.
  */
-import type { RnsPoly } from '../ring/rnsPoly.js';
+import { CkksError } from '../errors.js';
+import { RnsPoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from './context.js';
 
 export class Plaintext {
@@ -50,5 +51,42 @@ export class Ciphertext {
 
   clone(): Ciphertext {
     return new Ciphertext(this.context, this.parts.map((p) => p.clone()), this.scale, this.slots);
+  }
+}
+
+/**
+ * A degree-1 ciphertext kept in the extended basis Q_ℓ ∪ P and multiplied by P (double hoisting): c0 + c1·s ≈
+ * P·Δ·m over Q_ℓ ∪ P, evaluation form. `scale` is Δ, the scale of the ciphertext it stands for (the factor P is
+ * implied), and `slots` its slot count: the evaluator's producers set them (`rotateHoistedExtended`,
+ * `liftExtended`), operations on extended ciphertexts check them, and `modDownExtended` hands them to the
+ * ciphertext over Q_ℓ — nothing is trusted from the caller.
+ */
+export class ExtendedCiphertext {
+  constructor(
+    readonly context: CkksContext,
+    readonly level: number,
+    readonly c0: RnsPoly,
+    readonly c1: RnsPoly,
+    readonly scale: number,
+    readonly slots: number,
+  ) {
+    context.checkLevel(level);
+    const basis = context.levelBasisQP(level);
+    for (const p of [c0, c1]) {
+      if (!(p instanceof RnsPoly)) throw new TypeError('ExtendedCiphertext: c0 and c1 must be RnsPolys');
+      basis.assertSame(p.basis, 'ExtendedCiphertext (Q_ℓ ∪ P of its level)');
+      p.requireForm('evaluation', 'ExtendedCiphertext');
+    }
+    if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) throw new RangeError(`ExtendedCiphertext: scale must be a positive finite number, got ${String(scale)}`);
+    if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0 || slots > context.params.maxSlots) {
+      throw new CkksError('INCOMPATIBLE_PARAMETERS', `ExtendedCiphertext: slots must be a power of two in [1, ${context.params.maxSlots}], got ${slots}`);
+    }
+  }
+
+  /** An extended encryption of zero (both parts 0) to accumulate into, with the given level, scale and slots. */
+  static zero(context: CkksContext, level: number, scale: number, slots: number): ExtendedCiphertext {
+    context.checkLevel(level);
+    const basis = context.levelBasisQP(level);
+    return new ExtendedCiphertext(context, level, new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation'), scale, slots);
   }
 }

@@ -10,8 +10,8 @@
  *
  * Double hoisting (Bossuat et al. 2021, "Efficient bootstrapping for approximate HE with non-sparse keys",
  * §3.3): rotations whose results are only summed can stay in the extended basis Q_ℓ ∪ P, multiplied by P,
- * skipping ModDown; the sum is divided by P once (`ExtendedCiphertext`, `rotateHoistedExtended`,
- * `rotateAccumulateExtended`, `modDownExtended`).
+ * skipping ModDown; the sum is divided by P once (`ExtendedCiphertext`, `rotateHoistedExtended`, `liftExtended`,
+ * `rotateAccumulateExtended`, `modDownExtended`). Extended ciphertexts carry their scale and slot count.
  *
  * A rotation without an exact key is composed from the available keys along a shortest path in the rotation
  * group (breadth-first search); if none exists the error is MISSING_KEY, never a wrong result.
@@ -22,18 +22,8 @@ import { applyAutomorphism, conjugationElement, galoisElementForRotation } from 
 import type { CkksContext } from './context.js';
 import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
-import { Ciphertext } from './plaintext.js';
-import { checkContext } from './checks.js';
-
-/**
- * A degree-1 ciphertext kept in the extended basis Q_ℓ ∪ P and multiplied by P: c0 + c1·s ≈ P·(Δ·m) over
- * Q_ℓ ∪ P, evaluation form. Produced by hoisted rotations without ModDown; `modDownExtended` divides by P.
- */
-export interface ExtendedCiphertext {
-  readonly level: number;
-  readonly c0: RnsPoly;
-  readonly c1: RnsPoly;
-}
+import { Ciphertext, ExtendedCiphertext } from './plaintext.js';
+import { checkContext, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
 
 /**
  * INCOMPATIBLE_PARAMETERS unless the key stored under Galois element `element` is the key for that element: a
@@ -43,6 +33,12 @@ export function checkGaloisKeyEntry(element: number, key: GaloisKey, what: strin
   if (key.galoisElement !== element) {
     throw new CkksError('INCOMPATIBLE_PARAMETERS', `${what}: the Galois key stored under element ${element} is the key for element ${key.galoisElement}`);
   }
+}
+
+/** An `ExtendedCiphertext` (TypeError otherwise) of this parameter set (INCOMPATIBLE_PARAMETERS otherwise). */
+function checkExtended(ctx: CkksContext, x: ExtendedCiphertext, what: string): void {
+  if (!(x instanceof ExtendedCiphertext)) throw new TypeError(`${what}: expected an ExtendedCiphertext (from rotateHoistedExtended, liftExtended or ExtendedCiphertext.zero)`);
+  checkContext(ctx, x, what);
 }
 
 function requireDegreeOne(ct: Ciphertext, what: string): void {
@@ -213,7 +209,7 @@ export class Rotator {
       const r = normalizeSteps(s, N);
       c0P ??= this.switcher.liftByP(ct.parts[0]!);
       if (r === 0) {
-        out.set(s, { level, c0: c0P, c1: this.switcher.liftByP(ct.parts[1]!) });
+        out.set(s, new ExtendedCiphertext(this.context, level, c0P, this.switcher.liftByP(ct.parts[1]!), ct.scale, ct.slots));
         continue;
       }
       const key = this.requireExactKey(r, s, 'rotateHoistedExtended');
@@ -222,9 +218,18 @@ export class Rotator {
       // v_0 + v_1·σ_k^{-1}(s) ≈ P·c_1·s over Q_ℓ ∪ P; σ_k of (P·c_0 + v_0, v_1) is P·rot(ct) there
       const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
       polyAdd(v0, c0P, v0);
-      out.set(s, { level, c0: applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation')), c1: applyAutomorphism(v1, k, new RnsPoly(v1.basis, 'evaluation')) });
+      const c0 = applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation'));
+      const c1 = applyAutomorphism(v1, k, new RnsPoly(v1.basis, 'evaluation'));
+      out.set(s, new ExtendedCiphertext(this.context, level, c0, c1, ct.scale, ct.slots));
     }
     return out;
+  }
+
+  /** P·ct over Q_ℓ ∪ P (exact; its P limbs are zero), with ct's scale and slot count. */
+  liftExtended(ct: Ciphertext): ExtendedCiphertext {
+    checkContext(this.context, ct, 'liftExtended');
+    requireDegreeOne(ct, 'liftExtended');
+    return new ExtendedCiphertext(this.context, ct.level, this.switcher.liftByP(ct.parts[0]!), this.switcher.liftByP(ct.parts[1]!), ct.scale, ct.slots);
   }
 
   /**
@@ -233,7 +238,13 @@ export class Rotator {
    * modified. Steps 0 adds x; otherwise an exact key is needed.
    */
   rotateAccumulateExtended(x: ExtendedCiphertext, steps: number, acc: ExtendedCiphertext): void {
-    if (acc.level !== x.level) throw new CkksError('LEVEL_MISMATCH', `rotateAccumulateExtended: levels ${x.level} and ${acc.level}`);
+    const what = 'rotateAccumulateExtended';
+    checkExtended(this.context, x, what);
+    checkExtended(this.context, acc, what);
+    checkSameLevel(x, acc, what);
+    checkSameScale(x, acc, what);
+    checkSameSlots(x, acc, what);
+    if (x === acc || x.c0 === acc.c0 || x.c1 === acc.c1) throw new RangeError(`${what}: the accumulator must not be the input`);
     const r = normalizeSteps(steps, this.context.ringDegree);
     if (r === 0) {
       polyAdd(acc.c0, x.c0, acc.c0);
@@ -250,9 +261,13 @@ export class Rotator {
     polyAdd(acc.c1, applyAutomorphism(v1, k, scratch), acc.c1);
   }
 
-  /** Divides an extended ciphertext by P: the ordinary ciphertext over Q_ℓ it stands for (x is consumed). */
-  modDownExtended(x: ExtendedCiphertext, scale: number, slots: number): Ciphertext {
-    return new Ciphertext(this.context, [this.switcher.modDown(x.c0, x.level), this.switcher.modDown(x.c1, x.level)], scale, slots);
+  /**
+   * Divides an extended ciphertext by P: the ordinary ciphertext over Q_ℓ it stands for, with x's scale and slot
+   * count (x is consumed: its P limbs are overwritten).
+   */
+  modDownExtended(x: ExtendedCiphertext): Ciphertext {
+    checkExtended(this.context, x, 'modDownExtended');
+    return new Ciphertext(this.context, [this.switcher.modDown(x.c0, x.level), this.switcher.modDown(x.c1, x.level)], x.scale, x.slots);
   }
 
   private requireExactKey(r: number, steps: number, what: string): GaloisKey {

@@ -21,8 +21,7 @@
 import { CkksError } from '../../errors.js';
 import type { Encoder } from '../../scheme/encoder.js';
 import type { Evaluator } from '../../scheme/evaluator.js';
-import type { Ciphertext, Plaintext } from '../../scheme/plaintext.js';
-import type { ExtendedCiphertext } from '../../scheme/rotations.js';
+import { type Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
 import { toMontgomeryForm } from '../../scheme/keys.js';
 import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
@@ -116,10 +115,14 @@ export interface LinearTransformOptions {
 }
 
 /**
- * acc += x ⊙ d over Q_ℓ ∪ P for a diagonal d stored in Montgomery form (one fused kernel per limb). The sum is
- * lazy (residues in [0, 2q)) until `polyReduceLazy`.
+ * acc += x ⊙ d over Q_ℓ ∪ P for a diagonal d encoded at `dScale`, stored in Montgomery form (one fused kernel per
+ * limb). acc must be at x's level and slot count with scale x.scale·dScale (checked). The sum is lazy (residues
+ * in [0, 2q)) until `polyReduceLazy`.
  */
-function mulAccumulateExtended(x: ExtendedCiphertext, d: RnsPoly, acc: ExtendedCiphertext): void {
+function mulAccumulateExtended(x: ExtendedCiphertext, d: RnsPoly, dScale: number, acc: ExtendedCiphertext): void {
+  if (x.level !== acc.level || x.slots !== acc.slots || x.scale * dScale !== acc.scale) {
+    throw new CkksError('SCALE_MISMATCH', `LinearTransform: a term at level ${x.level}, ${x.slots} slots, scale 2^${Math.log2(x.scale * dScale).toFixed(3)} added to an accumulator at level ${acc.level}, ${acc.slots} slots, scale 2^${Math.log2(acc.scale).toFixed(3)}`);
+  }
   const moduli = d.basis.moduli;
   for (let i = 0; i < moduli.length; i++) {
     const m = moduli[i]!;
@@ -212,19 +215,19 @@ export class LinearTransform {
   }
 
   private evaluateDouble(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
-    const basisQP = evaluator.context.levelBasisQP(this.level);
-    const zero = (): ExtendedCiphertext => ({ level: this.level, c0: new RnsPoly(basisQP, 'evaluation'), c1: new RnsPoly(basisQP, 'evaluation') });
+    // every term and accumulator has the output's scale ct.scale·this.scale (checked as terms are added)
+    const zero = (): ExtendedCiphertext => ExtendedCiphertext.zero(evaluator.context, this.level, ct.scale * this.scale, this.slots);
     const babies = evaluator.rotateHoistedExtended(ct, [0, ...this.plan.babySteps]);
     const result = zero();
     for (const [g, group] of this.encoded) {
       // the group without giant rotation accumulates straight into the result
       const acc = g === 0 ? result : zero();
-      for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, d as RnsPoly, acc);
+      for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, d as RnsPoly, this.scale, acc);
       polyReduceLazy(acc.c0);
       polyReduceLazy(acc.c1);
       if (g !== 0) evaluator.rotateAccumulateExtended(acc, g * this.plan.babyStride, result);
     }
-    return evaluator.modDownExtended(result, ct.scale * this.scale, this.slots);
+    return evaluator.modDownExtended(result);
   }
 }
 

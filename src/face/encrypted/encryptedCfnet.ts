@@ -1,0 +1,264 @@
+/**
+ * The encrypted CryptoFaceNet forward pass (CryptoFace reference §5, with all patches packed in one set of
+ * ciphertexts): packed input → stem conv → five HerPNConv blocks → HerPNPool → pooling, per-patch BatchNorm1d and
+ * fusion → the 256-d fused feature y (before normalisation), the twin of `embedInput` (../model.ts).
+ *
+ * Levels (one per HerPN, one per convolution — the second convolution of a block and its shortcut share one map and
+ * one level — one for the gather, one for the fusion): stem 1, each block 4, pool HerPN 1, gather 1, fusion 1. A
+ * refresh (the bootstrapper, or in tests an oracle) runs before block `refreshBefore` (4, where the reference
+ * bootstraps): it is a parameter of `forward`, an interface that no other type here knows the implementation of.
+ *
+ * Scales: a HerPN at level ℓ receives s = √(Δ·q_ℓ) (its output is then s²/q_ℓ = Δ); every linear map encodes its
+ * diagonals relative to its inputs' actual scales and produces the scale its consumer wants, so the residual sum
+ * (conv2 + shortcut, one map) needs no scale matching at all.
+ */
+import { CkksError } from '../../ckks/errors.js';
+import type { CkksContext } from '../../ckks/scheme/context.js';
+import type { Encoder } from '../../ckks/scheme/encoder.js';
+import type { Evaluator } from '../../ckks/scheme/evaluator.js';
+import type { Ciphertext } from '../../ckks/scheme/plaintext.js';
+import { bnToAffine } from '../../nn/batchnorm.js';
+import type { Tensor3 } from '../../nn/tensor.js';
+import { addChannelScale, addConvolution, convolutionMap, mapBuilder, type PatchConv } from '../../nn/encrypted/convolutionMap.js';
+import { EncryptedHerpn } from '../../nn/encrypted/encryptedHerpn.js';
+import { EncryptedLinearMap, mergeKeyLevels } from '../../nn/encrypted/encryptedLinearMap.js';
+import { EncryptedPoolingFusion } from '../../nn/encrypted/encryptedFusion.js';
+import { deriveLayout, packTensors, packedLayout, type PackedLayout } from '../../nn/encrypted/packedLayout.js';
+import type { PlaintextStore } from '../../nn/encrypted/plaintextStore.js';
+import { PATCH_SIZE } from '../architecture.js';
+import type { CfnetWeights } from '../weights.js';
+
+/** What the encrypted network needs from the weights (the real CFNet4 or a reduced test network). */
+export type NetworkWeights = Pick<CfnetWeights, 'grid' | 'patches' | 'fcBias'>;
+
+/**
+ * Brings ciphertexts back to a higher level: the bootstrapper in the real pipeline. Its output level and scale are
+ * fixed in advance, because the layers after it are prepared for them.
+ */
+export interface Refresher {
+  readonly level: number;
+  readonly scale: number;
+  refresh(cts: readonly Ciphertext[]): Ciphertext[];
+}
+
+export interface CompileOptions {
+  /** Slots per ciphertext (N/2). */
+  readonly slots: number;
+  /** Patch side (default 32). */
+  readonly patchSize?: number;
+  /** Level and scale of the encrypted input. */
+  readonly inputLevel: number;
+  readonly inputScale?: number;
+  /** Nominal scale Δ (default: the parameters' default scale). */
+  readonly scale?: number;
+  /** The refresh runs before this block (default 4). */
+  readonly refreshBefore?: number;
+  /** Level the refresh returns ciphertexts at, and their scale (default √(Δ·q_level), what HerPN wants). */
+  readonly refreshLevel: number;
+  readonly refreshScale?: number;
+  readonly hoisting?: 'single' | 'double';
+  /** Keep every map's float64 diagonals in memory (default false: rebuilt when needed). */
+  readonly keepMaps?: boolean;
+}
+
+/** One row of the per-layer report. */
+export interface LayerReport {
+  readonly name: string;
+  readonly levelIn: number;
+  readonly levelOut: number;
+  readonly keySwitches: number;
+  readonly diagonals: number;
+  readonly rotationSteps: number;
+  readonly plaintextBytes: number;
+}
+
+interface CompiledBlock {
+  readonly herpn1: EncryptedHerpn;
+  readonly conv1: EncryptedLinearMap;
+  readonly herpn2: EncryptedHerpn;
+  readonly conv2: EncryptedLinearMap;
+  readonly out: PackedLayout;
+  readonly refreshFirst: boolean;
+}
+
+/** Observes intermediate ciphertexts (tests decrypt them against the float64 trace of `patchForward`). */
+export type EncryptedTrace = (name: string, layout: PackedLayout | undefined, cts: readonly Ciphertext[]) => void;
+
+export class EncryptedCfnet {
+  private constructor(
+    readonly context: CkksContext,
+    readonly inputLayout: PackedLayout,
+    readonly inputLevel: number,
+    readonly inputScale: number,
+    readonly refreshLevel: number,
+    readonly refreshScale: number,
+    private readonly stem: EncryptedLinearMap,
+    private readonly stemLayout: PackedLayout,
+    private readonly blocks: readonly CompiledBlock[],
+    private readonly poolHerpn: EncryptedHerpn,
+    readonly fusion: EncryptedPoolingFusion,
+  ) {}
+
+  /** Prepares every layer (plans, scales, levels; diagonals are encoded later by `prepare`). */
+  static compile(context: CkksContext, weights: NetworkWeights, options: CompileOptions): EncryptedCfnet {
+    const Q = context.params.Q.map(Number);
+    const delta = options.scale ?? context.params.defaultScale;
+    const herpnScale = (level: number): number => Math.sqrt(delta * Q[level]!);
+    const patches = weights.patches;
+    const L = weights.grid * weights.grid;
+    if (patches.length !== L) throw new RangeError(`compile: ${patches.length} patch networks for a ${weights.grid}×${weights.grid} grid`);
+    const p0 = patches[0]!;
+    const refreshBefore = options.refreshBefore ?? 4;
+    const depthBefore = 1 + 4 * refreshBefore;
+    const depthAfter = 4 * (p0.blocks.length - refreshBefore) + 3;
+    if (options.inputLevel < depthBefore) throw new CkksError('DEPTH_EXHAUSTED', `compile: the layers before the refresh need ${depthBefore} levels, the input is at level ${options.inputLevel}`);
+    if (options.refreshLevel < depthAfter || options.refreshLevel > context.maxLevel) throw new CkksError('DEPTH_EXHAUSTED', `compile: the layers after the refresh need ${depthAfter} levels, the refresh returns level ${options.refreshLevel}`);
+    const hoisting = options.hoisting ?? 'double';
+    const keepMap = options.keepMaps ?? false;
+    const inputScale = options.inputScale ?? delta;
+    const refreshScale = options.refreshScale ?? herpnScale(options.refreshLevel);
+    const input = packedLayout({ slots: options.slots, gridRows: weights.grid, gridCols: weights.grid, patchSize: options.patchSize ?? PATCH_SIZE, gap: 1, channels: p0.stem.inC });
+    const lin = (name: string, build: () => ReturnType<typeof convolutionMap>, level: number, inputScales: number[], outputScale: number) =>
+      new EncryptedLinearMap(name, build, { level, inputScales, outputScale, hoisting, keepMap });
+
+    let level = options.inputLevel;
+    const stemOut = deriveLayout(input, p0.stem.outC, 1);
+    const stemConvs = patches.map((w): PatchConv => ({ weight: w.stem, stride: 1, padding: 1 }));
+    const stem = lin('stem', () => convolutionMap(input, stemOut, stemConvs), level, new Array<number>(input.ciphertexts).fill(inputScale), herpnScale(level - 1));
+    level -= 1;
+    let scale = stem.outputScale;
+    let layout = stemOut;
+    const blocks: CompiledBlock[] = [];
+    p0.blocks.forEach((b0, j) => {
+      const refreshFirst = j === refreshBefore;
+      if (refreshFirst) {
+        level = options.refreshLevel;
+        scale = refreshScale;
+      }
+      const name = `block${j}`;
+      const inL = layout;
+      const out = deriveLayout(inL, b0.outC, inL.gap * b0.stride);
+      const herpn1 = new EncryptedHerpn(`${name}.herpn1`, inL, patches.map((w) => w.blocks[j]!.herpn1), level, scale, Q[level]!);
+      const su = herpn1.outputScale;
+      const conv1s = patches.map((w): PatchConv => ({ weight: w.blocks[j]!.conv1, stride: b0.stride, padding: 1 }));
+      const conv1 = lin(`${name}.conv1`, () => convolutionMap(inL, out, conv1s), level - 1, new Array<number>(inL.ciphertexts).fill(su), herpnScale(level - 2));
+      const herpn2 = new EncryptedHerpn(`${name}.herpn2`, out, patches.map((w) => w.blocks[j]!.herpn2), level - 2, conv1.outputScale, Q[level - 2]!);
+      const nextIsRefresh = j + 1 === refreshBefore;
+      const outScale = nextIsRefresh ? delta : herpnScale(level - 4);
+      const conv2s = patches.map((w): PatchConv => ({ weight: w.blocks[j]!.conv2, stride: 1, padding: 1 }));
+      const shortcut = (builder: ReturnType<typeof mapBuilder>): void => {
+        if (b0.shortcut === undefined) {
+          addChannelScale(builder, inL, out.ciphertexts, patches.map((w) => ({ scale: w.blocks[j]!.herpn1.a2 })));
+          return;
+        }
+        addConvolution(builder, inL, out.ciphertexts, out, patches.map((w) => {
+          const sc = w.blocks[j]!.shortcut!;
+          const bn = bnToAffine(sc.bn);
+          return { weight: sc.conv, stride: b0.stride, padding: 0, inputScale: w.blocks[j]!.herpn1.a2, outputScale: bn.scale, bias: bn.shift };
+        }));
+      };
+      const conv2 = lin(`${name}.conv2`, () => {
+        const builder = mapBuilder([out, inL], out);
+        addConvolution(builder, out, 0, out, conv2s);
+        shortcut(builder);
+        return builder.build();
+      }, level - 3, [...new Array<number>(out.ciphertexts).fill(herpn2.outputScale), ...new Array<number>(inL.ciphertexts).fill(su)], outScale);
+      blocks.push({ herpn1, conv1, herpn2, conv2, out, refreshFirst });
+      level -= 4;
+      scale = outScale;
+      layout = out;
+    });
+    const poolHerpn = new EncryptedHerpn('pool.herpn', layout, patches.map((w) => w.pool), level, scale, Q[level]!);
+    const fusionWeights = {
+      scale: patches.map((w) => {
+        const bn = bnToAffine(w.bn);
+        return bn.scale.map((s, f) => s * w.pool.a2[Math.floor(f / 4)]!);
+      }),
+      shift: patches.map((w) => bnToAffine(w.bn).shift),
+      matrices: patches.map((w) => w.fc),
+      bias: weights.fcBias.map((b) => b * L),
+    };
+    const fusion = new EncryptedPoolingFusion('pool', layout, 2, fusionWeights, level - 1, poolHerpn.outputScale, delta, delta, hoisting);
+    return new EncryptedCfnet(context, input, options.inputLevel, inputScale, options.refreshLevel, refreshScale, stem, stemOut, blocks, poolHerpn, fusion);
+  }
+
+  /** Client side: the slot vectors of the packed input (one CHW tensor per patch). */
+  packInput(patches: readonly Tensor3[]): Float64Array[] {
+    return packTensors(this.inputLayout, patches);
+  }
+
+  /** Layout after the stem and after each block. */
+  layouts(): { stem: PackedLayout; blocks: PackedLayout[] } {
+    return { stem: this.stemLayout, blocks: this.blocks.map((b) => b.out) };
+  }
+
+  private allMaps(): EncryptedLinearMap[] {
+    return [this.stem, ...this.blocks.flatMap((b) => [b.conv1, b.conv2]), this.fusion.gather, this.fusion.fusion];
+  }
+
+  /** Every Galois key the forward pass needs (rotation steps in [0, slots)): exactly these. */
+  rotationSteps(): number[] {
+    const steps = [...this.allMaps().flatMap((m) => m.rotationSteps()), ...this.fusion.rotationSteps()];
+    return [...new Set(steps)].sort((a, b) => a - b);
+  }
+
+  /**
+   * The highest level each rotation step is used at: Galois keys restricted to these levels
+   * (`levelledGaloisKey`) suffice, and take (level + 1 + k_P)/(L + 1 + k_P) of a full key's memory.
+   */
+  rotationKeyLevels(): Map<number, number> {
+    return mergeKeyLevels([...this.allMaps().slice(0, -2).map((m) => m.rotationKeyLevels()), this.fusion.rotationKeyLevels()]);
+  }
+
+  /** The highest level a relinearisation happens at (the HerPNs). */
+  relinearizationLevel(): number {
+    return Math.max(...this.blocks.flatMap((b) => [b.herpn1.level, b.herpn2.level]), this.poolHerpn.level);
+  }
+
+  /** Encodes weights into `store` (up to its budget) and the HerPN coefficients. */
+  prepare(encoder: Encoder, store: PlaintextStore): void {
+    for (const m of this.allMaps()) m.prepare(encoder, store);
+    for (const h of [...this.blocks.flatMap((b) => [b.herpn1, b.herpn2]), this.poolHerpn]) h.prepare(encoder);
+  }
+
+  /** Per layer: levels, key switches, diagonals, distinct rotation steps, bytes of encoded weights. */
+  report(encoder: Encoder): LayerReport[] {
+    const row = (name: string, levelIn: number, levelOut: number, keySwitches: number, diagonals: number, steps: number, bytes: number): LayerReport =>
+      ({ name, levelIn, levelOut, keySwitches, diagonals, rotationSteps: steps, plaintextBytes: bytes });
+    const map = (m: EncryptedLinearMap, name = m.name) => row(name, m.level, m.level - 1, m.keySwitches, m.diagonals, m.rotationSteps().length, m.plaintextBytes(encoder));
+    const herpn = (h: EncryptedHerpn) => row(h.name, h.level, h.level - 1, h.keySwitches, 0, 0, h.plaintextBytes(encoder));
+    const rows = [map(this.stem)];
+    for (const b of this.blocks) rows.push(herpn(b.herpn1), map(b.conv1), herpn(b.herpn2), map(b.conv2, `${b.conv2.name}+shortcut`));
+    const f = this.fusion;
+    const g = f.gather;
+    rows.push(herpn(this.poolHerpn));
+    rows.push(row('pool.windows+gather', g.level, g.level - 1, f.windowSums.keySwitches + g.keySwitches, g.diagonals, new Set([...f.windowSums.rotationSteps(), ...g.rotationSteps()]).size, g.plaintextBytes(encoder)));
+    rows.push(row('fusion (replicate+BSGS)', f.fusion.level, f.fusion.level - 1, f.replication.keySwitches + f.fusion.keySwitches, f.fusion.diagonals, new Set([...f.replication.rotationSteps(), ...f.fusion.rotationSteps()]).size, f.fusion.plaintextBytes(encoder)));
+    return rows;
+  }
+
+  /** The encrypted forward pass: packed input ciphertexts → the fused feature in slots 0 … 255 (one ciphertext). */
+  forward(evaluator: Evaluator, encoder: Encoder, input: readonly Ciphertext[], refresher: Refresher, store?: PlaintextStore, trace?: EncryptedTrace): Ciphertext {
+    if (refresher.level !== this.refreshLevel || refresher.scale !== this.refreshScale) {
+      throw new CkksError('SCALE_MISMATCH', `forward: the network was compiled for a refresh to level ${this.refreshLevel} at scale 2^${Math.log2(this.refreshScale)}, the refresher gives level ${refresher.level} at 2^${Math.log2(refresher.scale)}`);
+    }
+    let x = this.stem.evaluate(evaluator, encoder, input, store);
+    trace?.('stem', this.stemLayout, x);
+    this.blocks.forEach((b, j) => {
+      if (b.refreshFirst) {
+        x = refresher.refresh(x);
+        trace?.('refresh', undefined, x);
+      }
+      const u = b.herpn1.evaluate(evaluator, encoder, x);
+      const v = b.conv1.evaluate(evaluator, encoder, u, store);
+      const w = b.herpn2.evaluate(evaluator, encoder, v);
+      const uLow = u.map((c) => evaluator.dropLevels(c, 2));
+      x = b.conv2.evaluate(evaluator, encoder, [...w, ...uLow], store);
+      trace?.(`block${j}`, b.out, x);
+    });
+    const h = this.poolHerpn.evaluate(evaluator, encoder, x);
+    const y = this.fusion.evaluate(evaluator, encoder, h, store);
+    trace?.('fc', undefined, [y]);
+    return y;
+  }
+}

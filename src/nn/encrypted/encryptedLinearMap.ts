@@ -1,0 +1,299 @@
+/**
+ * Homomorphic evaluation of a packed linear map (slotLinearMap.ts) with baby-step/giant-step hoisting
+ * (Halevi–Shoup 2018) over several input and output ciphertexts:
+ *
+ *   y_m = fold( Σ_g rot( Σ_c Σ_b rot(d_{m,c,g+b}, −g) ⊙ rot(x_c, b), g ) ) + bias_m
+ *
+ * The baby rotations of each input share one key-switching decomposition and serve every output; the giant
+ * rotations of each output act on the sum over all inputs (so a residual block's conv2 and its shortcut share
+ * them). 'double' hoisting (Bossuat et al. 2021, §3.3) keeps babies, products and giant sums in the extended basis
+ * Q_ℓ ∪ P and divides by P once per output; 'single' brings every rotation back to Q_ℓ, so diagonals need no P
+ * limbs (cheaper products and storage when P is large). One level: diagonals are encoded at scale
+ * S·q_ℓ/s_c for input c (scale s_c) so every product has scale S·q_ℓ and one rescale gives exactly the
+ * requested output scale S.
+ */
+import { CkksError } from '../../ckks/errors.js';
+import type { Encoder } from '../../ckks/scheme/encoder.js';
+import type { Evaluator } from '../../ckks/scheme/evaluator.js';
+import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../ckks/scheme/plaintext.js';
+import { toMontgomeryForm } from '../../ckks/scheme/keys.js';
+import { RnsPoly, polyAdd, polyReduceLazy } from '../../ckks/ring/rnsPoly.js';
+import { mulMontgomeryAccumulate2 } from '../../ckks/ring/modularKernels.js';
+import type { PlaintextStore } from './plaintextStore.js';
+import {
+  type MapPlan, type PlanOptions, type SlotLinearMap, diagonalCount, planKeySwitches, planMap, planRotationSteps, rotateSlots, splitOffset,
+} from './slotLinearMap.js';
+
+/** How a map is evaluated. */
+export interface LinearMapOptions extends PlanOptions {
+  /** Level of the inputs (the output is one level lower). */
+  readonly level: number;
+  /** Scale of each input ciphertext. */
+  readonly inputScales: readonly number[];
+  /** Scale of the outputs (exact after the rescale). */
+  readonly outputScale: number;
+  /** Default 'double'. */
+  readonly hoisting?: 'single' | 'double';
+  /**
+   * Keep the float64 diagonals after planning (default true). With false they are rebuilt when encoding and dropped
+   * again afterwards unless every diagonal is held in a store — for networks whose diagonals take gigabytes.
+   */
+  readonly keepMap?: boolean;
+}
+
+interface Term {
+  readonly c: number;
+  readonly b: number;
+  readonly k: number;
+}
+
+/** acc += x ⊙ d limb by limb (d in Montgomery form, lazy accumulators in [0, 2q)). */
+function mulAccumulate(d: RnsPoly, x0: RnsPoly, x1: RnsPoly, acc0: RnsPoly, acc1: RnsPoly): void {
+  const moduli = d.basis.moduli;
+  for (let i = 0; i < moduli.length; i++) {
+    const m = moduli[i]!;
+    mulMontgomeryAccumulate2(d.limb(i), x0.limb(i), x1.limb(i), acc0.limb(i), acc1.limb(i), m.value, m.montgomeryNegInverse);
+  }
+}
+
+/** A packed linear map prepared for one level and scales: plan, key steps, (budgeted) encoded diagonals. */
+export class EncryptedLinearMap {
+  readonly plan: MapPlan;
+  readonly level: number;
+  readonly inputScales: readonly number[];
+  readonly outputScale: number;
+  readonly hoisting: 'single' | 'double';
+  readonly diagonals: number;
+  readonly outputs: number;
+  /** Per output: giant g → its terms. */
+  private readonly groups: Map<number, Term[]>[];
+  private map: SlotLinearMap | undefined;
+  private readonly keepMap: boolean;
+  private biasPlaintexts: (Plaintext | undefined)[] | undefined;
+
+  constructor(readonly name: string, private readonly build: () => SlotLinearMap, options: LinearMapOptions) {
+    const map = build();
+    this.map = options.keepMap === false ? undefined : map;
+    if (options.inputScales.length !== map.inputPeriods.length) throw new RangeError(`${name}: ${options.inputScales.length} input scales for ${map.inputPeriods.length} inputs`);
+    this.plan = planMap(map, options);
+    this.level = options.level;
+    this.inputScales = [...options.inputScales];
+    this.outputScale = options.outputScale;
+    this.hoisting = options.hoisting ?? 'double';
+    this.keepMap = options.keepMap ?? true;
+    this.diagonals = diagonalCount(map);
+    this.outputs = map.outputs;
+    this.groups = map.diagonals.map((row) => {
+      const byGiant = new Map<number, Term[]>();
+      row.forEach((diags, c) => {
+        for (const k of diags.keys()) {
+          const [g, b] = splitOffset(k, this.plan.babyStride);
+          const list = byGiant.get(g) ?? [];
+          list.push({ c, b, k });
+          byGiant.set(g, list);
+        }
+      });
+      return byGiant;
+    });
+  }
+
+  /** The Galois keys (rotation steps in [0, slots)) evaluation needs: exactly these. */
+  rotationSteps(): number[] {
+    return planRotationSteps(this.plan);
+  }
+
+  /**
+   * The highest level each rotation step is used at (babies and giants at the input level, the fold one level
+   * lower): keys restricted to these levels (scheme/levelledKeys.ts) suffice.
+   */
+  rotationKeyLevels(): Map<number, number> {
+    const out = new Map<number, number>();
+    const n = this.plan.slots;
+    const put = (k: number, level: number) => {
+      const s = ((k % n) + n) % n;
+      if (s !== 0) out.set(s, Math.max(out.get(s) ?? -1, level));
+    };
+    for (const list of [...this.plan.babies, ...this.plan.giants]) for (const k of list) put(k, this.level);
+    for (const k of this.plan.fold) put(k, this.level - 1);
+    return out;
+  }
+
+  /** Key switches of one evaluation (hoisted babies + giants + fold). */
+  get keySwitches(): number {
+    return planKeySwitches(this.plan);
+  }
+
+  /** Bytes of all encoded diagonals at N slots·2 words (limbs of Q_ℓ, plus P for double hoisting). */
+  plaintextBytes(encoder: Encoder): number {
+    const ctx = encoder.context;
+    const limbs = this.level + 1 + (this.hoisting === 'double' ? ctx.params.P.length : 0);
+    return this.diagonals * limbs * ctx.ringDegree * 8;
+  }
+
+  private getMap(): SlotLinearMap {
+    this.map ??= this.build();
+    return this.map;
+  }
+
+  /** Drops the float64 diagonals (rebuilt on demand for on-the-fly encoding). */
+  releaseMap(): void {
+    this.map = undefined;
+  }
+
+  private key(m: number, t: Term): string {
+    return `${this.name}/${m}/${t.c}/${t.k}`;
+  }
+
+  private encodeDiagonal(encoder: Encoder, m: number, g: number, t: Term): RnsPoly {
+    const ctx = encoder.context;
+    const d = this.getMap().diagonals[m]![t.c]!.get(t.k)!;
+    const q = Number(ctx.params.Q[this.level]!);
+    const options = { level: this.level, scale: (this.outputScale * q) / this.inputScales[t.c]!, slots: this.getMap().slots };
+    const values = g === 0 ? d : rotateSlots(d, -g);
+    const poly = this.hoisting === 'double' ? encoder.encodeExtended(values, options) : encoder.encode(values, options).poly;
+    return toMontgomeryForm(poly);
+  }
+
+  /** Encodes diagonals into `store` until its budget is full; returns how many are held. */
+  prepare(encoder: Encoder, store: PlaintextStore): number {
+    let held = 0;
+    this.groups.forEach((byGiant, m) => {
+      for (const [g, terms] of byGiant) {
+        for (const t of terms) {
+          const key = this.key(m, t);
+          if (store.has(key)) {
+            held++;
+            continue;
+          }
+          const limbs = this.level + 1 + (this.hoisting === 'double' ? encoder.context.params.P.length : 0);
+          if (!store.fits(limbs * encoder.context.ringDegree * 8)) continue;
+          if (store.offer(key, this.encodeDiagonal(encoder, m, g, t))) held++;
+        }
+      }
+    });
+    this.encodeBias(encoder);
+    if (!this.keepMap) this.releaseMap();
+    return held;
+  }
+
+  private encodeBias(encoder: Encoder): (Plaintext | undefined)[] {
+    this.biasPlaintexts ??= this.getMap().bias.map((b) => (b === undefined ? undefined : encoder.encode(b, { level: this.level - 1, scale: this.outputScale, slots: b.length })));
+    return this.biasPlaintexts;
+  }
+
+  private diagonal(encoder: Encoder, store: PlaintextStore | undefined, m: number, g: number, t: Term): RnsPoly {
+    const held = store?.get(this.key(m, t));
+    if (held !== undefined) return held;
+    const t0 = performance.now();
+    const poly = this.encodeDiagonal(encoder, m, g, t);
+    if (store !== undefined) {
+      store.onTheFly++;
+      store.onTheFlyMs += performance.now() - t0;
+    }
+    return poly;
+  }
+
+  /** y = map(x) for inputs at `level` with the declared scales; outputs at level − 1, scale `outputScale`. */
+  evaluate(evaluator: Evaluator, encoder: Encoder, inputs: readonly Ciphertext[], store?: PlaintextStore): Ciphertext[] {
+    if (inputs.length !== this.inputScales.length) throw new RangeError(`${this.name}: ${inputs.length} inputs, expected ${this.inputScales.length}`);
+    inputs.forEach((x, c) => {
+      if (x.level !== this.level) throw new CkksError('LEVEL_MISMATCH', `${this.name}: input ${c} at level ${x.level}, prepared for ${this.level}`);
+      if (x.scale !== this.inputScales[c]) throw new CkksError('SCALE_MISMATCH', `${this.name}: input ${c} has scale 2^${Math.log2(x.scale)}, prepared for 2^${Math.log2(this.inputScales[c]!)}`);
+      if (x.slots !== this.plan.slots) throw new CkksError('INCOMPATIBLE_PARAMETERS', `${this.name}: ${x.slots} slots, prepared for ${this.plan.slots}`);
+    });
+    const missing = this.rotationSteps().filter((s) => !evaluator.hasRotationKey(s));
+    if (missing.length > 0) throw new CkksError('MISSING_KEY', `${this.name}: no Galois keys for rotations ${missing.join(', ')}`);
+    const q = Number(evaluator.context.params.Q[this.level]!);
+    const raw = this.hoisting === 'double' ? this.evaluateDouble(evaluator, encoder, inputs, store, q) : this.evaluateSingle(evaluator, encoder, inputs, store, q);
+    const bias = this.encodeBias(encoder);
+    if (!this.keepMap) this.releaseMap();
+    return raw.map((ct, m) => {
+      let y = evaluator.rescale(ct);
+      y.scale = this.outputScale; // (S·q_ℓ)/q_ℓ in floating point may differ from S in the last bit
+      for (const s of this.plan.fold) y = evaluator.add(y, evaluator.rotateHoisted(y, [s]).get(s)!);
+      const b = bias[m];
+      return b === undefined ? y : evaluator.add(y, b);
+    });
+  }
+
+  private evaluateDouble(evaluator: Evaluator, encoder: Encoder, inputs: readonly Ciphertext[], store: PlaintextStore | undefined, q: number): Ciphertext[] {
+    const scale = this.outputScale * q;
+    const zero = (): ExtendedCiphertext => ExtendedCiphertext.zero(evaluator.context, this.level, scale, this.plan.slots);
+    const babies = inputs.map((x, c) => evaluator.rotateHoistedExtended(x, [0, ...this.plan.babies[c]!]));
+    return this.groups.map((byGiant, m) => {
+      const result = zero();
+      for (const [g, terms] of [...byGiant].sort((a, b) => a[0] - b[0])) {
+        const acc = g === 0 ? result : zero();
+        for (const t of terms) {
+          const x = babies[t.c]!.get(t.b)!;
+          mulAccumulate(this.diagonal(encoder, store, m, g, t), x.c0, x.c1, acc.c0, acc.c1);
+        }
+        // lazy accumulators ([0, 2q)) back to [0, q) before anything adds to them or reads them
+        polyReduceLazy(acc.c0);
+        polyReduceLazy(acc.c1);
+        if (g !== 0) evaluator.rotateAccumulateExtended(acc, g, result);
+      }
+      return evaluator.modDownExtended(result);
+    });
+  }
+
+  private evaluateSingle(evaluator: Evaluator, encoder: Encoder, inputs: readonly Ciphertext[], store: PlaintextStore | undefined, q: number): Ciphertext[] {
+    const ctx = evaluator.context;
+    const basis = ctx.levelBasis(this.level);
+    const babies = inputs.map((x, c) => {
+      const r = evaluator.rotateHoisted(x, this.plan.babies[c]!);
+      r.set(0, x);
+      return r;
+    });
+    const scale = this.outputScale * q;
+    return this.groups.map((byGiant, m) => {
+      const result = new Ciphertext(ctx, [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')], scale, this.plan.slots);
+      for (const [g, terms] of [...byGiant].sort((a, b) => a[0] - b[0])) {
+        const acc = g === 0 ? result : new Ciphertext(ctx, [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')], scale, this.plan.slots);
+        for (const t of terms) {
+          const x = babies[t.c]!.get(t.b)!;
+          mulAccumulate(this.diagonal(encoder, store, m, g, t), x.parts[0]!, x.parts[1]!, acc.parts[0]!, acc.parts[1]!);
+        }
+        polyReduceLazy(acc.parts[0]!);
+        polyReduceLazy(acc.parts[1]!);
+        if (g !== 0) {
+          const r = evaluator.rotateHoisted(acc, [g]).get(g)!;
+          polyAdd(result.parts[0]!, r.parts[0]!, result.parts[0]!);
+          polyAdd(result.parts[1]!, r.parts[1]!, result.parts[1]!);
+        }
+      }
+      return result;
+    });
+  }
+}
+
+/** Rotate-and-add steps x ← x + rot(x, s) (window sums, replication), no level. */
+export class RotateAddChain {
+  constructor(readonly name: string, readonly steps: readonly number[], readonly slots: number) {}
+
+  /** Every step at `level` (the chain runs at one level). */
+  rotationKeyLevels(level: number): Map<number, number> {
+    return new Map(this.rotationSteps().map((s) => [s, level]));
+  }
+
+  rotationSteps(): number[] {
+    return [...new Set(this.steps.map((s) => ((s % this.slots) + this.slots) % this.slots).filter((s) => s !== 0))].sort((a, b) => a - b);
+  }
+
+  get keySwitches(): number {
+    return this.steps.length;
+  }
+
+  evaluate(evaluator: Evaluator, x: Ciphertext): Ciphertext {
+    let acc = x;
+    for (const s of this.steps) acc = evaluator.add(acc, evaluator.rotateHoisted(acc, [s]).get(s)!);
+    return acc;
+  }
+}
+
+/** The union of step → level maps, keeping the highest level of each step. */
+export function mergeKeyLevels(maps: readonly ReadonlyMap<number, number>[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of maps) for (const [s, l] of m) out.set(s, Math.max(out.get(s) ?? -1, l));
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
+}

@@ -1,0 +1,255 @@
+/**
+ * A linear map between packed slot vectors — several input ciphertexts to several output ciphertexts — as
+ * generalised diagonals (Halevi–Shoup 2014): y_m[s] = Σ_c Σ_k d_{m,c,k}[s] · x_c[s + k], then optional
+ * rotate-and-add "fold" steps and a bias. Convolutions, the pooling gather and the fusion layer of the
+ * encrypted CryptoFaceNet are all built as such maps (the float64 side here; `encryptedLinearMap.ts` evaluates
+ * them homomorphically with baby-step/giant-step hoisting).
+ *
+ * Offsets are signed rotation amounts. Input c's slot vector is periodic with period T_c (its replicas), so an
+ * offset only matters modulo T_c; the builder picks the representative in [−T_c/2, T_c/2). When an output is
+ * smaller than an input (a stride-2 convolution, a period T_out < T_c), the map is evaluated in "windows": the
+ * term is placed in window w (slot s + w·T_out) with an offset in [−T_out/2, T_out/2), and the windows are summed
+ * (and the result replicated) by rotate-and-add over T_out, 2·T_out, … (the `fold`) — one diagonal then carries
+ * the terms of T_c/T_out offsets (Juvekar et al. 2018's hybrid method for rectangular matrices).
+ *
+ * Planning (`planMap`): every offset k = g + b with g a multiple of the baby stride n1 and 0 ≤ b < n1; the baby
+ * rotations of each input share one key-switching decomposition (hoisted), the giant rotations of each output
+ * rotate sums over all inputs. The stride minimises (#babies over inputs) + w·(#giants over outputs).
+ */
+
+/** The float64 definition of a packed linear map. */
+export interface SlotLinearMap {
+  readonly slots: number;
+  /** Period of each input's slot vector. */
+  readonly inputPeriods: readonly number[];
+  readonly outputs: number;
+  /** diagonals[m][c]: signed offset k → d (length `slots`). */
+  readonly diagonals: readonly (readonly ReadonlyMap<number, Float64Array>[])[];
+  /** Rotate-and-add steps applied to every output after the products, in order. */
+  readonly fold: readonly number[];
+  /** Per output: a vector added after the fold (or undefined). */
+  readonly bias: readonly (Float64Array | undefined)[];
+}
+
+/** Collects (output slot, input slot, weight) terms into diagonals. */
+export class SlotMapBuilder {
+  private readonly diagonals: Map<number, Float64Array>[][];
+  private readonly biases: (Float64Array | undefined)[];
+  /** Output period: terms of inputs with a longer period go to windows and are folded. */
+  readonly outputPeriod: number;
+  readonly fold: number[];
+  private readonly windows: boolean;
+
+  constructor(
+    readonly slots: number,
+    readonly inputPeriods: readonly number[],
+    readonly outputs: number,
+    outputPeriod: number,
+  ) {
+    for (const T of [...inputPeriods, outputPeriod]) {
+      if (!Number.isInteger(T) || T < 1 || (T & (T - 1)) !== 0 || slots % T !== 0) throw new RangeError(`SlotMapBuilder: period ${T} must be a power of two dividing ${slots}`);
+    }
+    this.outputPeriod = outputPeriod;
+    this.diagonals = Array.from({ length: outputs }, () => inputPeriods.map(() => new Map<number, Float64Array>()));
+    this.biases = new Array<Float64Array | undefined>(outputs).fill(undefined);
+    // windows are needed when some input is longer than the output: fold them, which also replicates the output
+    this.windows = inputPeriods.some((T) => T > outputPeriod);
+    this.fold = [];
+    if (this.windows) for (let t = outputPeriod; t < slots; t *= 2) this.fold.push(t);
+  }
+
+  /** True when terms are placed in windows and folded (see the file comment). */
+  get windowed(): boolean {
+    return this.windows;
+  }
+
+  /**
+   * Adds weight·x_c[inSlot] to y_m[outSlot] for the base-period output slot `outSlot` (< outputPeriod); the term
+   * is repeated in every output replica (or placed in its window when folding).
+   */
+  add(m: number, c: number, outSlot: number, inSlot: number, weight: number): void {
+    if (weight === 0) return;
+    const T = this.inputPeriods[c];
+    const row = this.diagonals[m]?.[c];
+    if (T === undefined || row === undefined) throw new RangeError(`SlotMapBuilder.add: no output ${m} / input ${c}`);
+    const To = this.outputPeriod;
+    const delta = (((inSlot - outSlot) % T) + T) % T;
+    if (this.windowed && T > To) {
+      const k = ((delta + To / 2) % To) - To / 2;
+      const windows = this.slots / To;
+      const w = ((((delta - k) / To) % windows) + windows) % windows;
+      const d = this.entry(row, k);
+      d[outSlot + w * To] = d[outSlot + w * To]! + weight;
+      return;
+    }
+    const k = delta >= T / 2 ? delta - T : delta;
+    const d = this.entry(row, k);
+    // windowed maps sum the windows afterwards: the term goes to window 0 only
+    const end = this.windowed ? outSlot + 1 : this.slots;
+    for (let r = outSlot; r < end; r += To) d[r] = d[r]! + weight;
+  }
+
+  /** Replaces the fold steps (maps that sum or replicate their own way, e.g. the fusion layer). */
+  setFold(steps: readonly number[]): void {
+    this.fold.length = 0;
+    this.fold.push(...steps);
+  }
+
+  /** Adds `vector` (full length, already replicated as the output needs) to output m's bias. */
+  addBias(m: number, vector: Float64Array): void {
+    if (vector.length !== this.slots) throw new RangeError('addBias: the bias must have one value per slot');
+    const b = this.biases[m] ?? new Float64Array(this.slots);
+    for (let i = 0; i < this.slots; i++) b[i] = b[i]! + vector[i]!;
+    this.biases[m] = b;
+  }
+
+  private lastRow: Map<number, Float64Array> | undefined;
+  private lastK = 0;
+  private lastD: Float64Array | undefined;
+
+  private entry(row: Map<number, Float64Array>, k: number): Float64Array {
+    if (row === this.lastRow && k === this.lastK && this.lastD !== undefined) return this.lastD;
+    let d = row.get(k);
+    if (d === undefined) {
+      d = new Float64Array(this.slots);
+      row.set(k, d);
+    }
+    this.lastRow = row;
+    this.lastK = k;
+    this.lastD = d;
+    return d;
+  }
+
+  build(): SlotLinearMap {
+    return { slots: this.slots, inputPeriods: [...this.inputPeriods], outputs: this.outputs, diagonals: this.diagonals, fold: [...this.fold], bias: [...this.biases] };
+  }
+}
+
+/** Left rotation of a slot vector: out[s] = x[(s + k) mod n]. */
+export function rotateSlots(x: Float64Array, k: number): Float64Array {
+  const n = x.length;
+  const r = ((k % n) + n) % n;
+  const out = new Float64Array(n);
+  out.set(x.subarray(r), 0);
+  out.set(x.subarray(0, r), n - r);
+  return out;
+}
+
+/** x + rot(x, s) for every fold step s, in order. */
+export function foldPlain(x: Float64Array, steps: readonly number[]): Float64Array {
+  let acc = x;
+  for (const s of steps) {
+    const r = rotateSlots(acc, s);
+    const next = new Float64Array(acc.length);
+    for (let i = 0; i < next.length; i++) next[i] = acc[i]! + r[i]!;
+    acc = next;
+  }
+  return acc;
+}
+
+/** The map applied in float64 to slot vectors (the reference for the homomorphic evaluation). */
+export function applyMapPlain(map: SlotLinearMap, inputs: readonly Float64Array[]): Float64Array[] {
+  if (inputs.length !== map.inputPeriods.length) throw new RangeError(`applyMapPlain: ${inputs.length} inputs, map takes ${map.inputPeriods.length}`);
+  const n = map.slots;
+  return map.diagonals.map((row, m) => {
+    const y = new Float64Array(n);
+    row.forEach((diags, c) => {
+      const x = inputs[c]!;
+      for (const [k, d] of diags) {
+        for (let s = 0; s < n; s++) {
+          const w = d[s]!;
+          if (w !== 0) y[s] = y[s]! + w * x[(((s + k) % n) + n) % n]!;
+        }
+      }
+    });
+    const folded = foldPlain(y, map.fold);
+    const b = map.bias[m];
+    if (b !== undefined) for (let s = 0; s < n; s++) folded[s] = folded[s]! + b[s]!;
+    return folded;
+  });
+}
+
+/** Number of (output, input, offset) diagonals: the plaintexts the map needs. */
+export function diagonalCount(map: SlotLinearMap): number {
+  let count = 0;
+  for (const row of map.diagonals) for (const d of row) count += d.size;
+  return count;
+}
+
+/** How a map's offsets are split into baby and giant rotations. */
+export interface MapPlan {
+  readonly slots: number;
+  readonly babyStride: number;
+  /** Per input: the non-zero baby rotations (hoisted on that input). */
+  readonly babies: readonly (readonly number[])[];
+  /** Per output: the non-zero giant rotations. */
+  readonly giants: readonly (readonly number[])[];
+  readonly fold: readonly number[];
+}
+
+/** [giant, baby] with k = giant + baby, giant a multiple of n1, 0 ≤ baby < n1. */
+export function splitOffset(k: number, n1: number): [number, number] {
+  const g = Math.floor(k / n1) * n1;
+  return [g, k - g];
+}
+
+function planWith(map: SlotLinearMap, n1: number): MapPlan {
+  const babies = map.inputPeriods.map(() => new Set<number>());
+  const giants = map.diagonals.map(() => new Set<number>());
+  map.diagonals.forEach((row, m) => row.forEach((diags, c) => {
+    for (const k of diags.keys()) {
+      const [g, b] = splitOffset(k, n1);
+      if (b !== 0) babies[c]!.add(b);
+      if (g !== 0) giants[m]!.add(g);
+    }
+  }));
+  const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+  return { slots: map.slots, babyStride: n1, babies: babies.map(sorted), giants: giants.map(sorted), fold: map.fold };
+}
+
+/** Options of {@link planMap}. */
+export interface PlanOptions {
+  /** Force a baby stride (a power of two). */
+  readonly babyStride?: number;
+  /** Cost of a giant rotation relative to a hoisted baby rotation (default 2). */
+  readonly giantCost?: number;
+}
+
+/** The baby stride minimising Σ|babies| + giantCost·Σ|giants| (ties: fewer key switches, then fewer giants). */
+export function planMap(map: SlotLinearMap, options: PlanOptions = {}): MapPlan {
+  if (options.babyStride !== undefined) return planWith(map, options.babyStride);
+  const w = options.giantCost ?? 2;
+  let best: MapPlan | undefined;
+  let bestKey: [number, number, number] = [Infinity, Infinity, Infinity];
+  for (let n1 = 1; n1 <= map.slots; n1 *= 2) {
+    const p = planWith(map, n1);
+    const nb = p.babies.reduce((a, b) => a + b.length, 0);
+    const ng = p.giants.reduce((a, b) => a + b.length, 0);
+    const key: [number, number, number] = [nb + w * ng, nb + ng, ng];
+    if (key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+      best = p;
+      bestKey = key;
+    }
+  }
+  return best!;
+}
+
+/** Key switches of one evaluation: hoisted babies, giants, and the fold rotations of every output. */
+export function planKeySwitches(plan: MapPlan): number {
+  return plan.babies.reduce((a, b) => a + b.length, 0) + plan.giants.reduce((a, b) => a + b.length, 0) + plan.fold.length * plan.giants.length;
+}
+
+/** Rotation amounts normalised to [0, slots). */
+export function normalizeStep(k: number, slots: number): number {
+  return ((k % slots) + slots) % slots;
+}
+
+/** The distinct rotation steps (normalised, non-zero) a plan uses: exactly the Galois keys it needs. */
+export function planRotationSteps(plan: MapPlan): number[] {
+  const steps = new Set<number>();
+  for (const list of [...plan.babies, ...plan.giants, plan.fold]) for (const k of list) {
+    const s = normalizeStep(k, plan.slots);
+    if (s !== 0) steps.add(s);
+  }
+  return [...steps].sort((a, b) => a - b);
+}

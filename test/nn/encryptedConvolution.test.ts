@@ -1,0 +1,102 @@
+// Encrypted multiplexed convolution (EncryptedLinearMap over convolutionMap) at N = 2^11, INSECURE, against conv2d
+// per patch (src/nn/conv2d.ts) on the same inputs: 3×3 stride 1 (double hoisting), 3×3 stride 2 with the gap doubling
+// and the windowed fold (single hoisting), a residual map with two inputs at different scales. Also: the planned
+// key switches equal the evaluator's counters, and the planner's key set is exactly what evaluation needs (it works
+// with exactly those keys; without any one of them it is MISSING_KEY).
+// Tolerance: inputs and weights in [−1, 1], Δ = 2^40: ‖y − conv2d(x)‖_∞ ≤ 2^-20 (measured 2^-27 … 2^-25; a wrong
+// diagonal or rotation gives errors ≈ 0.1 – 1).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { conv2d, type ConvWeight } from '../../src/nn/conv2d.js';
+import { addChannelScale, addConvolution, convolutionMap, mapBuilder, type PatchConv } from '../../src/nn/encrypted/convolutionMap.js';
+import { EncryptedLinearMap } from '../../src/nn/encrypted/encryptedLinearMap.js';
+import { deriveLayout, packedLayout } from '../../src/nn/encrypted/packedLayout.js';
+import { PlaintextStore } from '../../src/nn/encrypted/plaintextStore.js';
+import { planKeySwitches } from '../../src/nn/encrypted/slotLinearMap.js';
+import type { Tensor3 } from '../../src/nn/tensor.js';
+import { expectCkksError } from '../support/expectCkksError.js';
+import { encryptedFixture, maxAbsDiff, rng, type EncryptedFixture } from './encryptedFixture.js';
+
+const TOL = 2 ** -20;
+let f: EncryptedFixture;
+beforeAll(() => {
+  f = encryptedFixture({ logN: 11, logQ: [55, 40, 40], logP: [61], logDefaultScale: 40 }, 11);
+});
+
+const r = rng(5);
+const vec = (n: number) => Float64Array.from({ length: n }, r);
+const weight = (o: number, i: number, k: number): ConvWeight => ({ outC: o, inC: i, k, data: vec(o * i * k * k) });
+const tensor = (c: number, side: number): Tensor3 => ({ c, h: side, w: side, data: vec(c * side * side) });
+const twin = (x: Tensor3[], convs: PatchConv[]) => x.map((t, p) => conv2d(t, convs[p]!.weight, { stride: convs[p]!.stride, padding: convs[p]!.padding }));
+
+describe('encrypted multiplexed convolution vs conv2d (N = 2^11, insecure)', () => {
+  const inL = packedLayout({ slots: 1024, gridRows: 2, gridCols: 2, patchSize: 4, gap: 1, channels: 3 });
+
+  it('3×3 stride 1, four patches, double hoisting; key switches as planned; exactly the planned keys', () => {
+    const outL = deriveLayout(inL, 4, 1);
+    const convs = Array.from({ length: 4 }, () => ({ weight: weight(4, 3, 3), stride: 1, padding: 1 }));
+    const x = Array.from({ length: 4 }, () => tensor(3, 4));
+    const layer = new EncryptedLinearMap('conv', () => convolutionMap(inL, outL, convs), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40 });
+    const ev = f.evaluatorFor(layer.rotationSteps());
+    const cts = f.encryptTensors(inL, x, 2, 2 ** 40);
+    const before = ev.keySwitchCounters.keySwitches;
+    const y = layer.evaluate(ev, f.encoder, cts, new PlaintextStore());
+    expect(ev.keySwitchCounters.keySwitches - before).toBe(planKeySwitches(layer.plan));
+    expect(y[0]!.level).toBe(1);
+    expect(y[0]!.scale).toBe(2 ** 40);
+    expect(maxAbsDiff(f.decryptTensors(outL, y), twin(x, convs))).toBeLessThanOrEqual(TOL);
+    for (const drop of layer.rotationSteps()) {
+      const partial = f.evaluatorFor(layer.rotationSteps().filter((s) => s !== drop));
+      expectCkksError(() => layer.evaluate(partial, f.encoder, cts), 'MISSING_KEY');
+    }
+  });
+
+  it('3×3 stride 2 (gap 1 → 2, windowed fold), single hoisting, weights encoded on the fly', () => {
+    const outL = deriveLayout(inL, 6, 2);
+    expect(outL.period).toBeLessThan(inL.period);
+    const convs = Array.from({ length: 4 }, () => ({ weight: weight(6, 3, 3), stride: 2, padding: 1 }));
+    const x = Array.from({ length: 4 }, () => tensor(3, 4));
+    const layer = new EncryptedLinearMap('conv-s2', () => convolutionMap(inL, outL, convs), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 38, hoisting: 'single' });
+    expect(layer.plan.fold.length).toBeGreaterThan(0);
+    const ev = f.evaluatorFor(layer.rotationSteps());
+    const store = new PlaintextStore(0);
+    const before = ev.keySwitchCounters.keySwitches;
+    const y = layer.evaluate(ev, f.encoder, f.encryptTensors(inL, x, 2, 2 ** 40), store);
+    expect(ev.keySwitchCounters.keySwitches - before).toBe(planKeySwitches(layer.plan));
+    expect(store.onTheFly).toBe(layer.diagonals);
+    expect(y[0]!.scale).toBe(2 ** 38);
+    expect(maxAbsDiff(f.decryptTensors(outL, y), twin(x, convs))).toBeLessThanOrEqual(TOL);
+  });
+
+  it('residual map: conv(w) + a ⊙ u with inputs at different scales meets at one level and scale', () => {
+    const l = deriveLayout(inL, 3, 1);
+    const convs = Array.from({ length: 4 }, () => ({ weight: weight(3, 3, 3), stride: 1, padding: 1 }));
+    const scales = Array.from({ length: 4 }, () => ({ scale: vec(3) }));
+    const w = Array.from({ length: 4 }, () => tensor(3, 4));
+    const u = Array.from({ length: 4 }, () => tensor(3, 4));
+    const build = () => {
+      const b = mapBuilder([l, l], l);
+      addConvolution(b, l, 0, l, convs);
+      addChannelScale(b, l, l.ciphertexts, scales);
+      return b.build();
+    };
+    const layer = new EncryptedLinearMap('residual', build, { level: 2, inputScales: [2 ** 40, 2 ** 36], outputScale: 2 ** 40 });
+    const store = new PlaintextStore();
+    layer.prepare(f.encoder, store);
+    expect(store.size).toBe(layer.diagonals);
+    const ev = f.evaluatorFor(layer.rotationSteps());
+    const y = layer.evaluate(ev, f.encoder, [...f.encryptTensors(l, w, 2, 2 ** 40), ...f.encryptTensors(l, u, 2, 2 ** 36)], store);
+    expect(store.onTheFly).toBe(0);
+    const want = twin(w, convs).map((t, p) => ({ ...t, data: t.data.map((v, j) => v + scales[p]!.scale[Math.floor(j / 16)]! * u[p]!.data[j]!) }));
+    expect(maxAbsDiff(f.decryptTensors(l, y), want)).toBeLessThanOrEqual(TOL);
+  });
+
+  it('refuses inputs at another level or scale than prepared', () => {
+    const outL = deriveLayout(inL, 2, 1);
+    const convs = Array.from({ length: 4 }, () => ({ weight: weight(2, 3, 1), stride: 1, padding: 0 }));
+    const layer = new EncryptedLinearMap('c', () => convolutionMap(inL, outL, convs), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40 });
+    const ev = f.evaluatorFor(layer.rotationSteps());
+    const x = Array.from({ length: 4 }, () => tensor(3, 4));
+    expectCkksError(() => layer.evaluate(ev, f.encoder, f.encryptTensors(inL, x, 1, 2 ** 40)), 'LEVEL_MISMATCH');
+    expectCkksError(() => layer.evaluate(ev, f.encoder, f.encryptTensors(inL, x, 2, 2 ** 39)), 'SCALE_MISMATCH');
+  });
+});

@@ -14,7 +14,7 @@ import { Evaluator } from '../src/ckks/scheme/evaluator.js';
 import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
 import {
   BOOTSTRAPPING_PRESETS, type BootstrapPath, type BootstrapPhase, Bootstrapper, BootstrappingParameters,
-  bootstrappingKeyReport, generateEncapsulationKeys,
+  bootstrappingKeyReport, generateBootstrappingKeys,
 } from '../src/ckks/circuits/bootstrapping/index.js';
 
 function flag(name: string): string | undefined {
@@ -39,15 +39,14 @@ const logSlots = Math.min(preset.bootstrapping.logSlots ?? logN - 1, logN - 1);
 const params = new BootstrappingParameters(ctx, { ...preset.bootstrapping, logSlots });
 const report = bootstrappingKeyReport(params, [path]);
 log(`${preset.name}${secure ? '' : ` at INSECURE N = 2^${logN}`}: ${params.describe()}; log2 QP = ${ctx.params.logQP.toFixed(1)}, dnum ${ctx.params.dnum}`);
-log(`keys: ${report.keyCount} (${report.galoisElements.length} Galois), ${(report.bytes.plain / 1e9).toFixed(2)} GB plain, ${(report.bytes.seeded / 1e9).toFixed(2)} GB seeded`);
+log(`keys: ${report.keyCount} (${report.galoisElements.length} Galois), ${(report.bytes.plain / 1e9).toFixed(2)} GB plain, ${(report.bytes.seeded / 1e9).toFixed(2)} GB seeded (each key restricted to its levels; over the whole chain ${(report.fullLevelBytes.plain / 1e9).toFixed(2)} GB)`);
+if (process.argv.includes('--report')) process.exit(0);
 
 t0 = performance.now();
 const kg = new KeyGenerator(ctx);
 const sk = kg.secretKey();
 const pk = kg.publicKey(sk);
-const relinearizationKey = kg.relinearizationKey(sk);
-const galoisKeys = kg.galoisKeys(sk, report.rotationSteps, true);
-const encapsulationKeys = params.ephemeralHammingWeight > 0 ? generateEncapsulationKeys(ctx, sk) : undefined;
+const { relinearizationKey, galoisKeys, encapsulationKeys } = generateBootstrappingKeys(params, sk, [path]);
 const keygenSeconds = seconds(t0);
 log(`key generation ${keygenSeconds.toFixed(1)} s`);
 

@@ -20,7 +20,7 @@ import type { ParametersLiteral } from '../../src/ckks/scheme/parameters.js';
 import { seededRandom } from '../../src/ckks/ring/randomSource.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import { BootstrappingParameters } from '../../src/ckks/circuits/bootstrapping/bootstrappingParameters.js';
-import { type BootstrapPath, bootstrappingKeyReport } from '../../src/ckks/circuits/bootstrapping/bootstrappingKeys.js';
+import { type BootstrapPath, bootstrappingKeyReport, generateBootstrappingKeys } from '../../src/ckks/circuits/bootstrapping/bootstrappingKeys.js';
 import { Bootstrapper, type BootstrapPhase } from '../../src/ckks/circuits/bootstrapping/bootstrapper.js';
 import { applyComplexDiagonals } from '../../src/ckks/circuits/bootstrapping/dftFactorization.js';
 import { generateEncapsulationKeys } from '../../src/ckks/scheme/sparseSecretEncapsulation.js';
@@ -59,9 +59,8 @@ function setup(literal: ParametersLiteral, seedNumber: number): Setup {
 
 function bootstrapperFor(s: Setup, logSlots: number, paths: BootstrapPath[], ephemeral = 32): { bs: Bootstrapper; params: BootstrappingParameters } {
   const params = new BootstrappingParameters(s.ctx, { logSlots, coeffsToSlotsLevels: 3, slotsToCoeffsLevels: 2, evalMod: EVAL_MOD, ephemeralHammingWeight: ephemeral });
-  const report = bootstrappingKeyReport(params, paths);
-  const ev = new Evaluator(s.ctx, { relinearizationKey: s.kg.relinearizationKey(s.sk), galoisKeys: s.kg.galoisKeys(s.sk, report.rotationSteps, true) });
-  const encapsulationKeys = ephemeral > 0 ? generateEncapsulationKeys(s.ctx, s.sk, { hammingWeight: ephemeral, random: s.random }) : undefined;
+  const { relinearizationKey, galoisKeys, encapsulationKeys } = generateBootstrappingKeys(params, s.sk, paths, { random: s.random });
+  const ev = new Evaluator(s.ctx, { relinearizationKey, galoisKeys });
   return { bs: new Bootstrapper(ev, s.encoder, params, { ...(encapsulationKeys === undefined ? {} : { encapsulationKeys }), paths }), params };
 }
 
@@ -166,6 +165,27 @@ describe('bootstrapping (small insecure N = 2^10, dense secret + encapsulation h
       { encapsulationKeys: generateEncapsulationKeys(DENSE.ctx, DENSE.sk, { random: DENSE.random }) });
     expect(() => bare.bootstrap(DENSE.encrypt(new Float64Array(64), new Float64Array(64), 64))).toThrow(/MISSING_KEY/);
     expect(() => new Bootstrapper(new Evaluator(DENSE.ctx), encoder, params)).toThrow(/MISSING_KEY/);
+  });
+});
+
+describe('bootstrapping key report (small insecure N = 2^10)', () => {
+  it('lists exactly the keys used: each one dropped makes bootstrapping MISSING_KEY; levelled bytes below full-level bytes', () => {
+    const params = new BootstrappingParameters(DENSE.ctx, { logSlots: 6, coeffsToSlotsLevels: 3, slotsToCoeffsLevels: 2, evalMod: EVAL_MOD });
+    const report = bootstrappingKeyReport(params, ['real']);
+    const keys = generateBootstrappingKeys(params, DENSE.sk, ['real'], { random: DENSE.random });
+    expect([...keys.galoisKeys.keys()].sort((a, b) => a - b)).toEqual(report.galoisElements);
+    expect(report.keyCount).toBe(report.galoisElements.length + 1 + 2);
+    expect(report.bytes.plain).toBeLessThan(report.fullLevelBytes.plain);
+    let held = keys.relinearizationKey.b.reduce((acc, b) => acc + 2 * b.data.length * 8, 0);
+    for (const k of keys.galoisKeys.values()) held += k.b.reduce((acc, b) => acc + 2 * b.data.length * 8, 0);
+    expect(held + (keys.encapsulationKeys?.bytes.plain ?? 0)).toBe(report.bytes.plain);
+    const ct = DENSE.encrypt(randomReals(64, 3), new Float64Array(64), 64);
+    for (const drop of report.galoisElements) {
+      const galoisKeys = new Map([...keys.galoisKeys].filter(([e]) => e !== drop));
+      const bs = new Bootstrapper(new Evaluator(DENSE.ctx, { relinearizationKey: keys.relinearizationKey, galoisKeys }), DENSE.encoder, params,
+        { encapsulationKeys: keys.encapsulationKeys!, paths: [] });
+      expect(() => bs.bootstrap(ct), `without element ${drop}`).toThrow(/MISSING_KEY/);
+    }
   });
 });
 

@@ -120,8 +120,9 @@ describe('EvalMod interpolated at the integers (Han–Ki), float64, K = 15, r = 
   });
 });
 
-describe('homomorphic EvalMod (small insecure N = 2^10, 60-bit primes, Δ = 2^50)', () => {
-  const LIT = { logN: 10, logQ: [60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60], logP: [61, 61], logDefaultScale: 50 };
+describe('homomorphic EvalMod (small insecure N = 2^10, 55 … 60-bit primes, Δ = 2^50)', () => {
+  // primes of different sizes: a double angle rescaled by another prime than planned misses its scale (SCALE_MISMATCH)
+  const LIT = { logN: 10, logQ: [60, 60, 56, 60, 58, 55, 60, 57, 60, 59, 60, 60], logP: [61, 61], logDefaultScale: 50 };
   const F = fixture(LIT, 31);
   const pe = new PolynomialEvaluator(F.evaluator, F.encoder);
 

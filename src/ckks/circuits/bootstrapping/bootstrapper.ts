@@ -26,7 +26,7 @@ import { LinearTransform } from '../linearTransform/linearTransform.js';
 import { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
 import { pinScale } from '../polynomial/powerBasis.js';
 import type { BootstrappingParameters } from './bootstrappingParameters.js';
-import { type BootstrapPath, type DftMatrices, dftMatrices, subSumSteps } from './bootstrappingKeys.js';
+import { type BootstrapPath, type DftMatrices, bootstrapBabyStride, dftMatrices, subSumSteps } from './bootstrappingKeys.js';
 
 /** The phases reported to the progress callback. */
 export type BootstrapPhase = 'modRaise' | 'coeffsToSlots' | 'evalMod' | 'slotsToCoeffs' | 'done';
@@ -89,9 +89,11 @@ export class Bootstrapper {
     const rho = this.stageScaleFactor();
     t = {
       matrices,
-      coeffsToSlots: matrices.coeffsToSlots.map((m, i) => LinearTransform.create(this.encoder, m, { level: ctsLevel - i })),
+      coeffsToSlots: matrices.coeffsToSlots.map((m, i) => LinearTransform.create(this.encoder, m, { level: ctsLevel - i, babyStride: bootstrapBabyStride(m, this.params.giantStepCost) })),
       // diagonals at q_ℓ·ρ: each stage lowers the scale by ρ, from EvalMod's output scale to the output scale
-      slotsToCoeffs: matrices.slotsToCoeffs.map((m, i) => LinearTransform.create(this.encoder, m, { level: stcLevel - i, scale: Number(Q[stcLevel - i]!) * rho })),
+      slotsToCoeffs: matrices.slotsToCoeffs.map((m, i) => LinearTransform.create(this.encoder, m, {
+        level: stcLevel - i, scale: Number(Q[stcLevel - i]!) * rho, babyStride: bootstrapBabyStride(m, this.params.giantStepCost),
+      })),
     };
     this.transforms.set(path, t);
     return t;
@@ -128,7 +130,8 @@ export class Bootstrapper {
       ? modRaise(ctx, x, p.levels.coeffsToSlots)
       : modRaiseFromEphemeral(ctx, this.encapsulation, switchToEphemeral(ctx, this.encapsulation, x), p.levels.coeffsToSlots);
     raised.scale = p.evalModScale;
-    for (const s of subSumSteps(p)) raised = ev.add(raised, ev.rotate(raised, s));
+    // exact keys only (rotateHoisted never composes): the key report lists exactly what is used
+    for (const s of subSumSteps(p)) raised = ev.add(raised, ev.rotateHoisted(raised, [s]).get(s)!);
     return { raised, inputFactor };
   }
 

@@ -97,22 +97,21 @@ export interface BootstrappingKeyReport {
 }
 
 /**
- * Cost of a giant step relative to a baby step in the double-hoisted transforms: a baby step is one key inner
- * product on the shared decomposition (and two automorphisms), a giant step needs its own decomposition (inverse
- * NTTs, a ModUp and forward NTTs of dnum·(ℓ + k) limbs), a ModDown of c_1 and an inner product. Measured on one
- * CoeffsToSlots stage of the Lattigo-mirror chain at N = 2^13 (7b + 1g: 517 ms, 3b + 3g: 642 ms, 1b + 7g: 1068 ms):
- * baby ≈ 29 ms, giant ≈ 121 ms.
+ * The baby-step stride minimising babies + giantStepCost·giants. In the double-hoisted transforms a baby step is one
+ * key inner product on the shared decomposition (and two automorphisms); a giant step needs its own decomposition
+ * (inverse NTTs, a ModUp and forward NTTs of dnum·(ℓ + k) limbs), a ModDown of c_1 and an inner product. Measured
+ * on one CoeffsToSlots stage of the Lattigo-mirror chain at N = 2^13 (7b + 1g: 517 ms, 3b + 3g: 642 ms,
+ * 1b + 7g: 1068 ms): baby ≈ 29 ms, giant ≈ 121 ms, so a cost of 4 minimises time; but more baby steps also mean
+ * more distinct Galois keys (preset 1: 62 keys, 6.95 GB instead of 50 keys, 5.92 GB for ≈ 14% fewer key-switch
+ * costs). The default 1 (ties to fewer giants) minimises the key count, like the linear-transform planner.
  */
-export const GIANT_STEP_COST = 4;
-
-/** The baby-step stride minimising babies + GIANT_STEP_COST·giants (the linear-transform planner counts both as 1). */
-export function bootstrapBabyStride(m: DiagonalMatrix): number {
+export function bootstrapBabyStride(m: DiagonalMatrix, giantStepCost = 1): number {
   const indices = [...m.diagonals.keys()];
   let best = 1;
   let bestCost = Infinity;
   for (let n1 = 1; n1 <= m.slots; n1 *= 2) {
     const plan = planBsgs(indices, m.slots, { babyStride: n1 });
-    const cost = plan.babySteps.length + GIANT_STEP_COST * plan.giantSteps.length;
+    const cost = plan.babySteps.length + giantStepCost * plan.giantSteps.length + 1e-6 * plan.giantSteps.length;
     if (cost < bestCost) {
       best = n1;
       bestCost = cost;
@@ -122,10 +121,10 @@ export function bootstrapBabyStride(m: DiagonalMatrix): number {
 }
 
 /** Rotation steps of the BSGS plans of a list of matrices (what LinearTransform.rotationSteps will return). */
-export function planRotationSteps(matrices: readonly DiagonalMatrix[]): number[] {
+export function planRotationSteps(matrices: readonly DiagonalMatrix[], giantStepCost = 1): number[] {
   const steps = new Set<number>();
   for (const m of matrices) {
-    const plan = planBsgs([...m.diagonals.keys()], m.slots, { babyStride: bootstrapBabyStride(m) });
+    const plan = planBsgs([...m.diagonals.keys()], m.slots, { babyStride: bootstrapBabyStride(m, giantStepCost) });
     for (const s of [...plan.babySteps, ...plan.giantSteps]) steps.add(s);
   }
   return [...steps].sort((a, b) => a - b);
@@ -145,8 +144,8 @@ export function galoisKeyLevels(params: BootstrappingParameters, paths: readonly
   use(subSumSteps(params), top);
   for (const path of new Set(paths)) {
     const m = dftMatrices(params, path);
-    m.coeffsToSlots.forEach((mat, i) => use(planRotationSteps([mat]), top - i));
-    m.slotsToCoeffs.forEach((mat, i) => use(planRotationSteps([mat]), params.levels.slotsToCoeffs - i));
+    m.coeffsToSlots.forEach((mat, i) => use(planRotationSteps([mat], params.giantStepCost), top - i));
+    m.slotsToCoeffs.forEach((mat, i) => use(planRotationSteps([mat], params.giantStepCost), params.levels.slotsToCoeffs - i));
   }
   const conj = conjugationElement(N);
   levels.set(conj, Math.max(levels.get(conj) ?? -1, evalMod));
@@ -161,7 +160,7 @@ export function bootstrappingKeyReport(params: BootstrappingParameters, paths: r
   const steps = new Set<number>(subSumSteps(params));
   for (const path of new Set(paths)) {
     const m = dftMatrices(params, path);
-    for (const st of planRotationSteps([...m.coeffsToSlots, ...m.slotsToCoeffs])) steps.add(st);
+    for (const st of planRotationSteps([...m.coeffsToSlots, ...m.slotsToCoeffs], params.giantStepCost)) steps.add(st);
   }
   const levels = galoisKeyLevels(params, paths);
   const keys: KeyRequirement[] = [...levels].sort((a, b) => a[0] - b[0]).map(([galoisElement, level]) => ({ galoisElement, level, bytes: levelledKeyBytes(ctx, level) }));

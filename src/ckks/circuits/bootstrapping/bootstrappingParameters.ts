@@ -40,6 +40,11 @@ export interface BootstrappingLiteral {
   logEvalModOutputScale?: number;
   /** log2 of the scale of the bootstrapped ciphertext (default: the parameters' default scale). */
   logOutputScale?: number;
+  /**
+   * Cost of a giant step relative to a baby step for the BSGS strides of the DFT matrices (default 1: the fewest
+   * Galois keys; ≈ 4 is the fastest, with ≈ 20% more keys; see bootstrapBabyStride).
+   */
+  giantStepCost?: number;
 }
 
 /** Levels at which each stage starts (the level of its input). */
@@ -65,6 +70,7 @@ export class BootstrappingParameters {
   readonly evalModScale: number;
   readonly evalModOutputScale: number;
   readonly outputScale: number;
+  readonly giantStepCost: number;
   readonly levels: StageLevels;
 
   constructor(context: CkksContext, literal: BootstrappingLiteral) {
@@ -116,6 +122,9 @@ export class BootstrappingParameters {
     if (logEvalModOutputScale < logOutputScale) throw new RangeError('logEvalModOutputScale must be at least logOutputScale');
     this.evalModOutputScale = 2 ** logEvalModOutputScale;
     this.outputScale = 2 ** logOutputScale;
+    const giantStepCost = literal.giantStepCost ?? 1;
+    if (!(giantStepCost >= 0.25 && giantStepCost <= 64)) throw new RangeError(`giantStepCost must be in [0.25, 64], got ${giantStepCost}`);
+    this.giantStepCost = giantStepCost;
     Object.freeze(this);
   }
 

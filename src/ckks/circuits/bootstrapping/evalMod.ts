@@ -153,7 +153,8 @@ export class EvalMod {
     // scale wanted after the double angles: the output scale, or the input's scale when the arcsine follows
     const afterDoubling = this.arcsineDegree > 0 ? ct.scale : targetScale;
     const scales = [afterDoubling];
-    for (let j = this.doubleAngle; j >= 1; j--) scales.unshift(Math.sqrt(scales[0]! * primes[levelAfterDoubling + j]!));
+    // double angle j squares at level levelAfterPoly − j + 1 and rescales by that prime: S_{j−1} = √(S_j·q)
+    for (let j = this.doubleAngle; j >= 1; j--) scales.unshift(Math.sqrt(scales[0]! * primes[levelAfterPoly - j + 1]!));
     const a = this.amplitude(outputFactor);
     const scaled = Array.from(this.coefficients, (v) => v * a);
     let c = pe.evaluate(ct, { basis: 'chebyshev', coefficients: scaled }, { targetScale: scales[0]! });

@@ -12,11 +12,15 @@ export { EvalMod, type EvalModLiteral } from './evalMod.js';
 export { chooseK, log2BootstrapFailure, log2CoefficientFailure } from './failureProbability.js';
 export { BootstrappingParameters, type BootstrappingLiteral, type StageLevels } from './bootstrappingParameters.js';
 export {
-  type BootstrapPath, type BootstrappingKeyReport, type DftMatrices, bootstrappingKeyReport, coeffsToSlotsScaling,
-  dftMatrices, pathLayout, planRotationSteps, subSumSteps,
+  type BootstrapPath, type BootstrappingKeyReport, type BootstrappingKeys, type DftMatrices, type KeyRequirement,
+  bootstrapBabyStride, bootstrappingKeyReport, coeffsToSlotsScaling, dftMatrices,
+  galoisKeyLevels, generateBootstrappingKeys, pathLayout, planRotationSteps, subSumSteps,
 } from './bootstrappingKeys.js';
 export { Bootstrapper, type BootstrapOptions, type BootstrapPhase } from './bootstrapper.js';
 export { liftCentered, modRaise } from '../../scheme/modRaise.js';
+export {
+  digitsUpToLevel, levelledGaloisKey, levelledKeyBytes, levelledRelinearizationKey, restrictToLevel,
+} from '../../scheme/levelledKeys.js';
 export {
   EncapsulationKeys, MAX_LOG_EPHEMERAL_MODULUS, ephemeralModulusBits, generateEncapsulationKeys, modRaiseFromEphemeral,
   switchToEphemeral,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Parameters } from '../../src/ckks/scheme/parameters.js';
 import { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1503H192 } from '../../src/ckks/scheme/presets.js';
 import { CkksError } from '../../src/ckks/errors.js';
-import { isPrime } from '../../src/ckks/ring/primes.js';
+import { generateNttPrimes, isPrime } from '../../src/ckks/ring/primes.js';
 import { expectCkksError } from '../support/expectCkksError.js';
 
 describe('Parameters', () => {
@@ -39,6 +39,10 @@ describe('Parameters', () => {
   it('rejects malformed literals with RangeError/TypeError', () => {
     const base = { logN: 10, logQ: [40], logP: [40], logDefaultScale: 30, insecure: true };
     expect(() => new Parameters({ ...base, logN: 3 })).toThrow(RangeError);
+    expect(() => new Parameters({ ...base, logN: 18 })).toThrow(RangeError);
+    expect(new Parameters({ ...base, logN: 4 }).ringDegree).toBe(16); // 4 … 17 as documented (below 10: tests only)
+    const [wide] = generateNttPrimes(62, 1, 1 << 10); // an NTT prime in [2^61, 2^62): a Modulus, but not for a chain
+    expect(() => new Parameters({ ...base, logQ: undefined, Q: [wide!] })).toThrow(/2\^61/);
     expect(() => new Parameters({ ...base, logQ: [] })).toThrow(RangeError);
     expect(() => new Parameters({ ...base, logP: [] })).toThrow(RangeError);
     expect(() => new Parameters({ ...base, logQ: [62] })).toThrow(RangeError);

@@ -80,7 +80,7 @@ export interface KeyRequirement {
 
 /** Keys and bytes of a bootstrapping configuration. */
 export interface BootstrappingKeyReport {
-  /** Rotation steps of all the Galois keys (conjugation not included: it is `GALOIS_CONJUGATION_ELEMENT`). */
+  /** Rotation steps of all the Galois keys (conjugation not included: it is `conjugationElement(N)`). */
   readonly rotationSteps: readonly number[];
   /** The exact Galois elements (rotations and conjugation, 2N − 1), ascending. */
   readonly galoisElements: readonly number[];

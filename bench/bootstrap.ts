@@ -4,9 +4,12 @@
  * one thread. Generates exactly the keys of the key report, encodes the DFT matrices, then bootstraps a fresh
  * level-0 encryption of uniform reals in [−1, 1] k times (k = 3 with --quick, else 5) and reports the median time,
  * the precision (−log2 of the mean and of the max |error| over the slots, all runs), the per-phase times, the levels
- * left, the key bytes and the peak RSS. Ends with one JSON line.
+ * left, the key bytes and the peak RSS. Ends with one JSON line. `seconds` is wall time; `cpu_seconds` the process's CPU
+ * time for the same bootstrap (the machine is shared: with other jobs running, wall time includes waiting for a
+ * core), `load_average` the 1-minute load at the end.
  * `--logN 13` (experiments only): the same chain at a smaller, INSECURE ring degree.
  */
+import { loadavg } from 'node:os';
 import { CkksContext } from '../src/ckks/scheme/context.js';
 import { Encoder } from '../src/ckks/scheme/encoder.js';
 import { Decryptor, Encryptor } from '../src/ckks/scheme/encryptor.js';
@@ -61,6 +64,7 @@ const encryptor = new Encryptor(ctx);
 const decryptor = new Decryptor(ctx, sk);
 const n = params.slots;
 const times: number[] = [];
+const cpuTimes: number[] = [];
 const phaseSeconds = new Map<BootstrapPhase, number[]>();
 let errorSum = 0;
 let errorCount = 0;
@@ -72,6 +76,7 @@ for (let r = 0; r < runs; r++) {
   let last = performance.now();
   let phase: BootstrapPhase = 'modRaise';
   const start = last;
+  const cpuStart = process.cpuUsage();
   const out = bootstrapper.bootstrap(ct, {
     path,
     progress: (p) => {
@@ -85,6 +90,8 @@ for (let r = 0; r < runs; r++) {
     },
   });
   times.push(seconds(start));
+  const cpu = process.cpuUsage(cpuStart);
+  cpuTimes.push((cpu.user + cpu.system) / 1e6);
   const got = encoder.decode(decryptor.decrypt(out));
   for (let i = 0; i < n; i++) {
     for (const e of [Math.abs(got.re[i]! - re[i]!), Math.abs(got.im[i]! - im[i]!)]) {
@@ -93,7 +100,7 @@ for (let r = 0; r < runs; r++) {
       errorMax = Math.max(errorMax, e);
     }
   }
-  log(`run ${r + 1}/${runs}: ${times[r]!.toFixed(1)} s, level ${out.level}, scale 2^${Math.log2(out.scale).toFixed(1)}`);
+  log(`run ${r + 1}/${runs}: ${times[r]!.toFixed(1)} s (CPU ${cpuTimes[r]!.toFixed(1)} s), level ${out.level}, scale 2^${Math.log2(out.scale).toFixed(1)}`);
   if (r === runs - 1 && out.level !== params.levels.output) throw new Error(`output level ${out.level}, expected ${params.levels.output}`);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -105,6 +112,8 @@ const summary = {
   slots: n,
   path,
   seconds: median(times),
+  cpu_seconds: median(cpuTimes),
+  load_average: loadavg()[0],
   keygen_seconds: keygenSeconds,
   setup_seconds: setupSeconds,
   precision_bits_mean: -Math.log2(errorSum / errorCount),

@@ -7,3 +7,4 @@ export * from './ring/index.js';
 export * from './scheme/index.js';
 export * from './serialization/index.js';
 export * from './circuits/index.js';
+export * from './parallel/index.js';

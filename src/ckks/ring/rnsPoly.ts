@@ -11,6 +11,7 @@ import { addMod, addScalarMod, mulMod, mulScalarShoup, negMod, subMod } from './
 import { mod, shoupCompanion } from './modularScalar.js';
 import { nttForward, nttInverse } from './ntt.js';
 import type { RnsBasis } from './rnsBasis.js';
+import { acceleratorOf } from './accelerator.js';
 
 export type PolyForm = 'coefficient' | 'evaluation';
 
@@ -33,7 +34,8 @@ export class RnsPoly {
     if (form !== 'coefficient' && form !== 'evaluation') throw new TypeError(`RnsPoly: unknown form ${String(form)}`);
     this.basis = basis;
     this.form = form;
-    this.data = data ?? new BigUint64Array(words);
+    // a context with a thread pool allocates in shared memory (accelerator.ts)
+    this.data = data ?? acceleratorOf(basis)?.allocate(words) ?? new BigUint64Array(words);
   }
 
   get ringDegree(): number {
@@ -53,7 +55,11 @@ export class RnsPoly {
 
   /** A deep copy. */
   clone(): RnsPoly {
-    return new RnsPoly(this.basis, this.form, this.data.slice());
+    const accelerator = acceleratorOf(this.basis);
+    if (accelerator === undefined) return new RnsPoly(this.basis, this.form, this.data.slice());
+    const data = accelerator.allocate(this.data.length);
+    data.set(this.data);
+    return new RnsPoly(this.basis, this.form, data);
   }
 
   /** Copies `other` (same basis) into this polynomial, including its form. */
@@ -97,6 +103,10 @@ export class RnsPoly {
   /** In place: coefficient → evaluation form (forward NTT of every limb). Throws if already evaluated. */
   toEvaluation(): this {
     this.requireForm('coefficient', 'toEvaluation');
+    if (acceleratorOf(this.basis)?.transform(this, false) === true) {
+      this.form = 'evaluation';
+      return this;
+    }
     for (let l = 0; l < this.basis.size; l++) nttForward(this.limb(l), this.basis.tables[l]!);
     this.form = 'evaluation';
     return this;
@@ -105,6 +115,10 @@ export class RnsPoly {
   /** In place: evaluation → coefficient form (inverse NTT of every limb). */
   toCoefficient(): this {
     this.requireForm('evaluation', 'toCoefficient');
+    if (acceleratorOf(this.basis)?.transform(this, true) === true) {
+      this.form = 'coefficient';
+      return this;
+    }
     for (let l = 0; l < this.basis.size; l++) nttInverse(this.limb(l), this.basis.tables[l]!);
     this.form = 'coefficient';
     return this;

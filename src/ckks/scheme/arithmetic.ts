@@ -16,6 +16,7 @@ import {
   checkCanRescale, checkContext, checkFitsModulus, checkOutput, checkRescaledScale, checkSameLevel, checkSameScale, checkSameSlots,
 } from './checks.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
+import { jobFor, mulPlainSplit, rescaleSplit, tensorSplit } from '../parallel/schemeJobs.js';
 
 /** A real or complex constant. */
 export type Constant = number | { re: number; im: number };
@@ -196,7 +197,14 @@ export function mulPlain(ctx: CkksContext, a: Ciphertext, pt: Plaintext, out?: C
   checkSameSlots(a, pt, 'mulPlain');
   checkFitsModulus(a, a.scale * pt.scale, 'mulPlain');
   const r = prepareOut(ctx, a, a.degree, out, 'mulPlain');
-  for (let i = 0; i < a.parts.length; i++) polyMul(a.parts[i]!, pt.poly, r.parts[i]!);
+  const job = jobFor(ctx, (a.parts.length * (a.level + 1)) / 4);
+  if (job !== undefined) {
+    for (const p of [...a.parts, pt.poly]) p.requireForm('evaluation', 'polyMul');
+    mulPlainSplit(job, a.level, a.parts, pt.poly, r.parts);
+    for (const p of r.parts) p.form = 'evaluation';
+  } else {
+    for (let i = 0; i < a.parts.length; i++) polyMul(a.parts[i]!, pt.poly, r.parts[i]!);
+  }
   r.scale = a.scale * pt.scale;
   return r;
 }
@@ -220,6 +228,13 @@ export function mulNoRelin(ctx: CkksContext, a: Ciphertext, b: Ciphertext, out?:
   const [b0, b1] = b.parts as [RnsPoly, RnsPoly];
   const [d0, d1, d2] = r.parts as [RnsPoly, RnsPoly, RnsPoly];
   for (const p of [a0, a1, b0, b1]) p.requireForm('evaluation', 'mul');
+  const job = jobFor(ctx, basis.size);
+  if (job !== undefined) {
+    tensorSplit(job, a.level, [a0, a1], [b0, b1], [d0, d1, d2]);
+    for (const p of r.parts) p.form = 'evaluation';
+    r.scale = a.scale * b.scale;
+    return r;
+  }
   const scratch = new BigUint64Array(basis.ringDegree);
   for (let l = 0; l < basis.size; l++) {
     const m = basis.moduli[l]!;
@@ -246,6 +261,17 @@ export function rescale(ctx: CkksContext, a: Ciphertext, out?: Ciphertext, scrat
   const qLast = Number(basis.moduli[basis.size - 1]!.value);
   checkRescaledScale(ctx, a.scale / qLast, 'rescale');
   const tmp = scratch ?? new BigUint64Array(basis.ringDegree);
+  const job = a.parts.length < 2 ? undefined : jobFor(ctx, a.parts.length * basis.size);
+  if (job !== undefined) {
+    for (const p of a.parts) p.requireForm('evaluation', 'rescale');
+    if (out !== undefined) checkOutput(ctx, out, { degree: a.degree, level: a.level - 1, slots: a.slots }, 'rescale');
+    const target = out ?? new Ciphertext(ctx, a.parts.map(() => new RnsPoly(basis.prefix(basis.size - 1), 'evaluation')), a.scale, a.slots);
+    rescaleSplit(job, a.level, a.parts, target.parts);
+    for (const p of target.parts) p.form = 'evaluation';
+    target.scale = a.scale / qLast;
+    target.seed = undefined;
+    return target;
+  }
   if (out !== undefined) {
     checkOutput(ctx, out, { degree: a.degree, level: a.level - 1, slots: a.slots }, 'rescale');
     a.parts.forEach((p, i) => rescaleByLastPrime(p, out.parts[i], tmp));

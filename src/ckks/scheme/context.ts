@@ -7,6 +7,15 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { CkksError } from '../errors.js';
 import { CanonicalEmbedding } from './canonicalEmbedding.js';
 import { Parameters, type ParametersLiteral } from './parameters.js';
+import type { ThreadPool } from '../parallel/pool.js';
+
+export interface ContextOptions {
+  /**
+   * A thread pool (`ThreadPool.create({ threads })`, docs/threads.md): polynomials of this context then live in
+   * shared memory and its hot paths split their work across the pool's threads, with bit-identical results.
+   */
+  pool?: ThreadPool;
+}
 
 export class CkksContext {
   readonly params: Parameters;
@@ -17,13 +26,17 @@ export class CkksContext {
   readonly basisQP: RnsBasis;
   private readonly embeddings = new Map<number, CanonicalEmbedding>();
   private readonly levelQP = new Map<number, RnsBasis>();
+  /** The thread pool this context splits its work over, if any. */
+  readonly pool: ThreadPool | undefined;
 
-  constructor(params: Parameters | ParametersLiteral) {
+  constructor(params: Parameters | ParametersLiteral, options: ContextOptions = {}) {
     this.params = params instanceof Parameters ? params : new Parameters(params);
     const N = this.params.ringDegree;
     this.basisQP = RnsBasis.create(N, [...this.params.Q, ...this.params.P]);
     this.basisQ = this.basisQP.prefix(this.params.Q.length);
     this.basisP = RnsBasis.fromTables(this.basisQP.tables.slice(this.params.Q.length));
+    this.pool = options.pool;
+    this.pool?.attach(this);
   }
 
   get ringDegree(): number {

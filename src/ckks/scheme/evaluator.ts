@@ -104,13 +104,10 @@ export class Evaluator {
     if (a.degree === 1) return this.rescale(a, out);
     if (a.degree !== 2) throw new RangeError(`relinearizeRescale: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
     if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearizeRescale: the evaluator has no relinearisation key');
-    const level = a.level;
-    const qLast = Number(this.context.params.Q[level]!);
+    const qLast = Number(this.context.params.Q[a.level]!);
     checkRescaledScale(this.context, a.scale / qLast, 'relinearizeRescale');
-    const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(a.parts[2]!), this.relinKey);
-    polyAdd(v0, this.switcher.liftByP(a.parts[0]!), v0);
-    polyAdd(v1, this.switcher.liftByP(a.parts[1]!), v1);
-    const result = new Ciphertext(this.context, [this.switcher.modDownRescale(v0, level), this.switcher.modDownRescale(v1, level)], a.scale / qLast, a.slots);
+    const parts = this.switcher.switchLiftRescale(a.parts[0]!, a.parts[1]!, a.parts[2]!, this.relinKey);
+    const result = new Ciphertext(this.context, parts, a.scale / qLast, a.slots);
     return deliver(this.context, result, out, 'relinearizeRescale');
   }
 

@@ -2,7 +2,7 @@
 export { Parameters, type ParametersLiteral, type SecretDistribution } from './parameters.js';
 export { PN13QP200, PN14QP400, PN15QP838D4, PN15QP880, PN16QP1503H192 } from './presets.js';
 export { maxLogQP128 } from './security.js';
-export { CkksContext } from './context.js';
+export { CkksContext, type ContextOptions } from './context.js';
 export { CanonicalEmbedding } from './canonicalEmbedding.js';
 export { Encoder, type ComplexVector, type EncodeOptions } from './encoder.js';
 export { Ciphertext, ExtendedCiphertext, Plaintext } from './plaintext.js';

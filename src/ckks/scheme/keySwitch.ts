@@ -17,7 +17,7 @@
  */
 import { CkksError } from '../errors.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
-import { RnsPoly, polyReduceLazy } from '../ring/rnsPoly.js';
+import { RnsPoly, polyAdd, polyReduceLazy } from '../ring/rnsPoly.js';
 import { nttForward } from '../ring/ntt.js';
 import { ModUpConverter } from '../ring/baseConversion.js';
 import { ModDownConverter } from '../ring/modDown.js';
@@ -25,6 +25,7 @@ import { mulMontgomeryAccumulate2, mulScalarShoup } from '../ring/modularKernels
 import { shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
 import type { SwitchingKey } from './keys.js';
+import { decomposeSplit, jobFor, keySwitchSplit, modDownPairSplit, modDownSplit } from '../parallel/schemeJobs.js';
 
 /** The ModUp-extended digits of one polynomial (evaluation form over Q_ℓ ∪ P): reusable across keys. */
 export interface Decomposition {
@@ -87,6 +88,9 @@ export class KeySwitcher {
     const level = d.limbCount - 1;
     const t = this.tables(level);
     this.context.levelBasis(level).assertSame(d.basis, 'keySwitch');
+    const limbsQP = t.basisQP.size;
+    const job = jobFor(this.context, level + 1 + t.digits.length * limbsQP);
+    if (job !== undefined) return { level, digits: decomposeSplit(job, this.context, d, level, t.digits.length) };
     const coefficient = d.clone().toCoefficient();
     const n = this.context.ringDegree;
     const digits = t.digits.map(({ start, end, modUp }) => {
@@ -109,6 +113,13 @@ export class KeySwitcher {
 
   /** Steps 2–3 for a given key: (u_0, u_1) over Q_ℓ, evaluation form. */
   applyKey(decomposition: Decomposition, key: SwitchingKey): [RnsPoly, RnsPoly] {
+    const size = this.tables(decomposition.level).basisQP.size;
+    const job = jobFor(this.context, (decomposition.digits.length * size) / 4 + 2 * size);
+    if (job !== undefined) {
+      const keyQ = this.keyLimbsQ(decomposition, key);
+      this.counters.keySwitches++;
+      return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'P');
+    }
     const [acc0, acc1] = this.applyKeyExtended(decomposition, key);
     return [this.modDown(acc0, decomposition.level), this.modDown(acc1, decomposition.level)];
   }
@@ -119,16 +130,13 @@ export class KeySwitcher {
    * "Efficient bootstrapping for approximate HE with non-sparse keys", §3.3 (double hoisting).
    */
   applyKeyExtended(decomposition: Decomposition, key: SwitchingKey): [RnsPoly, RnsPoly] {
-    const ctx = this.context;
+    const keyQ = this.keyLimbsQ(decomposition, key);
     this.counters.keySwitches++;
     const level = decomposition.level;
     const t = this.tables(level);
-    // a key may be restricted to the levels it is used at (scheme/levelledKeys.ts): limbs q_0 … q_m, P
-    const keyQ = key.b[0]!.limbCount - ctx.params.P.length;
-    if (level >= keyQ || key.b.length < decomposition.digits.length) {
-      throw new CkksError('MISSING_KEY', `key switching at level ${level} with a key generated for levels ≤ ${keyQ - 1}`);
-    }
     const size = t.basisQP.size;
+    const job = jobFor(this.context, (decomposition.digits.length * size) / 4);
+    if (job !== undefined) return keySwitchSplit(job, this.context, level, decomposition.digits, key, keyQ, undefined);
     const acc0 = new RnsPoly(t.basisQP, 'evaluation');
     const acc1 = new RnsPoly(t.basisQP, 'evaluation');
     decomposition.digits.forEach((digit, j) => {
@@ -145,6 +153,52 @@ export class KeySwitcher {
     });
     // the accumulators are lazy, in [0, 2q): one pass to [0, q)
     return [polyReduceLazy(acc0), polyReduceLazy(acc1)];
+  }
+
+  /**
+   * The number of Q limbs of `key` (a key may be restricted to the levels it is used at, scheme/levelledKeys.ts:
+   * limbs q_0 … q_m, P); MISSING_KEY when it cannot switch this decomposition.
+   */
+  keyLimbsQ(decomposition: Decomposition, key: SwitchingKey): number {
+    const keyQ = key.b[0]!.limbCount - this.context.params.P.length;
+    if (decomposition.level >= keyQ || key.b.length < decomposition.digits.length) {
+      throw new CkksError('MISSING_KEY', `key switching at level ${decomposition.level} with a key generated for levels ≤ ${keyQ - 1}`);
+    }
+    return keyQ;
+  }
+
+  /**
+   * Relinearise-and-rescale's key switch: ((v_0 + P·c_0)/(q_ℓ·P), (v_1 + P·c_1)/(q_ℓ·P)) over Q_{ℓ−1} for
+   * (v_0, v_1) = applyKeyExtended(decompose(d), key) — with a pool, one job after the decomposition.
+   */
+  switchLiftRescale(c0: RnsPoly, c1: RnsPoly, d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
+    const decomposition = this.decompose(d);
+    const level = decomposition.level;
+    const size = this.tables(level).basisQP.size;
+    const job = jobFor(this.context, (decomposition.digits.length * size) / 4 + 2 * size);
+    if (job !== undefined) {
+      const keyQ = this.keyLimbsQ(decomposition, key);
+      this.counters.keySwitches++;
+      return keySwitchSplit(job, this.context, level, decomposition.digits, key, keyQ, 'rescale', [c0, c1]);
+    }
+    const [v0, v1] = this.applyKeyExtended(decomposition, key);
+    polyAdd(v0, this.liftByP(c0), v0);
+    polyAdd(v1, this.liftByP(c1), v1);
+    return [this.modDownRescale(v0, level), this.modDownRescale(v1, level)];
+  }
+
+  /** `modDown` of both polynomials of a pair (with a pool, one polynomial per thread). */
+  modDownPair(x0: RnsPoly, x1: RnsPoly, level: number): [RnsPoly, RnsPoly] {
+    const job = jobFor(this.context, 2 * x0.limbCount);
+    if (job !== undefined) {
+      const basis = this.context.levelBasisQP(level);
+      basis.assertSame(x0.basis, 'modDown');
+      basis.assertSame(x1.basis, 'modDown');
+      x0.requireForm('evaluation', 'ModDown');
+      x1.requireForm('evaluation', 'ModDown');
+      return modDownPairSplit(job, this.context, x0, x1, level);
+    }
+    return [this.modDown(x0, level), this.modDown(x1, level)];
   }
 
   /**
@@ -180,6 +234,8 @@ export class KeySwitcher {
     this.context.levelBasisQP(level).assertSame(x.basis, 'modDownRescale');
     x.requireForm('evaluation', 'modDownRescale');
     if (level < 1) throw new CkksError('DEPTH_EXHAUSTED', 'modDownRescale: level 0 cannot be rescaled');
+    const job = jobFor(this.context, x.limbCount);
+    if (job !== undefined) return modDownSplit(job, this.context, x, level, true);
     const kept = this.context.levelBasis(level - 1);
     let t = this.rescaleDivisions.get(level);
     if (t === undefined) {
@@ -197,6 +253,13 @@ export class KeySwitcher {
    */
   modDown(x: RnsPoly, level: number, addend?: RnsPoly): RnsPoly {
     this.context.levelBasisQP(level).assertSame(x.basis, 'modDown');
+    if (addend === undefined) {
+      const job = jobFor(this.context, x.limbCount);
+      if (job !== undefined) {
+        x.requireForm('evaluation', 'ModDown');
+        return modDownSplit(job, this.context, x, level, false);
+      }
+    }
     return this.tables(level).modDown.apply(x, addend);
   }
 }

@@ -24,6 +24,7 @@ import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
 import { Ciphertext, ExtendedCiphertext } from './plaintext.js';
 import { checkContext, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
+import { automorphismAccumulateSplit, galoisSplit, jobFor, rotationsSplit } from '../parallel/schemeJobs.js';
 
 /**
  * INCOMPATIBLE_PARAMETERS unless the key stored under Galois element `element` is the key for that element: a
@@ -52,6 +53,14 @@ function requireDegreeOne(ct: Ciphertext, what: string): void {
  */
 export function applyGalois(ctx: CkksContext, switcher: KeySwitcher, ct: Ciphertext, dec: Decomposition, key: GaloisKey): Ciphertext {
   const k = key.galoisElement;
+  const size = ctx.levelBasisQP(dec.level).size;
+  const job = jobFor(ctx, (dec.digits.length * size) / 4 + 2 * size);
+  if (job !== undefined) {
+    const keyQ = switcher.keyLimbsQ(dec, key);
+    switcher.counters.keySwitches++;
+    const parts = galoisSplit(job, ctx, dec.level, dec.digits, key, keyQ, ct.parts[0]!, k);
+    return new Ciphertext(ctx, parts, ct.scale, ct.slots);
+  }
   const [u0, u1] = switcher.applyKey(dec, key);
   polyAdd(u0, ct.parts[0]!, u0);
   const c0 = applyAutomorphism(u0, k, new RnsPoly(u0.basis, 'evaluation'));
@@ -177,6 +186,7 @@ export class Rotator {
     requireDegreeOne(ct, 'rotateHoisted');
     const N = this.context.ringDegree;
     const out = new Map<number, Ciphertext>();
+    if (this.rotateHoistedSplit(ct, steps, out)) return out;
     let dec: Decomposition | undefined;
     for (const s of steps) {
       if (out.has(s)) continue;
@@ -193,6 +203,39 @@ export class Rotator {
   }
 
   /**
+   * With a pool and at least two distinct non-zero steps: the rotations of `rotateHoisted` (or, `extended`, of
+   * `rotateHoistedExtended` for its non-zero steps) as one split job, one rotation per unit, into `out`. Returns
+   * false (out untouched) when the work is not split.
+   */
+  private rotateHoistedSplit(ct: Ciphertext, steps: readonly number[], out: Map<number, Ciphertext>): boolean;
+  private rotateHoistedSplit(ct: Ciphertext, steps: readonly number[], out: Map<number, ExtendedCiphertext>, c0P: RnsPoly): boolean;
+  private rotateHoistedSplit(ct: Ciphertext, steps: readonly number[], out: Map<number, Ciphertext> | Map<number, ExtendedCiphertext>, c0P?: RnsPoly): boolean {
+    const N = this.context.ringDegree;
+    const what = c0P === undefined ? 'rotateHoisted' : 'rotateHoistedExtended';
+    const rotating = [...new Set(steps)].filter((s) => normalizeSteps(s, N) !== 0);
+    const size = this.context.levelBasisQP(ct.level).size;
+    const digits = this.context.params.digits.filter(([start]) => start <= ct.level).length;
+    const job = rotating.length < 2 ? undefined : jobFor(this.context, rotating.length * ((digits * size) / 4 + 2 * size));
+    if (job === undefined) return false;
+    const keys = rotating.map((s) => this.requireExactKey(normalizeSteps(s, N), s, what));
+    const dec = this.switcher.decompose(ct.parts[1]!);
+    const rotations = keys.map((key) => ({ key, keyQ: this.switcher.keyLimbsQ(dec, key), element: key.galoisElement }));
+    this.switcher.counters.keySwitches += rotations.length;
+    const results = rotationsSplit(job, this.context, ct.level, dec.digits, rotations, c0P ?? ct.parts[0]!, c0P !== undefined);
+    for (const s of steps) {
+      if (out.has(s)) continue;
+      const i = rotating.indexOf(s);
+      if (c0P === undefined) {
+        (out as Map<number, Ciphertext>).set(s, i < 0 ? ct.clone() : new Ciphertext(this.context, results[i]!, ct.scale, ct.slots));
+      } else {
+        const [c0, c1] = i < 0 ? [c0P, this.switcher.liftByP(ct.parts[1]!)] : results[i]!;
+        (out as Map<number, ExtendedCiphertext>).set(s, new ExtendedCiphertext(this.context, ct.level, c0, c1, ct.scale, ct.slots));
+      }
+    }
+    return true;
+  }
+
+  /**
    * Double hoisting, baby steps: for every step, P·rot(ct, step) over Q_ℓ ∪ P — one shared decomposition and
    * no ModDown (step 0 gives P·ct, no key switch). Every non-zero step needs an exact key.
    */
@@ -204,6 +247,7 @@ export class Rotator {
     const out = new Map<number, ExtendedCiphertext>();
     let dec: Decomposition | undefined;
     let c0P: RnsPoly | undefined; // P·c_0, the same for every step (read, never written, below)
+    if (steps.length > 0 && this.rotateHoistedSplit(ct, steps, out, (c0P = this.switcher.liftByP(ct.parts[0]!)))) return out;
     for (const s of steps) {
       if (out.has(s)) continue;
       const r = normalizeSteps(s, N);
@@ -256,6 +300,11 @@ export class Rotator {
     const c1 = this.switcher.modDown(x.c1.clone(), x.level);
     const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(c1), key);
     polyAdd(v0, x.c0, v0);
+    const job = jobFor(this.context, v0.limbCount / 2);
+    if (job !== undefined) {
+      automorphismAccumulateSplit(job, x.level, k, [v0, v1], [acc.c0, acc.c1]);
+      return;
+    }
     const scratch = new RnsPoly(v0.basis, 'evaluation');
     polyAdd(acc.c0, applyAutomorphism(v0, k, scratch), acc.c0);
     polyAdd(acc.c1, applyAutomorphism(v1, k, scratch), acc.c1);
@@ -267,7 +316,7 @@ export class Rotator {
    */
   modDownExtended(x: ExtendedCiphertext): Ciphertext {
     checkExtended(this.context, x, 'modDownExtended');
-    return new Ciphertext(this.context, [this.switcher.modDown(x.c0, x.level), this.switcher.modDown(x.c1, x.level)], x.scale, x.slots);
+    return new Ciphertext(this.context, this.switcher.modDownPair(x.c0, x.c1, x.level), x.scale, x.slots);
   }
 
   private requireExactKey(r: number, steps: number, what: string): GaloisKey {

@@ -1,0 +1,322 @@
+/**
+ * Runs the units of the task protocol (`protocol.ts`) — the same code on the calling thread and in every worker.
+ *
+ * Every unit calls the ring layer's own functions (`nttForward`, `ModUpConverter`, `mulMontgomeryAccumulate2`,
+ * `BaseConverter`, `rescaleByLastPrime`, `applyAutomorphism`, the element-wise kernels) on the very words the
+ * single-threaded path would pass them, in the same order per residue, so a split job is bit-identical to the
+ * single-threaded one. No new BigInt kernel lives here: the hot loops stay the ring layer's module-level, warmed-up
+ * functions (docs/ring.md, "Fast 64-bit arithmetic in V8"). Where a unit splits what the ring layer does in one
+ * call (ModDown by limbs), the constants are computed exactly as there (`modDown.ts`) and the per-limb conversion
+ * is a `BaseConverter` to that one prime, whose arithmetic per target prime is that of the full conversion.
+ */
+import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
+import { applyAutomorphism } from '../ring/automorphism.js';
+import {
+  addMod, addScalarMod, mulMod, mulMontgomeryAccumulate2, mulScalarShoup, subMulScalarShoup,
+} from '../ring/modularKernels.js';
+import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
+import { nttForward, nttInverse } from '../ring/ntt.js';
+import { rescaleByLastPrime } from '../ring/rescale.js';
+import { RnsBasis } from '../ring/rnsBasis.js';
+import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
+import type { PolyRef, Unit } from './protocol.js';
+
+/** What the executor needs of a context: its bases by level and its key-switching digits. */
+export interface ContextBases {
+  readonly ringDegree: number;
+  readonly maxLevel: number;
+  readonly basisP: RnsBasis;
+  levelBasis(level: number): RnsBasis;
+  levelBasisQP(level: number): RnsBasis;
+  readonly digits: readonly (readonly [number, number])[];
+}
+
+/** The bases of a context rebuilt from its primes (in a worker), derived exactly as `CkksContext` derives them. */
+export function basesFromPrimes(ringDegree: number, Q: readonly bigint[], P: readonly bigint[], digits: readonly (readonly [number, number])[]): ContextBases {
+  const basisQP = RnsBasis.create(ringDegree, [...Q, ...P]);
+  const basisQ = basisQP.prefix(Q.length);
+  const basisP = RnsBasis.fromTables(basisQP.tables.slice(Q.length));
+  const maxLevel = Q.length - 1;
+  const levelQP = new Map<number, RnsBasis>();
+  return {
+    ringDegree, maxLevel, basisP, digits,
+    levelBasis: (level) => basisQ.prefix(level + 1),
+    levelBasisQP: (level) => {
+      let b = levelQP.get(level);
+      if (b === undefined) {
+        b = level === maxLevel ? basisQP : basisQ.prefix(level + 1).concat(basisP);
+        levelQP.set(level, b);
+      }
+      return b;
+    },
+  };
+}
+
+/** Division by the product D of the dropped primes (constants as in `ModDownConverter`), whole or limb by limb. */
+interface Division {
+  kept: RnsBasis;
+  dropped: RnsBasis;
+  toKept: BaseConverter;
+  /** Conv_{D→{q_i}} per kept limb i, built on first use. */
+  toLimb: (BaseConverter | undefined)[];
+  inverse: bigint[];
+  inverseShoup: bigint[];
+  offsetDropped: bigint[];
+  offsetKept: bigint[];
+}
+
+function division(kept: RnsBasis, dropped: RnsBasis): Division {
+  const D = dropped.product();
+  const H = (BigInt(dropped.size) * D) / 2n;
+  const inverse = kept.primes.map((q) => modInverse(D % q, q));
+  return {
+    kept, dropped,
+    toKept: new BaseConverter(dropped, kept),
+    toLimb: new Array<BaseConverter | undefined>(kept.size).fill(undefined),
+    inverse,
+    inverseShoup: inverse.map((v, i) => shoupCompanion(v, kept.primes[i]!)),
+    offsetDropped: dropped.primes.map((p) => H % p),
+    offsetKept: kept.primes.map((q) => (q - (H % q)) % q),
+  };
+}
+
+interface LevelTables {
+  digits: { start: number; end: number; modUp: ModUpConverter }[];
+  byP: Division;
+  /** P mod q_i and companions (liftByP). */
+  pModQ: bigint[];
+  pModQShoup: bigint[];
+}
+
+export class Executor {
+  readonly bases: ContextBases;
+  private readonly n: number;
+  private buffers: readonly SharedArrayBuffer[] = [];
+  private readonly levels = new Map<number, LevelTables>();
+  private readonly rescaleDivisions = new Map<number, Division>();
+  private readonly allPrimes: RnsBasis;
+  private readonly scratch: BigUint64Array;
+
+  constructor(bases: ContextBases) {
+    this.bases = bases;
+    this.n = bases.ringDegree;
+    this.allPrimes = bases.levelBasisQP(bases.maxLevel);
+    this.scratch = new BigUint64Array(this.n);
+  }
+
+  /** The buffers the `PolyRef`s of the following units point into. */
+  setBuffers(buffers: readonly SharedArrayBuffer[]): void {
+    this.buffers = buffers;
+  }
+
+  private limb(ref: PolyRef, limb: number): BigUint64Array {
+    const buffer = this.buffers[ref.b];
+    if (buffer === undefined) throw new RangeError(`parallel: unknown buffer ${ref.b}`);
+    return new BigUint64Array(buffer, (ref.o + limb * this.n) * 8, this.n);
+  }
+
+  private poly(ref: PolyRef, basis: RnsBasis, form: 'coefficient' | 'evaluation' = 'evaluation'): RnsPoly {
+    const buffer = this.buffers[ref.b];
+    if (buffer === undefined) throw new RangeError(`parallel: unknown buffer ${ref.b}`);
+    return new RnsPoly(basis, form, new BigUint64Array(buffer, ref.o * 8, basis.size * this.n));
+  }
+
+  private tables(level: number): LevelTables {
+    let t = this.levels.get(level);
+    if (t !== undefined) return t;
+    const basisQP = this.bases.levelBasisQP(level);
+    const qBasis = this.bases.levelBasis(level);
+    const P = this.bases.basisP.product();
+    t = {
+      // as KeySwitcher.tables: digits starting at or below the level, cut at the level
+      digits: this.bases.digits.filter(([start]) => start <= level).map(([start, end]) => {
+        const e = Math.min(end, level + 1);
+        return { start, end: e, modUp: new ModUpConverter(RnsBasis.fromTables(qBasis.tables.slice(start, e)), basisQP, { centered: true }) };
+      }),
+      byP: division(qBasis, this.bases.basisP),
+      pModQ: qBasis.primes.map((q) => P % q),
+      pModQShoup: qBasis.primes.map((q) => shoupCompanion(P % q, q)),
+    };
+    this.levels.set(level, t);
+    return t;
+  }
+
+  /** Division by P (keeping Q_ℓ) or by q_ℓ·P (keeping Q_{ℓ−1}, as `KeySwitcher.modDownRescale`). */
+  private division(level: number, rescale: boolean): Division {
+    if (!rescale) return this.tables(level).byP;
+    let d = this.rescaleDivisions.get(level);
+    if (d === undefined) {
+      d = division(this.bases.levelBasis(level - 1), RnsBasis.fromTables(this.bases.levelBasisQP(level).tables.slice(level)));
+      this.rescaleDivisions.set(level, d);
+    }
+    return d;
+  }
+
+  /** Runs one unit. */
+  run(u: Unit): void {
+    switch (u.op) {
+      case 'ntt': {
+        const limb = this.limb(u.p, u.limb);
+        if (u.src !== undefined) limb.set(this.limb(u.src, u.limb));
+        const table = this.allPrimes.tables[u.prime]!;
+        if (u.inverse) nttInverse(limb, table);
+        else nttForward(limb, table);
+        return;
+      }
+      case 'modUp': return this.modUp(u.level, u.digit, u.coef, u.d, u.ext);
+      case 'keyProduct':
+        this.keyProductLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.acc0, u.acc1);
+        if (u.lift !== undefined && u.limb <= u.level) {
+          const t = this.tables(u.level);
+          const q = this.bases.levelBasis(u.level).moduli[u.limb]!.value;
+          for (let k = 0; k < 2; k++) {
+            const acc = this.limb(k === 0 ? u.acc0 : u.acc1, u.limb);
+            mulScalarShoup(this.limb(u.lift[k]!, u.limb), t.pModQ[u.limb]!, t.pModQShoup[u.limb]!, this.scratch, q);
+            addMod(acc, this.scratch, acc, q);
+          }
+        }
+        return;
+      case 'modDown': {
+        const d = this.division(u.level, u.rescale);
+        this.divide(d, this.poly(u.x, d.kept.concat(d.dropped)), this.poly(u.out, d.kept));
+        return;
+      }
+      case 'modDownPrep': {
+        const d = this.division(u.level, u.rescale);
+        const k = d.kept.size;
+        const limb = this.limb(u.x, k + u.dropped);
+        const p = d.dropped.moduli[u.dropped]!.value;
+        nttInverse(limb, d.dropped.tables[u.dropped]!);
+        addScalarMod(limb, d.offsetDropped[u.dropped]!, limb, p);
+        return;
+      }
+      case 'modDownLimb': {
+        const d = this.division(u.level, u.rescale);
+        const i = u.limb;
+        const k = d.kept.size;
+        const droppedLimbs: BigUint64Array[] = [];
+        for (let j = 0; j < d.dropped.size; j++) droppedLimbs.push(this.limb(u.x, k + j));
+        const out = this.limb(u.out, i);
+        const conv = (d.toLimb[i] ??= new BaseConverter(d.dropped, RnsBasis.fromTables([d.kept.tables[i]!])));
+        conv.convertLimbs(droppedLimbs, [out]);
+        this.finishDivision(d, i, this.limb(u.x, i), out);
+        return;
+      }
+      case 'rescale':
+        rescaleByLastPrime(this.poly(u.a, this.bases.levelBasis(u.level)), this.poly(u.out, this.bases.levelBasis(u.level - 1)), this.scratch);
+        return;
+      case 'automorphism': {
+        const basis = u.extended ? this.bases.levelBasisQP(u.level) : this.bases.levelBasis(u.level);
+        const src = this.poly(u.src, basis);
+        if (u.add !== undefined) polyAdd(src, this.poly(u.add, basis), src);
+        const dst = this.poly(u.dst, basis);
+        if (u.accumulate === true) polyAdd(dst, applyAutomorphism(src, u.element, new RnsPoly(basis, 'evaluation')), dst);
+        else applyAutomorphism(src, u.element, dst);
+        return;
+      }
+      case 'tensor': {
+        const m = this.bases.levelBasis(u.level).moduli[u.limb]!;
+        const q = m.value;
+        const l = u.limb;
+        const [a0, a1, b0, b1] = [this.limb(u.a0, l), this.limb(u.a1, l), this.limb(u.b0, l), this.limb(u.b1, l)];
+        const d1 = this.limb(u.d1, l);
+        // as arithmetic.mulNoRelin
+        mulMod(a0, b0, this.limb(u.d0, l), q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+        mulMod(a1, b1, this.limb(u.d2, l), q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+        mulMod(a0, b1, d1, q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+        mulMod(a1, b0, this.scratch, q, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+        addMod(d1, this.scratch, d1, q);
+        return;
+      }
+      case 'mul': {
+        const basis = u.extended ? this.bases.levelBasisQP(u.level) : this.bases.levelBasis(u.level);
+        const m = basis.moduli[u.limb]!;
+        mulMod(this.limb(u.a, u.limb), this.limb(u.b, u.limb), this.limb(u.out, u.limb), m.value, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
+        return;
+      }
+      case 'rotate': return this.rotate(u);
+    }
+  }
+
+  /** As `KeySwitcher.decompose`, for one digit (the coefficient form of d is given). */
+  private modUp(level: number, digit: number, coef: PolyRef, d: PolyRef, ext: PolyRef): void {
+    const t = this.tables(level);
+    const g = t.digits[digit]!;
+    const basisQP = this.bases.levelBasisQP(level);
+    const src: BigUint64Array[] = [];
+    for (let i = g.start; i < g.end; i++) src.push(this.limb(coef, i));
+    const dst: BigUint64Array[] = [];
+    for (let i = 0; i < basisQP.size; i++) dst.push(this.limb(ext, i));
+    g.modUp.applyLimbs(src, dst);
+    for (let i = 0; i < basisQP.size; i++) {
+      if (i >= g.start && i < g.end) dst[i]!.set(this.limb(d, i));
+      else nttForward(dst[i]!, basisQP.tables[i]!);
+    }
+  }
+
+  /** As `KeySwitcher.applyKeyExtended` for limb i, including the final reduction to [0, q). */
+  private keyProductLimb(level: number, i: number, keyQ: number, digits: readonly PolyRef[], keyB: readonly PolyRef[], keyA: readonly PolyRef[], acc0: PolyRef, acc1: PolyRef): void {
+    const m = this.bases.levelBasisQP(level).moduli[i]!;
+    const keyLimb = i <= level ? i : keyQ + (i - level - 1);
+    const a0 = this.limb(acc0, i);
+    const a1 = this.limb(acc1, i);
+    for (let j = 0; j < digits.length; j++) {
+      mulMontgomeryAccumulate2(this.limb(digits[j]!, i), this.limb(keyB[j]!, keyLimb), this.limb(keyA[j]!, keyLimb), a0, a1, m.value, m.montgomeryNegInverse);
+    }
+    addScalarMod(a0, 0n, a0, m.value);
+    addScalarMod(a1, 0n, a1, m.value);
+  }
+
+  /** As `ModDownConverter.apply` (no addend), into `out`; x's dropped limbs are overwritten. */
+  private divide(d: Division, x: RnsPoly, out: RnsPoly): void {
+    const k = d.kept.size;
+    const dropped: BigUint64Array[] = [];
+    for (let j = 0; j < d.dropped.size; j++) {
+      const limb = x.limb(k + j);
+      nttInverse(limb, d.dropped.tables[j]!);
+      addScalarMod(limb, d.offsetDropped[j]!, limb, d.dropped.moduli[j]!.value);
+      dropped.push(limb);
+    }
+    const converted: BigUint64Array[] = [];
+    for (let i = 0; i < k; i++) converted.push(out.limb(i));
+    d.toKept.convertLimbs(dropped, converted);
+    for (let i = 0; i < k; i++) this.finishDivision(d, i, x.limb(i), converted[i]!);
+  }
+
+  /** out_i ← (x_i − (Conv_i − H))·D^{-1} mod q_i, with out_i = Conv_i in coefficient form on entry. */
+  private finishDivision(d: Division, i: number, x: BigUint64Array, out: BigUint64Array): void {
+    const q = d.kept.moduli[i]!.value;
+    addScalarMod(out, d.offsetKept[i]!, out, q);
+    nttForward(out, d.kept.tables[i]!);
+    subMulScalarShoup(x, out, d.inverse[i]!, d.inverseShoup[i]!, out, q);
+  }
+
+  private rotate(u: Extract<Unit, { op: 'rotate' }>): void {
+    const basisQP = this.bases.levelBasisQP(u.level);
+    const acc0 = new RnsPoly(basisQP, 'evaluation');
+    const acc1 = new RnsPoly(basisQP, 'evaluation');
+    for (let i = 0; i < basisQP.size; i++) {
+      const m = basisQP.moduli[i]!;
+      const keyLimb = i <= u.level ? i : u.keyQ + (i - u.level - 1);
+      for (let j = 0; j < u.digits.length; j++) {
+        mulMontgomeryAccumulate2(this.limb(u.digits[j]!, i), this.limb(u.keyB[j]!, keyLimb), this.limb(u.keyA[j]!, keyLimb), acc0.limb(i), acc1.limb(i), m.value, m.montgomeryNegInverse);
+      }
+    }
+    for (const acc of [acc0, acc1]) for (let i = 0; i < basisQP.size; i++) addScalarMod(acc.limb(i), 0n, acc.limb(i), basisQP.moduli[i]!.value);
+    if (u.extended) {
+      polyAdd(acc0, this.poly(u.c0, basisQP), acc0);
+      applyAutomorphism(acc0, u.element, this.poly(u.out0, basisQP));
+      applyAutomorphism(acc1, u.element, this.poly(u.out1, basisQP));
+      return;
+    }
+    const basis = this.bases.levelBasis(u.level);
+    const byP = this.tables(u.level).byP;
+    const u0 = new RnsPoly(basis, 'evaluation');
+    const u1 = new RnsPoly(basis, 'evaluation');
+    this.divide(byP, acc0, u0);
+    this.divide(byP, acc1, u1);
+    polyAdd(u0, this.poly(u.c0, basis), u0);
+    applyAutomorphism(u0, u.element, this.poly(u.out0, basis));
+    applyAutomorphism(u1, u.element, this.poly(u.out1, basis));
+  }
+}

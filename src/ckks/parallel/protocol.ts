@@ -1,0 +1,102 @@
+/**
+ * The task protocol between the calling thread and the workers of a `ThreadPool`.
+ *
+ * A job is a list of phases; a phase is a list of independent units (each writes memory no other unit of its
+ * phase touches); phase p + 1 starts when every unit of phase p is done. Every participating thread — the
+ * calling one and each worker — claims units with an atomic counter per phase (dynamic scheduling: a thread the
+ * OS deschedules simply claims fewer), so which thread runs which unit changes from run to run while the result
+ * does not: every unit runs the same ring functions on the same words as the single-threaded path, and writes
+ * disjoint memory.
+ *
+ * Polynomials are named by `PolyRef`s: a buffer index into the job's `SharedArrayBuffer` list and the word offset
+ * of limb 0; their bases follow from the unit (its level, and whether it is over Q_ℓ or Q_ℓ ∪ P).
+ *
+ * Control block of a job (Int32Array over a SharedArrayBuffer): [0] error flag, [1] units run by workers, then per phase p the
+ * next unclaimed unit at 2 + 2p and the count of finished units at 3 + 2p; after them ERROR_BYTES bytes of
+ * UTF-8 error text.
+ */
+
+/** A polynomial in one of the job's shared buffers: buffer index `b`, word offset `o` of its limb 0. */
+export interface PolyRef {
+  readonly b: number;
+  readonly o: number;
+}
+
+export type Unit =
+  /** In place NTT of one limb (`prime`: index into Q ∪ P); with `src`, the limb is first copied from there. */
+  | { readonly op: 'ntt'; readonly p: PolyRef; readonly limb: number; readonly prime: number; readonly inverse: boolean; readonly src?: PolyRef }
+  /** Digit `digit` of d at `level`: ModUp of its coefficient form `coef` to `ext` over Q_ℓ ∪ P, own limbs from `d`, NTT. */
+  | { readonly op: 'modUp'; readonly level: number; readonly digit: number; readonly coef: PolyRef; readonly d: PolyRef; readonly ext: PolyRef }
+  /**
+   * Limb `limb` of the key inner product (Σ_j digit_j·b_j, Σ_j digit_j·a_j) over Q_ℓ ∪ P into fresh (zero)
+   * accumulators, reduced to [0, q); with `lift`, P·lift[k] is added to accumulator k (k = 0, 1).
+   */
+  | {
+    readonly op: 'keyProduct'; readonly level: number; readonly limb: number; readonly keyQ: number;
+    readonly digits: readonly PolyRef[]; readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
+    readonly acc0: PolyRef; readonly acc1: PolyRef; readonly lift?: readonly [PolyRef, PolyRef];
+  }
+  /** ModDown of a whole polynomial x over Q_ℓ ∪ P: by P into `out` over Q_ℓ, or (`rescale`) by q_ℓ·P into Q_{ℓ−1}. */
+  | { readonly op: 'modDown'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly out: PolyRef }
+  /** ModDown split by limbs, step 1: dropped limb `dropped` of x to coefficient form plus the rounding offset. */
+  | { readonly op: 'modDownPrep'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly dropped: number }
+  /** ModDown split by limbs, step 2: kept limb `limb` of the result. */
+  | { readonly op: 'modDownLimb'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly out: PolyRef; readonly limb: number }
+  /** Rescale of a whole polynomial a over Q_ℓ into `out` over Q_{ℓ−1}. */
+  | { readonly op: 'rescale'; readonly level: number; readonly a: PolyRef; readonly out: PolyRef }
+  /**
+   * σ_k(src (+ add)) over Q_ℓ (or Q_ℓ ∪ P when `extended`) into `dst`, or added to `dst` when `accumulate`.
+   * With `add`, src is overwritten by src + add first.
+   */
+  | {
+    readonly op: 'automorphism'; readonly level: number; readonly extended: boolean; readonly element: number;
+    readonly src: PolyRef; readonly dst: PolyRef; readonly add?: PolyRef; readonly accumulate?: boolean;
+  }
+  /** Limb `limb` of the tensor product (a0, a1) ⊗ (b0, b1) = (d0, d1, d2) over Q_ℓ. */
+  | {
+    readonly op: 'tensor'; readonly level: number; readonly limb: number;
+    readonly a0: PolyRef; readonly a1: PolyRef; readonly b0: PolyRef; readonly b1: PolyRef;
+    readonly d0: PolyRef; readonly d1: PolyRef; readonly d2: PolyRef;
+  }
+  /** Limb `limb` of out = a·b (element-wise, evaluation form) over Q_ℓ (or Q_ℓ ∪ P when `extended`). */
+  | { readonly op: 'mul'; readonly level: number; readonly extended: boolean; readonly limb: number; readonly a: PolyRef; readonly b: PolyRef; readonly out: PolyRef }
+  /**
+   * One whole rotation from a shared decomposition (hoisting), for rotations of one ciphertext split across
+   * threads: key product, then either ModDown, + c0 and σ_k into (out0, out1) over Q_ℓ, or (`extended`) + c0 (= P·c_0)
+   * and σ_k into (out0, out1) over Q_ℓ ∪ P.
+   */
+  | {
+    readonly op: 'rotate'; readonly level: number; readonly element: number; readonly keyQ: number; readonly extended: boolean;
+    readonly digits: readonly PolyRef[]; readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
+    readonly c0: PolyRef; readonly out0: PolyRef; readonly out1: PolyRef;
+  };
+
+/** A context's primes, sent to each worker once (`ThreadPool.attach`). */
+export interface ContextMessage {
+  readonly type: 'context';
+  readonly id: number;
+  readonly ringDegree: number;
+  readonly Q: readonly bigint[];
+  readonly P: readonly bigint[];
+  readonly digits: readonly (readonly [number, number])[];
+}
+
+export interface RunMessage {
+  readonly type: 'run';
+  readonly context: number;
+  readonly control: SharedArrayBuffer;
+  readonly buffers: readonly SharedArrayBuffer[];
+  readonly phases: readonly (readonly Unit[])[];
+}
+
+export type ToWorker = ContextMessage | RunMessage;
+
+/** Workers answer once, when their modules (and the kernels' warm-ups) have loaded, or with the error that stopped them. */
+export type FromWorker = { readonly type: 'ready' } | { readonly type: 'failed'; readonly message: string };
+
+export const ERROR_FLAG = 0;
+export const WORKER_UNITS = 1;
+export const ERROR_BYTES = 1024;
+export const nextIndex = (phase: number): number => 2 + 2 * phase;
+export const doneIndex = (phase: number): number => 3 + 2 * phase;
+export const controlBytes = (phases: number): number => 4 * (2 + 2 * phases) + ERROR_BYTES;

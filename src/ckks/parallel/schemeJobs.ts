@@ -1,0 +1,179 @@
+/**
+ * The scheme's hot paths as split jobs (`protocol.ts` units): the hooks in keySwitch.ts, rotations.ts, evaluator.ts
+ * and arithmetic.ts call these when their context has a pool and the work is above its cut-off, and otherwise run
+ * their single-threaded code unchanged. Each function returns what its single-threaded twin returns, bit for bit
+ * (test/parallel/parallel.test.ts compares them).
+ *
+ * Work is counted in residue-transforms: N × the number of limb-sized NTT passes (a key-product or element-wise
+ * pass over a limb counts about a quarter of one).
+ */
+import { RnsPoly } from '../ring/rnsPoly.js';
+import type { CkksContext } from '../scheme/context.js';
+import type { SwitchingKey } from '../scheme/keys.js';
+import type { Job } from './pool.js';
+import type { PolyRef, Unit } from './protocol.js';
+
+/** A job on ctx's pool for `limbTransforms` limb-sized NTT passes, or undefined (no pool, or below the cut-off). */
+export function jobFor(ctx: CkksContext, limbTransforms: number): Job | undefined {
+  return ctx.pool?.job(ctx, ctx.ringDegree * limbTransforms);
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** As `KeySwitcher.decompose` (digits of d over Q_ℓ ∪ P, evaluation form): INTT by limbs, then ModUp by digits. */
+export function decomposeSplit(job: Job, ctx: CkksContext, d: RnsPoly, level: number, digitCount: number): RnsPoly[] {
+  const dShared = job.input(d);
+  const coefficient = new RnsPoly(ctx.levelBasis(level), 'coefficient');
+  const src = job.ref(dShared);
+  const coef = job.ref(coefficient);
+  job.phase(range(level + 1).map((limb): Unit => ({ op: 'ntt', p: coef, src, limb, prime: limb, inverse: true })));
+  const basisQP = ctx.levelBasisQP(level);
+  const digits = range(digitCount).map(() => new RnsPoly(basisQP, 'evaluation'));
+  job.phase(digits.map((ext, digit): Unit => ({ op: 'modUp', level, digit, coef, d: src, ext: job.ref(ext) })));
+  job.run();
+  return digits;
+}
+
+interface KeyRefs {
+  digits: PolyRef[];
+  keyB: PolyRef[];
+  keyA: PolyRef[];
+}
+
+function keyRefs(job: Job, digits: readonly RnsPoly[], key: SwitchingKey): KeyRefs {
+  return {
+    digits: digits.map((p) => job.ref(job.input(p))),
+    keyB: digits.map((_, j) => job.ref(job.key(key.b[j]!))),
+    keyA: digits.map((_, j) => job.ref(job.key(key.a[j]!))),
+  };
+}
+
+/** Units of the key inner product into fresh accumulators over Q_ℓ ∪ P (with `lift`: + P·lift[k]). */
+function keyProductUnits(job: Job, level: number, size: number, keyQ: number, refs: KeyRefs, acc: [RnsPoly, RnsPoly], lift?: [RnsPoly, RnsPoly]): Unit[] {
+  const acc0 = job.ref(acc[0]);
+  const acc1 = job.ref(acc[1]);
+  const liftRefs = lift === undefined ? undefined : ([job.ref(job.input(lift[0])), job.ref(job.input(lift[1]))] as const);
+  return range(size).map((limb): Unit => ({ op: 'keyProduct', level, limb, keyQ, ...refs, acc0, acc1, ...(liftRefs === undefined ? {} : { lift: liftRefs }) }));
+}
+
+/**
+ * The key switch after the decomposition: `applyKeyExtended` (divide: undefined), `applyKey` (divide: 'P': ModDown
+ * of both accumulators by P) or relinearise-and-rescale's (divide: 'rescale', with lift = (c_0, c_1): (acc + P·c)
+ * divided by q_ℓ·P).
+ */
+export function keySwitchSplit(
+  job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], key: SwitchingKey, keyQ: number,
+  divide: 'P' | 'rescale' | undefined, lift?: [RnsPoly, RnsPoly],
+): [RnsPoly, RnsPoly] {
+  const basisQP = ctx.levelBasisQP(level);
+  const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
+  job.phase(keyProductUnits(job, level, basisQP.size, keyQ, keyRefs(job, digits, key), acc, lift));
+  if (divide === undefined) {
+    job.run();
+    return acc;
+  }
+  const kept = divide === 'P' ? ctx.levelBasis(level) : ctx.levelBasis(level - 1);
+  const out: [RnsPoly, RnsPoly] = [new RnsPoly(kept, 'evaluation'), new RnsPoly(kept, 'evaluation')];
+  const rescale = divide === 'rescale';
+  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale, x: job.ref(x), out: job.ref(out[k]!) })));
+  job.run();
+  return out;
+}
+
+/** As `KeySwitcher.modDown` / `modDownRescale` for one polynomial, split by limbs (x's dropped limbs are overwritten). */
+export function modDownSplit(job: Job, ctx: CkksContext, x: RnsPoly, level: number, rescale: boolean): RnsPoly {
+  const kept = rescale ? ctx.levelBasis(level - 1) : ctx.levelBasis(level);
+  const xs = job.output(x);
+  const xr = job.ref(xs);
+  const out = new RnsPoly(kept, 'evaluation');
+  job.phase(range(x.limbCount - kept.size).map((dropped): Unit => ({ op: 'modDownPrep', level, rescale, x: xr, dropped })));
+  const o = job.ref(out);
+  job.phase(range(kept.size).map((limb): Unit => ({ op: 'modDownLimb', level, rescale, x: xr, out: o, limb })));
+  job.run();
+  return out;
+}
+
+/** Both ModDowns by P of a pair over Q_ℓ ∪ P, one polynomial per unit (inputs' P limbs are overwritten). */
+export function modDownPairSplit(job: Job, ctx: CkksContext, x0: RnsPoly, x1: RnsPoly, level: number): [RnsPoly, RnsPoly] {
+  const basis = ctx.levelBasis(level);
+  const out: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
+  job.phase([x0, x1].map((x, k): Unit => ({ op: 'modDown', level, rescale: false, x: job.ref(job.output(x)), out: job.ref(out[k]!) })));
+  job.run();
+  return out;
+}
+
+/**
+ * A rotation from a decomposition (`applyGalois`): key product by limbs, both ModDowns, then σ_k(u_0 + c_0) and
+ * σ_k(u_1), one polynomial per unit.
+ */
+export function galoisSplit(job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], key: SwitchingKey, keyQ: number, c0: RnsPoly, element: number): [RnsPoly, RnsPoly] {
+  const basisQP = ctx.levelBasisQP(level);
+  const basis = ctx.levelBasis(level);
+  const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
+  job.phase(keyProductUnits(job, level, basisQP.size, keyQ, keyRefs(job, digits, key), acc));
+  const u = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
+  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale: false, x: job.ref(x), out: job.ref(u[k]!) })));
+  const out: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
+  const add = job.ref(job.input(c0));
+  job.phase(u.map((src, k): Unit => ({
+    op: 'automorphism', level, extended: false, element, src: job.ref(src), dst: job.ref(out[k]!), ...(k === 0 ? { add } : {}),
+  })));
+  job.run();
+  return out;
+}
+
+/**
+ * Hoisted rotations of one ciphertext, one whole rotation per unit: for each (key, keyQ), (σ_k(u_0 + c_0), σ_k(u_1))
+ * over Q_ℓ, or with `extended` σ_k of (v_0 + c0, v_1) over Q_ℓ ∪ P (c0 = P·c_0 there).
+ */
+export function rotationsSplit(
+  job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], rotations: readonly { key: SwitchingKey; keyQ: number; element: number }[],
+  c0: RnsPoly, extended: boolean,
+): [RnsPoly, RnsPoly][] {
+  const basis = extended ? ctx.levelBasisQP(level) : ctx.levelBasis(level);
+  const c = job.ref(job.input(c0));
+  const outs = rotations.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')]);
+  const digitRefs = digits.map((p) => job.ref(job.input(p)));
+  job.phase(rotations.map(({ key, keyQ, element }, r): Unit => {
+    const refs = keyRefs(job, digits, key);
+    return { op: 'rotate', level, element, keyQ, extended, digits: digitRefs, keyB: refs.keyB, keyA: refs.keyA, c0: c, out0: job.ref(outs[r]![0]), out1: job.ref(outs[r]![1]) };
+  }));
+  job.run();
+  return outs;
+}
+
+/** acc_k += σ_k(v_k) for k = 0, 1 over Q_ℓ ∪ P, one polynomial per unit (v_k unchanged). */
+export function automorphismAccumulateSplit(job: Job, level: number, element: number, v: [RnsPoly, RnsPoly], acc: [RnsPoly, RnsPoly]): void {
+  job.phase(v.map((src, k): Unit => ({
+    op: 'automorphism', level, extended: true, element, src: job.ref(job.input(src)), dst: job.ref(job.output(acc[k]!)), accumulate: true,
+  })));
+  job.run();
+}
+
+/** Rescale of each part a_k (over Q_ℓ) into out_k (over Q_{ℓ−1}), one polynomial per unit. */
+export function rescaleSplit(job: Job, level: number, parts: readonly RnsPoly[], outs: readonly RnsPoly[]): void {
+  job.phase(parts.map((a, k): Unit => ({ op: 'rescale', level, a: job.ref(job.input(a)), out: job.ref(job.output(outs[k]!)) })));
+  job.run();
+}
+
+/** The tensor product (a_0, a_1) ⊗ (b_0, b_1) into (d_0, d_1, d_2) over Q_ℓ, by limbs. */
+export function tensorSplit(job: Job, level: number, a: readonly RnsPoly[], b: readonly RnsPoly[], d: readonly RnsPoly[]): void {
+  const [a0, a1] = a.map((p) => job.ref(job.input(p))) as [PolyRef, PolyRef];
+  const [b0, b1] = b.map((p) => job.ref(job.input(p))) as [PolyRef, PolyRef];
+  const [d0, d1, d2] = d.map((p) => job.ref(job.output(p))) as [PolyRef, PolyRef, PolyRef];
+  job.phase(range(level + 1).map((limb): Unit => ({ op: 'tensor', level, limb, a0, a1, b0, b1, d0, d1, d2 })));
+  job.run();
+}
+
+/** out_k = a_k · b (element-wise) over Q_ℓ for every part, by (part, limb). */
+export function mulPlainSplit(job: Job, level: number, parts: readonly RnsPoly[], b: RnsPoly, outs: readonly RnsPoly[]): void {
+  const br = job.ref(job.input(b));
+  const units: Unit[] = [];
+  parts.forEach((a, k) => {
+    const ar = job.ref(job.input(a));
+    const or = job.ref(job.output(outs[k]!));
+    for (let limb = 0; limb <= level; limb++) units.push({ op: 'mul', level, extended: false, limb, a: ar, b: br, out: or });
+  });
+  job.phase(units);
+  job.run();
+}

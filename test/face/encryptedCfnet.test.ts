@@ -51,7 +51,7 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure, oracle refresh) 
     const input = f.encryptVectors(net.packInput(patches), net.inputLevel, net.inputScale);
     const before = ev.keySwitchCounters.keySwitches;
     const worst: Record<string, number> = {};
-    const out = net.forward(ev, f.encoder, input, refresh, store, (name, layout, cts) => {
+    const out = net.forward(ev, f.encoder, input, refresh, { store, trace: (name, layout, cts) => {
       if (layout === undefined || !plain.has(name)) return;
       const got = unpackTensors(layout, f.decryptVectors(cts));
       const want = plain.get(name)!;
@@ -62,7 +62,7 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure, oracle refresh) 
         m = Math.max(m, Math.abs(want[p]!.data[j]!));
       }));
       worst[name] = e / m;
-    });
+    } });
     const seconds = (performance.now() - t0) / 1000;
     expect(refresh.calls).toBe(1);
     expect(ev.keySwitchCounters.keySwitches - before).toBe(rows.reduce((a, x) => a + x.keySwitches, 0));

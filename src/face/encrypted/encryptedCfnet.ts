@@ -56,7 +56,11 @@ export interface CompileOptions {
   /** Level the refresh returns ciphertexts at, and their scale (default √(Δ·q_level), what HerPN wants). */
   readonly refreshLevel: number;
   readonly refreshScale?: number;
-  readonly hoisting?: 'single' | 'double';
+  /**
+   * 'auto' (default): double hoisting for maps at level ≥ 10, single below — at low levels the P limbs every diagonal
+   * carries in the extended basis cost more than the ModDown each baby rotation saves (measured at N = 2^16, k_P = 6).
+   */
+  readonly hoisting?: 'single' | 'double' | 'auto';
   /** Keep every map's float64 diagonals in memory (default false: rebuilt when needed). */
   readonly keepMaps?: boolean;
 }
@@ -79,6 +83,15 @@ interface CompiledBlock {
   readonly conv2: EncryptedLinearMap;
   readonly out: PackedLayout;
   readonly refreshFirst: boolean;
+}
+
+/** Optional parts of a forward pass. */
+export interface ForwardOptions {
+  /** Encoded weights (those not held are encoded on the fly). */
+  readonly store?: PlaintextStore;
+  readonly trace?: EncryptedTrace;
+  /** Receives the milliseconds of every layer. */
+  readonly profile?: (layer: string, ms: number) => void;
 }
 
 /** Observes intermediate ciphertexts (tests decrypt them against the float64 trace of `patchForward`). */
@@ -113,13 +126,14 @@ export class EncryptedCfnet {
     const depthAfter = 4 * (p0.blocks.length - refreshBefore) + 3;
     if (options.inputLevel < depthBefore) throw new CkksError('DEPTH_EXHAUSTED', `compile: the layers before the refresh need ${depthBefore} levels, the input is at level ${options.inputLevel}`);
     if (options.refreshLevel < depthAfter || options.refreshLevel > context.maxLevel) throw new CkksError('DEPTH_EXHAUSTED', `compile: the layers after the refresh need ${depthAfter} levels, the refresh returns level ${options.refreshLevel}`);
-    const hoisting = options.hoisting ?? 'double';
+    const mode = options.hoisting ?? 'auto';
+    const hoistingAt = (level: number): 'single' | 'double' => (mode === 'auto' ? (level >= 10 ? 'double' : 'single') : mode);
     const keepMap = options.keepMaps ?? false;
     const inputScale = options.inputScale ?? delta;
     const refreshScale = options.refreshScale ?? herpnScale(options.refreshLevel);
     const input = packedLayout({ slots: options.slots, gridRows: weights.grid, gridCols: weights.grid, patchSize: options.patchSize ?? PATCH_SIZE, gap: 1, channels: p0.stem.inC });
     const lin = (name: string, build: () => ReturnType<typeof convolutionMap>, level: number, inputScales: number[], outputScale: number) =>
-      new EncryptedLinearMap(name, build, { level, inputScales, outputScale, hoisting, keepMap });
+      new EncryptedLinearMap(name, build, { level, inputScales, outputScale, hoisting: hoistingAt(level), keepMap });
 
     let level = options.inputLevel;
     const stemOut = deriveLayout(input, p0.stem.outC, 1);
@@ -178,7 +192,7 @@ export class EncryptedCfnet {
       matrices: patches.map((w) => w.fc),
       bias: weights.fcBias.map((b) => b * L),
     };
-    const fusion = new EncryptedPoolingFusion('pool', layout, 2, fusionWeights, level - 1, poolHerpn.outputScale, delta, delta, hoisting);
+    const fusion = new EncryptedPoolingFusion('pool', layout, 2, fusionWeights, level - 1, poolHerpn.outputScale, delta, delta, hoistingAt(level - 1));
     return new EncryptedCfnet(context, input, options.inputLevel, inputScale, options.refreshLevel, refreshScale, stem, stemOut, blocks, poolHerpn, fusion);
   }
 
@@ -215,9 +229,13 @@ export class EncryptedCfnet {
     return Math.max(...this.blocks.flatMap((b) => [b.herpn1.level, b.herpn2.level]), this.poolHerpn.level);
   }
 
-  /** Encodes weights into `store` (up to its budget) and the HerPN coefficients. */
+  /**
+   * Encodes weights into `store` (up to its budget) and the HerPN coefficients. Lowest levels first: an encoding
+   * costs one FFT plus one NTT per limb and takes one limb-plane per limb, so low-level diagonals save the most
+   * encoding time per byte held.
+   */
   prepare(encoder: Encoder, store: PlaintextStore): void {
-    for (const m of this.allMaps()) m.prepare(encoder, store);
+    for (const m of [...this.allMaps()].sort((a, b) => a.level - b.level)) m.prepare(encoder, store);
     for (const h of [...this.blocks.flatMap((b) => [b.herpn1, b.herpn2]), this.poolHerpn]) h.prepare(encoder);
   }
 
@@ -238,26 +256,36 @@ export class EncryptedCfnet {
   }
 
   /** The encrypted forward pass: packed input ciphertexts → the fused feature in slots 0 … 255 (one ciphertext). */
-  forward(evaluator: Evaluator, encoder: Encoder, input: readonly Ciphertext[], refresher: Refresher, store?: PlaintextStore, trace?: EncryptedTrace): Ciphertext {
+  forward(evaluator: Evaluator, encoder: Encoder, input: readonly Ciphertext[], refresher: Refresher, options: ForwardOptions = {}): Ciphertext {
     if (refresher.level !== this.refreshLevel || refresher.scale !== this.refreshScale) {
       throw new CkksError('SCALE_MISMATCH', `forward: the network was compiled for a refresh to level ${this.refreshLevel} at scale 2^${Math.log2(this.refreshScale)}, the refresher gives level ${refresher.level} at 2^${Math.log2(refresher.scale)}`);
     }
-    let x = this.stem.evaluate(evaluator, encoder, input, store);
+    const { store, trace, profile } = options;
+    const timed = <T>(name: string, f: () => T): T => {
+      const t0 = performance.now();
+      const out = f();
+      profile?.(name, performance.now() - t0);
+      return out;
+    };
+    let x = timed('stem', () => this.stem.evaluate(evaluator, encoder, input, store));
     trace?.('stem', this.stemLayout, x);
     this.blocks.forEach((b, j) => {
       if (b.refreshFirst) {
-        x = refresher.refresh(x);
+        x = timed('refresh', () => refresher.refresh(x));
         trace?.('refresh', undefined, x);
       }
-      const u = b.herpn1.evaluate(evaluator, encoder, x);
-      const v = b.conv1.evaluate(evaluator, encoder, u, store);
-      const w = b.herpn2.evaluate(evaluator, encoder, v);
-      const uLow = u.map((c) => evaluator.dropLevels(c, 2));
-      x = b.conv2.evaluate(evaluator, encoder, [...w, ...uLow], store);
+      const u = timed(b.herpn1.name, () => b.herpn1.evaluate(evaluator, encoder, x));
+      const v = timed(b.conv1.name, () => b.conv1.evaluate(evaluator, encoder, u, store));
+      const w = timed(b.herpn2.name, () => b.herpn2.evaluate(evaluator, encoder, v));
+      x = timed(`${b.conv2.name}+shortcut`, () => b.conv2.evaluate(evaluator, encoder, [...w, ...u.map((c) => evaluator.dropLevels(c, 2))], store));
       trace?.(`block${j}`, b.out, x);
     });
-    const h = this.poolHerpn.evaluate(evaluator, encoder, x);
-    const y = this.fusion.evaluate(evaluator, encoder, h, store);
+    const h = timed(this.poolHerpn.name, () => this.poolHerpn.evaluate(evaluator, encoder, x));
+    const f = this.fusion;
+    const sums = timed('pool.windows', () => h.map((c) => f.windowSums.evaluate(evaluator, c)));
+    const [g] = timed('pool.gather', () => f.gather.evaluate(evaluator, encoder, sums, store));
+    const z = timed('fusion.replicate', () => f.replication.evaluate(evaluator, g!));
+    const y = timed('fusion.bsgs', () => f.fusion.evaluate(evaluator, encoder, [z], store)[0]!);
     trace?.('fc', undefined, [y]);
     return y;
   }

@@ -21,7 +21,7 @@ import { RnsPoly, polyAdd, polyReduceLazy } from '../../ckks/ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ckks/ring/modularKernels.js';
 import type { PlaintextStore } from './plaintextStore.js';
 import {
-  type MapPlan, type PlanOptions, type SlotLinearMap, diagonalCount, planKeySwitches, planMap, planRotationSteps, rotateSlots, splitOffset,
+  type MapPlan, type PlanOptions, type SlotLinearMap, diagonalCount, planKeySwitches, planMap, planRotationSteps, rotateSlots,
 } from './slotLinearMap.js';
 
 /** How a map is evaluated. */
@@ -69,13 +69,16 @@ export class EncryptedLinearMap {
   private readonly groups: Map<number, Term[]>[];
   private map: SlotLinearMap | undefined;
   private readonly keepMap: boolean;
+  /** Milliseconds of the last evaluation by part (encode: on-the-fly encodings inside the products). */
+  readonly lastTimes = { babies: 0, products: 0, encode: 0, giants: 0, fold: 0 };
   private biasPlaintexts: (Plaintext | undefined)[] | undefined;
 
   constructor(readonly name: string, private readonly build: () => SlotLinearMap, options: LinearMapOptions) {
     const map = build();
     this.map = options.keepMap === false ? undefined : map;
     if (options.inputScales.length !== map.inputPeriods.length) throw new RangeError(`${name}: ${options.inputScales.length} input scales for ${map.inputPeriods.length} inputs`);
-    this.plan = planMap(map, options);
+    // a giant rotation costs ≈ 3 hoisted extended babies, but ≈ 1.3 babies that are each brought back to Q_ℓ
+    this.plan = planMap(map, { ...options, giantCost: options.giantCost ?? ((options.hoisting ?? 'double') === 'double' ? 3 : 1.3) });
     this.level = options.level;
     this.inputScales = [...options.inputScales];
     this.outputScale = options.outputScale;
@@ -87,7 +90,7 @@ export class EncryptedLinearMap {
       const byGiant = new Map<number, Term[]>();
       row.forEach((diags, c) => {
         for (const k of diags.keys()) {
-          const [g, b] = splitOffset(k, this.plan.babyStride);
+          const [g, b] = this.plan.splits[c]!.get(k)!;
           const list = byGiant.get(g) ?? [];
           list.push({ c, b, k });
           byGiant.set(g, list);
@@ -186,9 +189,11 @@ export class EncryptedLinearMap {
     if (held !== undefined) return held;
     const t0 = performance.now();
     const poly = this.encodeDiagonal(encoder, m, g, t);
+    const dt = performance.now() - t0;
+    this.lastTimes.encode += dt;
     if (store !== undefined) {
       store.onTheFly++;
-      store.onTheFlyMs += performance.now() - t0;
+      store.onTheFlyMs += dt;
     }
     return poly;
   }
@@ -204,13 +209,17 @@ export class EncryptedLinearMap {
     const missing = this.rotationSteps().filter((s) => !evaluator.hasRotationKey(s));
     if (missing.length > 0) throw new CkksError('MISSING_KEY', `${this.name}: no Galois keys for rotations ${missing.join(', ')}`);
     const q = Number(evaluator.context.params.Q[this.level]!);
+    Object.assign(this.lastTimes, { babies: 0, products: 0, encode: 0, giants: 0, fold: 0 });
     const raw = this.hoisting === 'double' ? this.evaluateDouble(evaluator, encoder, inputs, store, q) : this.evaluateSingle(evaluator, encoder, inputs, store, q);
     const bias = this.encodeBias(encoder);
     if (!this.keepMap) this.releaseMap();
+    this.lastTimes.products -= this.lastTimes.encode;
     return raw.map((ct, m) => {
       let y = evaluator.rescale(ct);
       y.scale = this.outputScale; // (S·q_ℓ)/q_ℓ in floating point may differ from S in the last bit
+      const t0 = performance.now();
       for (const s of this.plan.fold) y = evaluator.add(y, evaluator.rotateHoisted(y, [s]).get(s)!);
+      this.lastTimes.fold += performance.now() - t0;
       const b = bias[m];
       return b === undefined ? y : evaluator.add(y, b);
     });
@@ -219,10 +228,14 @@ export class EncryptedLinearMap {
   private evaluateDouble(evaluator: Evaluator, encoder: Encoder, inputs: readonly Ciphertext[], store: PlaintextStore | undefined, q: number): Ciphertext[] {
     const scale = this.outputScale * q;
     const zero = (): ExtendedCiphertext => ExtendedCiphertext.zero(evaluator.context, this.level, scale, this.plan.slots);
+    const times = this.lastTimes;
+    let t0 = performance.now();
     const babies = inputs.map((x, c) => evaluator.rotateHoistedExtended(x, [0, ...this.plan.babies[c]!]));
+    times.babies += performance.now() - t0;
     return this.groups.map((byGiant, m) => {
       const result = zero();
       for (const [g, terms] of [...byGiant].sort((a, b) => a[0] - b[0])) {
+        t0 = performance.now();
         const acc = g === 0 ? result : zero();
         for (const t of terms) {
           const x = babies[t.c]!.get(t.b)!;
@@ -231,24 +244,34 @@ export class EncryptedLinearMap {
         // lazy accumulators ([0, 2q)) back to [0, q) before anything adds to them or reads them
         polyReduceLazy(acc.c0);
         polyReduceLazy(acc.c1);
+        times.products += performance.now() - t0;
+        t0 = performance.now();
         if (g !== 0) evaluator.rotateAccumulateExtended(acc, g, result);
+        times.giants += performance.now() - t0;
       }
-      return evaluator.modDownExtended(result);
+      t0 = performance.now();
+      const y = evaluator.modDownExtended(result);
+      times.giants += performance.now() - t0;
+      return y;
     });
   }
 
   private evaluateSingle(evaluator: Evaluator, encoder: Encoder, inputs: readonly Ciphertext[], store: PlaintextStore | undefined, q: number): Ciphertext[] {
     const ctx = evaluator.context;
     const basis = ctx.levelBasis(this.level);
+    const times = this.lastTimes;
+    let t0 = performance.now();
     const babies = inputs.map((x, c) => {
       const r = evaluator.rotateHoisted(x, this.plan.babies[c]!);
       r.set(0, x);
       return r;
     });
+    times.babies += performance.now() - t0;
     const scale = this.outputScale * q;
     return this.groups.map((byGiant, m) => {
       const result = new Ciphertext(ctx, [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')], scale, this.plan.slots);
       for (const [g, terms] of [...byGiant].sort((a, b) => a[0] - b[0])) {
+        t0 = performance.now();
         const acc = g === 0 ? result : new Ciphertext(ctx, [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')], scale, this.plan.slots);
         for (const t of terms) {
           const x = babies[t.c]!.get(t.b)!;
@@ -256,11 +279,14 @@ export class EncryptedLinearMap {
         }
         polyReduceLazy(acc.parts[0]!);
         polyReduceLazy(acc.parts[1]!);
+        times.products += performance.now() - t0;
+        t0 = performance.now();
         if (g !== 0) {
           const r = evaluator.rotateHoisted(acc, [g]).get(g)!;
           polyAdd(result.parts[0]!, r.parts[0]!, result.parts[0]!);
           polyAdd(result.parts[1]!, r.parts[1]!, result.parts[1]!);
         }
+        times.giants += performance.now() - t0;
       }
       return result;
     });

@@ -119,17 +119,39 @@ export function gatherMap(l: PackedLayout, a: FusionArrangement, scale: readonly
   if (scale.length !== a.patches) throw new RangeError('gatherMap: one scale vector per patch');
   const b = new SlotMapBuilder(l.slots, new Array<number>(l.ciphertexts).fill(l.period), 1, l.slots);
   const o = a.outSize;
+  const source = (p: number, m: number) => {
+    const f = a.order[m]!;
+    return { f, ...slotOf(l, p, Math.floor(f / (o * o)), Math.floor((f % (o * o)) / o) * a.window, (f % o) * a.window) };
+  };
   for (let p = 0; p < a.patches; p++) {
     for (let m = 0; m < a.features; m++) {
-      const f = a.order[m]!;
-      const c = Math.floor(f / (o * o));
-      const wy = Math.floor((f % (o * o)) / o);
-      const wx = f % o;
-      const { ct, slot } = slotOf(l, p, c, wy * a.window, wx * a.window);
+      const { f, ct, slot } = source(p, m);
       const v = scale[p]![f];
       if (v === undefined) throw new RangeError('gatherMap: one scale per feature');
       b.add(0, ct, 2 * a.features * p + m, slot, v);
     }
+  }
+  // the offsets source − target are affine in the bits of (p, m) when the layout is a clean bit pattern: hint the
+  // planner with one generator per moved bit (a cube of offsets: babies from some bits, giants from the others)
+  if (l.ciphertexts === 1) {
+    const T = l.period;
+    const mod = (x: number) => ((x % T) + T) % T;
+    const offset = (p: number, m: number) => mod(source(p, m).slot - (2 * a.features * p + m));
+    const base = offset(0, 0);
+    const bits: [number, number][] = [];
+    for (let j = 1; j < a.features; j *= 2) bits.push([0, j]);
+    for (let j = 1; j < a.patches; j *= 2) bits.push([j, 0]);
+    const generators = bits.map(([p, m]) => mod(offset(p, m) - base)).map((d) => (d >= T / 2 ? d - T : d));
+    let affine = true;
+    for (let p = 0; p < a.patches && affine; p++) {
+      for (let m = 0; m < a.features && affine; m++) {
+        let want = base;
+        bits.forEach(([bp, bm], i) => { if ((bp !== 0 && (p & bp)) || (bm !== 0 && (m & bm))) want += generators[i]!; });
+        affine = mod(want) === offset(p, m);
+      }
+    }
+    const moving = generators.filter((g) => g !== 0);
+    if (affine && moving.length <= 10) b.setHint(base >= T / 2 ? base - T : base, moving);
   }
   return b.build();
 }

@@ -29,6 +29,12 @@ export interface SlotLinearMap {
   readonly fold: readonly number[];
   /** Per output: a vector added after the fold (or undefined). */
   readonly bias: readonly (Float64Array | undefined)[];
+  /**
+   * Optional structure of the offsets: every offset is base + Σ_i e_i·generators[i] (e_i ∈ {0, 1}) modulo its
+   * input's period (e.g. a gather that moves a few slot bits). The planner then also tries baby sets spanned by a
+   * subset of the generators and giant sets spanned by the rest.
+   */
+  readonly hint?: { readonly base: number; readonly generators: readonly number[] };
 }
 
 /** Collects (output slot, input slot, weight) terms into diagonals. */
@@ -120,8 +126,18 @@ export class SlotMapBuilder {
     return d;
   }
 
+  private hint: SlotLinearMap['hint'];
+
+  /** Declares the offsets' structure (see `SlotLinearMap.hint`). */
+  setHint(base: number, generators: readonly number[]): void {
+    this.hint = { base, generators: [...generators] };
+  }
+
   build(): SlotLinearMap {
-    return { slots: this.slots, inputPeriods: [...this.inputPeriods], outputs: this.outputs, diagonals: this.diagonals, fold: [...this.fold], bias: [...this.biases] };
+    return {
+      slots: this.slots, inputPeriods: [...this.inputPeriods], outputs: this.outputs, diagonals: this.diagonals, fold: [...this.fold], bias: [...this.biases],
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+    };
   }
 }
 
@@ -179,11 +195,14 @@ export function diagonalCount(map: SlotLinearMap): number {
 /** How a map's offsets are split into baby and giant rotations. */
 export interface MapPlan {
   readonly slots: number;
-  readonly babyStride: number;
+  /** How the split was found: 'stride n1' (k = g + b, g a multiple of n1, 0 ≤ b < n1) or 'generators'. */
+  readonly method: string;
   /** Per input: the non-zero baby rotations (hoisted on that input). */
   readonly babies: readonly (readonly number[])[];
   /** Per output: the non-zero giant rotations. */
   readonly giants: readonly (readonly number[])[];
+  /** Per input: offset k → [giant g, baby b] with g + b ≡ k modulo the input's period. */
+  readonly splits: readonly ReadonlyMap<number, readonly [number, number]>[];
   readonly fold: readonly number[];
 }
 
@@ -193,18 +212,49 @@ export function splitOffset(k: number, n1: number): [number, number] {
   return [g, k - g];
 }
 
-function planWith(map: SlotLinearMap, n1: number): MapPlan {
+/** Builds a plan from a split function (undefined: this split cannot express the offset). */
+function planFrom(map: SlotLinearMap, method: string, split: (c: number, k: number) => readonly [number, number] | undefined): MapPlan | undefined {
   const babies = map.inputPeriods.map(() => new Set<number>());
   const giants = map.diagonals.map(() => new Set<number>());
-  map.diagonals.forEach((row, m) => row.forEach((diags, c) => {
-    for (const k of diags.keys()) {
-      const [g, b] = splitOffset(k, n1);
-      if (b !== 0) babies[c]!.add(b);
-      if (g !== 0) giants[m]!.add(g);
+  const splits = map.inputPeriods.map(() => new Map<number, readonly [number, number]>());
+  for (let m = 0; m < map.diagonals.length; m++) {
+    const row = map.diagonals[m]!;
+    for (let c = 0; c < row.length; c++) {
+      for (const k of row[c]!.keys()) {
+        const gb = splits[c]!.get(k) ?? split(c, k);
+        if (gb === undefined) return undefined;
+        splits[c]!.set(k, gb);
+        if (gb[1] !== 0) babies[c]!.add(gb[1]);
+        if (gb[0] !== 0) giants[m]!.add(gb[0]);
+      }
     }
-  }));
-  const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
-  return { slots: map.slots, babyStride: n1, babies: babies.map(sorted), giants: giants.map(sorted), fold: map.fold };
+  }
+  const sorted = (x: Set<number>) => [...x].sort((a, b) => a - b);
+  return { slots: map.slots, method, babies: babies.map(sorted), giants: giants.map(sorted), splits, fold: map.fold };
+}
+
+/** Subset sums Σ_{i ∈ S} e_i·gens[i] over all e ∈ {0,1}^S. */
+function subsetSums(gens: readonly number[]): number[] {
+  let sums = [0];
+  for (const g of gens) sums = [...sums, ...sums.map((x) => x + g)];
+  return sums;
+}
+
+/** Plans with babies spanned by the generators in `babyMask` and giants by base + the others. */
+function planWithGenerators(map: SlotLinearMap, babyMask: number): MapPlan | undefined {
+  const hint = map.hint!;
+  const B = subsetSums(hint.generators.filter((_, i) => (babyMask >> i) & 1));
+  const G = subsetSums(hint.generators.filter((_, i) => !((babyMask >> i) & 1))).map((x) => x + hint.base);
+  return planFrom(map, `generators ${babyMask.toString(2)}`, (c, k) => {
+    const T = map.inputPeriods[c]!;
+    const mod = (x: number) => ((x % T) + T) % T;
+    const giantByResidue = new Map(G.map((g) => [mod(g), g] as const));
+    for (const b of B) {
+      const g = giantByResidue.get(mod(k - b));
+      if (g !== undefined) return [g, b] as const;
+    }
+    return undefined;
+  });
 }
 
 /** Options of {@link planMap}. */
@@ -215,14 +265,26 @@ export interface PlanOptions {
   readonly giantCost?: number;
 }
 
-/** The baby stride minimising Σ|babies| + giantCost·Σ|giants| (ties: fewer key switches, then fewer giants). */
+/**
+ * The split minimising Σ|babies| + giantCost·Σ|giants| (ties: fewer key switches, then fewer giants) over
+ * power-of-two baby strides and, when the map has a hint, over baby/giant partitions of its generators.
+ */
 export function planMap(map: SlotLinearMap, options: PlanOptions = {}): MapPlan {
-  if (options.babyStride !== undefined) return planWith(map, options.babyStride);
+  const byStride = (n1: number) => planFrom(map, `stride ${n1}`, (_c, k) => splitOffset(k, n1))!;
+  if (options.babyStride !== undefined) return byStride(options.babyStride);
   const w = options.giantCost ?? 2;
+  const candidates: MapPlan[] = [];
+  for (let n1 = 1; n1 <= map.slots; n1 *= 2) candidates.push(byStride(n1));
+  const r = map.hint?.generators.length ?? 0;
+  if (r > 0 && r <= 10) {
+    for (let mask = 0; mask < 1 << r; mask++) {
+      const p = planWithGenerators(map, mask);
+      if (p !== undefined) candidates.push(p);
+    }
+  }
   let best: MapPlan | undefined;
   let bestKey: [number, number, number] = [Infinity, Infinity, Infinity];
-  for (let n1 = 1; n1 <= map.slots; n1 *= 2) {
-    const p = planWith(map, n1);
+  for (const p of candidates) {
     const nb = p.babies.reduce((a, b) => a + b.length, 0);
     const ng = p.giants.reduce((a, b) => a + b.length, 0);
     const key: [number, number, number] = [nb + w * ng, nb + ng, ng];

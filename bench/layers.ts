@@ -1,0 +1,144 @@
+/**
+ * Encrypted CFNet4 layers benchmark (issue "encrypted CryptoFaceNet layers"). `npm run bench:layers -- [--quick]
+ * [--budget-gb G] [--hoisting single|double] [--image k]`: the trained CFNet4 (models/cfnet4) on reference face k
+ * (default 0) at the secure preset CFNET4_N16 (N = 2^16, 4 patches in one set of ciphertexts), ONE thread, with the
+ * test-only oracle refresh before block 4 (decrypt + re-encrypt: it holds the secret key, it stands in for
+ * bootstrapping and is not part of the network). Prints the per-layer table (levels, key switches, diagonals, keys,
+ * encoded bytes, ms) and ends with one JSON line: conv_keyswitches (all convolutions, all patches),
+ * fusion_keyswitches, total_keyswitches, seconds (network only; weights pre-encoded up to the budget, the rest encoded
+ * on the fly inside this time), encode_seconds, max_abs_error (256-d output vs the float64 forward pass),
+ * peak_rss_bytes. --quick: one forward pass (there is no longer mode yet; the flag is accepted for the harness).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { CkksContext } from '../src/ckks/scheme/context.js';
+import { Encoder } from '../src/ckks/scheme/encoder.js';
+import { Decryptor, Encryptor } from '../src/ckks/scheme/encryptor.js';
+import { Evaluator } from '../src/ckks/scheme/evaluator.js';
+import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
+import { levelledGaloisKey, levelledKeyBytes, levelledRelinearizationKey } from '../src/ckks/scheme/levelledKeys.js';
+import { galoisElementForRotation } from '../src/ckks/ring/automorphism.js';
+import type { GaloisKey } from '../src/ckks/scheme/keys.js';
+import { loadWeights } from '../src/face/weights.js';
+import { embedInput } from '../src/face/model.js';
+import { preprocessFace, toPatches } from '../src/face/preprocess.js';
+import { EncryptedCfnet } from '../src/face/encrypted/encryptedCfnet.js';
+import { CFNET4_N16, CFNET4_N16_LEVELS } from '../src/face/encrypted/networkParameters.js';
+import { PlaintextStore } from '../src/nn/encrypted/plaintextStore.js';
+import { OracleRefreshForTestsOnly } from '../test/support/oracleRefresh.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const budgetGb = Number(flag('--budget-gb') ?? '5');
+const hoisting = (flag('--hoisting') ?? 'auto') as 'single' | 'double' | 'auto';
+const image = Number(flag('--image') ?? '0');
+const root = join(import.meta.dirname, '..', '..');
+const model = join(root, 'models', 'cfnet4');
+const log = (msg: string) => console.error(`[${(process.uptime()).toFixed(0)} s] ${msg}`);
+
+const weights = loadWeights(readFileSync(join(model, 'weights.json'), 'utf8'), new Uint8Array(readFileSync(join(model, 'weights.bin'))));
+const faces = new Uint8Array(readFileSync(join(model, 'reference', 'inputs.u8')));
+const rgb = faces.subarray(image * 112 * 112 * 3, (image + 1) * 112 * 112 * 3);
+const x = preprocessFace(rgb, weights.inputSize);
+const yRef = embedInput(weights, x);
+
+const ctx = new CkksContext(CFNET4_N16);
+const encoder = new Encoder(ctx);
+let t = performance.now();
+const net = EncryptedCfnet.compile(ctx, weights, { slots: ctx.params.maxSlots, ...CFNET4_N16_LEVELS, hoisting });
+const compileSeconds = (performance.now() - t) / 1000;
+log(`compiled in ${compileSeconds.toFixed(1)} s`);
+
+t = performance.now();
+const keygen = new KeyGenerator(ctx);
+const sk = keygen.secretKey();
+const pk = keygen.publicKey(sk);
+const galoisKeys = new Map<number, GaloisKey>();
+let keyBytes = 0;
+for (const [step, level] of net.rotationKeyLevels()) {
+  const e = galoisElementForRotation(step, ctx.ringDegree);
+  galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, level));
+  keyBytes += levelledKeyBytes(ctx, level).plain;
+}
+const relinLevel = net.relinearizationLevel();
+keyBytes += levelledKeyBytes(ctx, relinLevel).plain;
+const evaluator = new Evaluator(ctx, { relinearizationKey: levelledRelinearizationKey(ctx, sk, relinLevel), galoisKeys });
+const keySeconds = (performance.now() - t) / 1000;
+log(`${galoisKeys.size} levelled Galois keys + relinearisation: ${(keyBytes / 1e9).toFixed(2)} GB in ${keySeconds.toFixed(0)} s`);
+
+t = performance.now();
+const store = new PlaintextStore(budgetGb * 1e9);
+net.prepare(encoder, store);
+const encodeSeconds = (performance.now() - t) / 1000;
+log(`encoded ${store.size} diagonals (${(store.bytes / 1e9).toFixed(2)} GB) in ${encodeSeconds.toFixed(0)} s`);
+
+const encryptor = new Encryptor(ctx);
+const decryptor = new Decryptor(ctx, sk);
+const input = net.packInput(toPatches(x, weights.grid)).map((v) => encryptor.encryptPublic(encoder.encode(v, { level: net.inputLevel, scale: net.inputScale }), pk));
+const refresh = new OracleRefreshForTestsOnly(encoder, decryptor, encryptor, pk, net.refreshLevel, net.refreshScale);
+
+const ms = new Map<string, number>();
+const ksBefore = evaluator.keySwitchCounters.keySwitches;
+const ksAt = new Map<string, number>();
+let ksLast = ksBefore;
+t = performance.now();
+const cpu0 = process.cpuUsage();
+const out = net.forward(evaluator, encoder, input, refresh, {
+  store,
+  profile: (layer, dt) => {
+    ms.set(layer, dt);
+    const now = evaluator.keySwitchCounters.keySwitches;
+    ksAt.set(layer, now - ksLast);
+    ksLast = now;
+    log(`${layer}: ${(dt / 1000).toFixed(1)} s`);
+  },
+});
+const networkMs = performance.now() - t - (ms.get('refresh') ?? 0);
+const cpu = process.cpuUsage(cpu0);
+const y = encoder.decodeReal(decryptor.decrypt(out)).subarray(0, 256);
+let maxAbsError = 0;
+yRef.forEach((v, j) => { maxAbsError = Math.max(maxAbsError, Math.abs(v - y[j]!)); });
+
+const rows = net.report(encoder);
+console.log(`Encrypted CFNet4, 4 patches packed, N = 2^${ctx.params.logN}, ${hoisting} hoisting, plaintext budget ${budgetGb} GB, reference face ${image}`);
+console.log('| layer | level in → out | key switches (counted) | diagonals | rotation keys | encoded MB | ms |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+const msOf = (name: string) => ms.get(name) ?? (name.startsWith('pool.windows') ? (ms.get('pool.windows') ?? 0) + (ms.get('pool.gather') ?? 0) : name.startsWith('fusion') ? (ms.get('fusion.replicate') ?? 0) + (ms.get('fusion.bsgs') ?? 0) : 0);
+const ksOf = (name: string) => ksAt.get(name) ?? (name.startsWith('pool.windows') ? (ksAt.get('pool.windows') ?? 0) + (ksAt.get('pool.gather') ?? 0) : name.startsWith('fusion') ? (ksAt.get('fusion.replicate') ?? 0) + (ksAt.get('fusion.bsgs') ?? 0) : 0);
+for (const r of rows) {
+  console.log(`| ${r.name} | ${r.levelIn} → ${r.levelOut} | ${r.keySwitches} (${ksOf(r.name)}) | ${r.diagonals} | ${r.rotationSteps} | ${(r.plaintextBytes / 2 ** 20).toFixed(0)} | ${msOf(r.name).toFixed(0)} |`);
+}
+console.log(`| refresh (oracle, not counted) | 0 → ${net.refreshLevel} | 0 | | | | ${(ms.get('refresh') ?? 0).toFixed(0)} |`);
+const sum = (pred: (name: string) => boolean) => rows.filter((r) => pred(r.name)).reduce((a, r) => a + r.keySwitches, 0);
+const convKs = sum((n) => n === 'stem' || n.includes('.conv'));
+const summary = {
+  N: ctx.ringDegree,
+  patches: weights.grid * weights.grid,
+  hoisting,
+  conv_keyswitches: convKs,
+  herpn_keyswitches: sum((n) => n.includes('herpn')),
+  pooling_keyswitches: sum((n) => n.startsWith('pool.windows')),
+  fusion_keyswitches: sum((n) => n.startsWith('fusion')),
+  total_keyswitches: evaluator.keySwitchCounters.keySwitches - ksBefore,
+  rotation_keys: galoisKeys.size,
+  key_bytes: keyBytes,
+  diagonals: rows.reduce((a, r) => a + r.diagonals, 0),
+  all_plaintext_bytes: rows.reduce((a, r) => a + r.plaintextBytes, 0),
+  held_plaintext_bytes: store.bytes,
+  on_the_fly_encodings: store.onTheFly,
+  on_the_fly_encode_seconds: store.onTheFlyMs / 1000,
+  seconds: networkMs / 1000,
+  cpu_seconds: (cpu.user + cpu.system) / 1e6,
+  load_average: Number(loadavg()[0]!.toFixed(2)),
+  encode_seconds: encodeSeconds,
+  compile_seconds: compileSeconds,
+  key_seconds: keySeconds,
+  max_abs_error: maxAbsError,
+  max_abs_y: Math.max(...yRef.map(Math.abs)),
+  peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+};
+console.log(JSON.stringify(summary));

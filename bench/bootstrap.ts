@@ -26,7 +26,7 @@ function flag(name: string): string | undefined {
 }
 
 const quick = process.argv.includes('--quick');
-const presetName = flag('preset') === 'face' ? 'N16QP1710FACE' : (flag('preset') ?? 'N16QP1546H192H32');
+const presetName = flag('preset') === 'face' ? 'N16QP1740FACE' : (flag('preset') ?? 'N16QP1546H192H32');
 const preset = BOOTSTRAPPING_PRESETS[presetName];
 if (preset === undefined) throw new Error(`unknown preset ${presetName}; known: ${Object.keys(BOOTSTRAPPING_PRESETS).join(', ')}`);
 const logN = Number(flag('logN') ?? preset.params.logN);

@@ -57,7 +57,19 @@ function setup(literal: ParametersLiteral, seedNumber: number): Setup {
   };
 }
 
+const bootstrappers = new Map<string, { bs: Bootstrapper; params: BootstrappingParameters }>();
+
+/** A bootstrapper with exactly the keys of its report (memoised per set-up and configuration: keys and diagonals are the slow part). */
 function bootstrapperFor(s: Setup, logSlots: number, paths: BootstrapPath[], ephemeral = 32): { bs: Bootstrapper; params: BootstrappingParameters } {
+  const id = `${s.ctx.params.fingerprint()} ${logSlots} ${paths.join(',')} ${ephemeral}`;
+  const known = bootstrappers.get(id);
+  if (known !== undefined) return known;
+  const made = makeBootstrapper(s, logSlots, paths, ephemeral);
+  bootstrappers.set(id, made);
+  return made;
+}
+
+function makeBootstrapper(s: Setup, logSlots: number, paths: BootstrapPath[], ephemeral: number): { bs: Bootstrapper; params: BootstrappingParameters } {
   const params = new BootstrappingParameters(s.ctx, { logSlots, coeffsToSlotsLevels: 3, slotsToCoeffsLevels: 2, evalMod: EVAL_MOD, ephemeralHammingWeight: ephemeral });
   const { relinearizationKey, galoisKeys, encapsulationKeys } = generateBootstrappingKeys(params, s.sk, paths, { random: s.random });
   const ev = new Evaluator(s.ctx, { relinearizationKey, galoisKeys });

@@ -1,7 +1,7 @@
 // [slow] Secure N = 2^16 bootstrapping, one bootstrap per preset (minutes each, opt-in: `npm run test:slow`).
 // Input: uniform reals in [−1, 1] in every slot, fresh public-key encryption at level 0, real path.
 // Asserted: the documented output level and scale; precision −log2(mean |error|) and −log2(max |error|) over the
-// slots: preset 1 ≥ 25 / 18 bits (the issue's bar; measured in bench/results), face preset ≥ 23 / 16 bits.
+// slots: preset 1 ≥ 25 / 18 bits (the issue's bar; measured in bench/results), face preset ≥ 22 / 16 bits (24.3 / 22.2 measured on its chain at N = 2^13).
 import { describe, expect, it } from 'vitest';
 import { CkksContext } from '../../src/ckks/scheme/context.js';
 import { Encoder } from '../../src/ckks/scheme/encoder.js';
@@ -9,7 +9,7 @@ import { Decryptor, Encryptor } from '../../src/ckks/scheme/encryptor.js';
 import { Evaluator } from '../../src/ckks/scheme/evaluator.js';
 import { KeyGenerator } from '../../src/ckks/scheme/keyGenerator.js';
 import {
-  Bootstrapper, BootstrappingParameters, type BootstrappingPreset, N16QP1546H192H32, N16QP1710FACE, generateBootstrappingKeys,
+  Bootstrapper, BootstrappingParameters, type BootstrappingPreset, N16QP1546H192H32, N16QP1740FACE, generateBootstrappingKeys,
 } from '../../src/ckks/circuits/bootstrapping/index.js';
 import { randomReals } from '../scheme/helpers.js';
 
@@ -48,11 +48,11 @@ describe('[slow] secure N = 2^16 bootstrapping', () => {
     expect(r.min).toBeGreaterThanOrEqual(18);
   });
 
-  it('N16QP1710FACE, 2^14 slots: 16 levels left at scale 2^40, precision ≥ 23 bits mean, ≥ 16 min', () => {
-    const r = run(N16QP1710FACE);
+  it('N16QP1740FACE, 2^14 slots: 16 levels left at scale 2^40, precision ≥ 22 bits mean, ≥ 16 min', () => {
+    const r = run(N16QP1740FACE);
     expect(r.level).toBeGreaterThanOrEqual(16);
     expect(r.scale).toBe(2 ** 40);
-    expect(r.mean).toBeGreaterThanOrEqual(23);
+    expect(r.mean).toBeGreaterThanOrEqual(22);
     expect(r.min).toBeGreaterThanOrEqual(16);
   });
 });

@@ -46,20 +46,22 @@ export const N16QP1546H192H32: BootstrappingPreset = Object.freeze({
 
 /**
  * For the encrypted face network (docs/bootstrapping.md, "choosing parameters"): one 2^14-slot bootstrap between
- * blocks 4 and 5, after which the network needs 16 levels (×1/B undone 1, block 5 6, pooling HerPN/pool/BN1d/FC 4,
- * L2 normalisation 4, match 1; ../shared/cryptoface-reference.md §5.10) at scale 2^40.
+ * blocks 4 and 5, after which the network needs 16 levels (×B undoing the pre-scaling 1, block 5 6, pooling
+ * HerPN/pool/BN1d/FC 4, L2 normalisation 4, match 1; ../shared/cryptoface-reference.md §5.10) at scale 2^40.
  * Dense (uniform ternary) main secret, protected by the HE standard's bound for N = 2^16 (1747 bits, 2024
  * guidelines), with sparse-secret encapsulation (h' = 32, q_0·p_0 < 2^121).
- * Chain: residual [58, 40×16], SlotsToCoeffs [40×3], EvalMod [60×8], CoeffsToSlots [56×3]; P = [61×4] (dnum 8):
- * log2(QP) ≈ 1710 ≤ 1747. EvalMod as in the Lattigo mirror (K = 15: failure probability 2^-106.7 over the 2^15
- * coefficients of 2^14 slots).
+ * Chain: residual [58, 40×16], SlotsToCoeffs [40×3], EvalMod [58×8], CoeffsToSlots [51×3]; P = [61×5] (dnum 7):
+ * log2(QP) ≈ 1740 ≤ 1747. The EvalMod primes set the precision (≈ their size − 34 bits at this depth: measured at
+ * N = 2^13 with 2^12 slots, 60/56-bit EvalMod/CtS primes and P = 61×4 give 26.2 bits but 10.8 GB of keys at
+ * N = 2^16; 58/51 and P = 61×5, 24.3 bits and 8.9 GB; 53/47 and P = 61×6, 19.1 bits and 7.7 GB).
+ * EvalMod as in the Lattigo mirror (K = 15: failure probability 2^-106.7 over the 2^15 coefficients of 2^14 slots).
  */
-export const N16QP1710FACE: BootstrappingPreset = Object.freeze({
-  name: 'N16QP1710FACE',
+export const N16QP1740FACE: BootstrappingPreset = Object.freeze({
+  name: 'N16QP1740FACE',
   params: Object.freeze<ParametersLiteral>({
     logN: 16,
-    logQ: [58, ...fill(16, 40), ...fill(3, 40), ...fill(8, 60), ...fill(3, 56)],
-    logP: fill(4, 61),
+    logQ: [58, ...fill(16, 40), ...fill(3, 40), ...fill(8, 58), ...fill(3, 51)],
+    logP: fill(5, 61),
     logDefaultScale: 40,
   }),
   bootstrapping: Object.freeze<BootstrappingLiteral>({
@@ -74,5 +76,5 @@ export const N16QP1710FACE: BootstrappingPreset = Object.freeze({
 /** The presets by name. */
 export const BOOTSTRAPPING_PRESETS: Readonly<Record<string, BootstrappingPreset>> = Object.freeze({
   [N16QP1546H192H32.name]: N16QP1546H192H32,
-  [N16QP1710FACE.name]: N16QP1710FACE,
+  [N16QP1740FACE.name]: N16QP1740FACE,
 });

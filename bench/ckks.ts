@@ -1,11 +1,15 @@
 /**
  * CKKS scheme benchmark against node-seal in the same process (issue: "CKKS scheme … benchmarked against
- * node-seal"). Same parameters on both sides: N = 2^13 with [60, 40, 40 | 60] and N = 2^14 with
- * [60, 40×7 | 60] (last prime = special prime P), scale 2^40, top level, N/2 slots, real inputs in [−1, 1].
+ * node-seal"). Same parameters on both sides: N = 2^13 with [60, 40, 40 | 60], N = 2^14 with [60, 40×7 | 60] and
+ * N = 2^15 with [60, 40×19 | 60] (last prime = special prime P), scale 2^40, top level, N/2 slots, real inputs in
+ * [−1, 1]. Then the whole-workload comparison of `workload.ts` (256×256 matrix-vector product + degree-7
+ * polynomial at N = 2^15, each library at its best).
  *
- * `npm run bench:ckks -- [--quick] [--logN=13|14]` prints a markdown table (ours, node-seal, ratio) and ends,
- * per N, with one JSON line {"N":…, "ratios": {op: nodeSeal/ours}, …}. The two libraries alternate within each
- * operation (`pairedMedians`), so drifts of the machine affect both sides of a ratio alike.
+ * `npm run bench:ckks -- [--quick] [--threads T] [--logN=13|14|15] [--workload=only|no]` prints a markdown table
+ * (ours, node-seal, ratio) and, per N, one JSON line {"N":…, "threads":T, "ratios": {op: nodeSeal/ours}, …}, then
+ * {"workload":"matvec256+poly7","threads":T,"ratio":…}. With T > 1 our side runs on a `ThreadPool` of T threads
+ * (node-seal has one). The two libraries alternate within each operation (`pairedMedians`), so drifts of the machine
+ * affect both sides of a ratio alike.
  */
 import { pairedMedians, parseFlags } from './harness.js';
 import { PEER_OPS, prepareNodeSeal } from './peers/nodeSeal.js';
@@ -15,6 +19,8 @@ import { Decryptor, Encryptor } from '../src/ckks/scheme/encryptor.js';
 import { Evaluator } from '../src/ckks/scheme/evaluator.js';
 import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
 import type { ParametersLiteral } from '../src/ckks/scheme/parameters.js';
+import { ThreadPool } from '../src/ckks/parallel/index.js';
+import { runWorkload } from './workload.js';
 
 interface OursSetup {
   tasks: ReadonlyArray<readonly [string, () => void]>;
@@ -22,8 +28,8 @@ interface OursSetup {
   maxAbsError: number;
 }
 
-function prepareOurs(literal: ParametersLiteral): OursSetup {
-  const ctx = new CkksContext(literal);
+function prepareOurs(literal: ParametersLiteral, pool: ThreadPool | undefined): OursSetup {
+  const ctx = new CkksContext(literal, pool === undefined ? {} : { pool });
   const keygen = new KeyGenerator(ctx);
   const sk = keygen.secretKey();
   const pk = keygen.publicKey(sk);
@@ -77,8 +83,16 @@ function prepareOurs(literal: ParametersLiteral): OursSetup {
   };
 }
 
-const options = parseFlags(process.argv.slice(2));
-const only = process.argv.find((a) => a.startsWith('--logN='));
+const argv = process.argv.slice(2);
+const options = parseFlags(argv);
+const only = argv.find((a) => a.startsWith('--logN='));
+const workloadFlag = argv.find((a) => a.startsWith('--workload='))?.slice('--workload='.length);
+const threadsAt = argv.findIndex((a) => a === '--threads' || a.startsWith('--threads='));
+const threadsText = threadsAt < 0 ? '1' : argv[threadsAt]!.includes('=') ? argv[threadsAt]!.split('=')[1]! : argv[threadsAt + 1] ?? '';
+const threads = Number(threadsText);
+if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got ${threadsText}`);
+const pool = threads > 1 ? await ThreadPool.create({ threads }) : undefined;
+if (pool !== undefined && pool.threads !== threads) throw new Error(`could not start ${threads} threads: ${pool.fallbackReason ?? 'unknown reason'}`);
 // SEAL's exact chains on both sides (our presets PN13QP200/PN14QP400 move one bit from q_0 to P, see presets.ts)
 const sealChain = (logN: number, chain: number[]): { literal: ParametersLiteral; chain: number[] } => ({
   literal: { logN, logQ: chain.slice(0, -1), logP: chain.slice(-1), logDefaultScale: 40 },
@@ -87,10 +101,11 @@ const sealChain = (logN: number, chain: number[]): { literal: ParametersLiteral;
 const configs: { literal: ParametersLiteral; chain: number[] }[] = [
   sealChain(13, [60, 40, 40, 60]),
   sealChain(14, [60, 40, 40, 40, 40, 40, 40, 40, 60]),
-].filter((c) => only === undefined || `--logN=${c.literal.logN}` === only);
+  sealChain(15, [60, ...new Array<number>(19).fill(40), 60]),
+].filter((c) => workloadFlag !== 'only' && (only === undefined || `--logN=${c.literal.logN}` === only));
 
 for (const { literal, chain } of configs) {
-  const ours = prepareOurs(literal);
+  const ours = prepareOurs(literal, pool);
   const peer = await prepareNodeSeal({ logN: literal.logN, chainBits: chain, logScale: 40 });
   const task = (tasks: ReadonlyArray<readonly [string, () => void]>, op: string): (() => void) => {
     const t = tasks.find(([name]) => name === op);
@@ -102,7 +117,7 @@ for (const { literal, chain } of configs) {
   peer.dispose();
   const oursMedians = timed.a;
   const peerMedians = timed.b;
-  console.log(`\n### N = 2^${literal.logN}, chain [${chain.join(', ')}], scale 2^40, ${2 ** (literal.logN - 1)} slots\n`);
+  console.log(`\n### N = 2^${literal.logN}, chain [${chain.join(', ')}], scale 2^40, ${2 ** (literal.logN - 1)} slots, ours on ${threads} thread${threads > 1 ? 's' : ''}\n`);
   console.log('| op | ours (ms) | node-seal (ms) | node-seal / ours |');
   console.log('|---|---:|---:|---:|');
   const ratios: Record<string, number> = {};
@@ -118,7 +133,18 @@ for (const { literal, chain } of configs) {
   const rssMb = process.memoryUsage().rss / 2 ** 20;
   console.log(`| peak RSS (process) | ${rssMb.toFixed(0)} MiB | | |`);
   console.log(JSON.stringify({
-    N: 2 ** literal.logN, ratios, ours_max_abs_error: ours.maxAbsError, seal_max_abs_error: peer.maxAbsError,
+    N: 2 ** literal.logN, threads, ratios, ours_max_abs_error: ours.maxAbsError, seal_max_abs_error: peer.maxAbsError,
     ours_sizes: ours.sizes, seal_sizes: peer.sizes, rss_mib: Math.round(rssMb),
   }));
 }
+
+if (workloadFlag !== 'no' && (only === undefined || workloadFlag === 'only')) {
+  const w = await runWorkload(options, threads, pool);
+  console.log(`\n### Workload: 256×256 matrix-vector product + degree-7 polynomial, N = 2^15, 128-bit, ours on ${threads} thread${threads > 1 ? 's' : ''}\n`);
+  console.log('| | ours | node-seal | node-seal / ours |');
+  console.log('|---|---:|---:|---:|');
+  console.log(`| time (ms) | ${w.ours_ms} | ${w.seal_ms} | ${w.ratio} |`);
+  console.log(`| max abs error | ${w.ours_max_abs_error.toExponential(2)} | ${w.seal_max_abs_error.toExponential(2)} | |`);
+  console.log(JSON.stringify(w));
+}
+pool?.dispose();

@@ -169,6 +169,16 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
       const ev2 = new Evaluator(two.ctx, { galoisKeys: kg2.galoisKeys(sk2, keys) });
       expectSame(t1.evaluate(ev1, x[0]), t2.evaluate(ev2, x[1]));
     }
+    // 'mixed' hoisting: plaintext products by (group, limb), giant steps as a rotation sum (one term per unit)
+    const t1 = LinearTransform.create(one.encoder, matrix, { hoisting: 'mixed' });
+    const t2 = LinearTransform.create(two.encoder, matrix, { hoisting: 'mixed' });
+    const kg1 = new KeyGenerator(one.ctx, seededRandom(seed(43)));
+    const kg2 = new KeyGenerator(two.ctx, seededRandom(seed(43)));
+    const ev1 = new Evaluator(one.ctx, { galoisKeys: kg1.galoisKeys(kg1.secretKey(), t1.rotationSteps()) });
+    const ev2 = new Evaluator(two.ctx, { galoisKeys: kg2.galoisKeys(kg2.secretKey(), t2.rotationSteps()) });
+    expectSame(t1.evaluate(ev1, x[0]), t2.evaluate(ev2, x[1]));
+    const terms = (i: 0 | 1) => [{ ciphertext: x[i], steps: 0 }, { ciphertext: y[i], steps: 5 }, { ciphertext: x[i], steps: -1 }];
+    expectSame(one.evaluator.rotateSum(terms(0)), two.evaluator.rotateSum(terms(1)));
     const poly = { basis: 'chebyshev' as const, coefficients: [0.1, 0.5, -0.25, 0.125, 0.3] };
     expectSame(new PolynomialEvaluator(one.evaluator).evaluate(x[0], poly), new PolynomialEvaluator(two.evaluator).evaluate(x[1], poly));
   });

@@ -19,38 +19,11 @@ import { nttForward, nttInverse } from '../ring/ntt.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
+import { mulShoupAccumulate2 } from '../ring/plaintextProducts.js';
+import type { CkksContext } from '../scheme/context.js';
+import { SwitchingKey } from '../scheme/keys.js';
+import { KeySwitcher } from '../scheme/keySwitch.js';
 import type { PolyRef, Unit } from './protocol.js';
-
-/** What the executor needs of a context: its bases by level and its key-switching digits. */
-export interface ContextBases {
-  readonly ringDegree: number;
-  readonly maxLevel: number;
-  readonly basisP: RnsBasis;
-  levelBasis(level: number): RnsBasis;
-  levelBasisQP(level: number): RnsBasis;
-  readonly digits: readonly (readonly [number, number])[];
-}
-
-/** The bases of a context rebuilt from its primes (in a worker), derived exactly as `CkksContext` derives them. */
-export function basesFromPrimes(ringDegree: number, Q: readonly bigint[], P: readonly bigint[], digits: readonly (readonly [number, number])[]): ContextBases {
-  const basisQP = RnsBasis.create(ringDegree, [...Q, ...P]);
-  const basisQ = basisQP.prefix(Q.length);
-  const basisP = RnsBasis.fromTables(basisQP.tables.slice(Q.length));
-  const maxLevel = Q.length - 1;
-  const levelQP = new Map<number, RnsBasis>();
-  return {
-    ringDegree, maxLevel, basisP, digits,
-    levelBasis: (level) => basisQ.prefix(level + 1),
-    levelBasisQP: (level) => {
-      let b = levelQP.get(level);
-      if (b === undefined) {
-        b = level === maxLevel ? basisQP : basisQ.prefix(level + 1).concat(basisP);
-        levelQP.set(level, b);
-      }
-      return b;
-    },
-  };
-}
 
 /** Division by the product D of the dropped primes (constants as in `ModDownConverter`), whole or limb by limb. */
 interface Division {
@@ -89,7 +62,9 @@ interface LevelTables {
 }
 
 export class Executor {
-  readonly bases: ContextBases;
+  /** The context (in a worker, rebuilt from the parameters: `ThreadPool.attach`); never split further here. */
+  readonly bases: CkksContext;
+  private readonly switcher: KeySwitcher;
   private readonly n: number;
   private buffers: readonly SharedArrayBuffer[] = [];
   private readonly levels = new Map<number, LevelTables>();
@@ -97,10 +72,11 @@ export class Executor {
   private readonly allPrimes: RnsBasis;
   private readonly scratch: BigUint64Array;
 
-  constructor(bases: ContextBases) {
-    this.bases = bases;
-    this.n = bases.ringDegree;
-    this.allPrimes = bases.levelBasisQP(bases.maxLevel);
+  constructor(context: CkksContext) {
+    this.bases = context;
+    this.switcher = new KeySwitcher(context);
+    this.n = context.ringDegree;
+    this.allPrimes = context.basisQP;
     this.scratch = new BigUint64Array(this.n);
   }
 
@@ -129,7 +105,7 @@ export class Executor {
     const P = this.bases.basisP.product();
     t = {
       // as KeySwitcher.tables: digits starting at or below the level, cut at the level
-      digits: this.bases.digits.filter(([start]) => start <= level).map(([start, end]) => {
+      digits: this.bases.params.digits.filter(([start]) => start <= level).map(([start, end]) => {
         const e = Math.min(end, level + 1);
         return { start, end: e, modUp: new ModUpConverter(RnsBasis.fromTables(qBasis.tables.slice(start, e)), basisQP, { centered: true }) };
       }),
@@ -235,7 +211,51 @@ export class Executor {
         return;
       }
       case 'rotate': return this.rotate(u);
+      case 'rotateTerm': {
+        const basis = this.bases.levelBasis(u.level);
+        const x0 = this.poly(u.x0, basis);
+        const x1 = this.poly(u.x1, basis);
+        const basisQP = this.bases.levelBasisQP(u.level);
+        const out0 = this.poly(u.out0, basisQP);
+        const out1 = this.poly(u.out1, basisQP);
+        if (u.element === 0) {
+          out0.copyFrom(this.switcher.liftByP(x0));
+          out1.copyFrom(this.switcher.liftByP(x1));
+          return;
+        }
+        // as Rotator.rotateSum for one term (this thread's KeySwitcher never splits: no pool here, or a job is running)
+        const key = new SwitchingKey(this.bases, u.keyB.map((r) => this.poly(r, this.keyBasis(u.keyQ))), u.keyA.map((r) => this.poly(r, this.keyBasis(u.keyQ))), new Uint8Array(0));
+        const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(x1), key);
+        polyAdd(v0, this.switcher.liftByP(x0), v0);
+        applyAutomorphism(v0, u.element, out0);
+        applyAutomorphism(v1, u.element, out1);
+        return;
+      }
+      case 'sum': {
+        const basis = u.extended ? this.bases.levelBasisQP(u.level) : this.bases.levelBasis(u.level);
+        const q = basis.moduli[u.limb]!.value;
+        const out = this.limb(u.out, u.limb);
+        out.set(this.limb(u.terms[0]!, u.limb));
+        for (let t = 1; t < u.terms.length; t++) addMod(out, this.limb(u.terms[t]!, u.limb), out, q);
+        return;
+      }
+      case 'plainDot': {
+        const q = this.bases.levelBasis(u.level).moduli[u.limb]!.value;
+        const a0 = this.limb(u.acc0, u.limb);
+        const a1 = this.limb(u.acc1, u.limb);
+        for (let t = 0; t < u.w.length; t++) {
+          mulShoupAccumulate2(this.limb(u.w[t]!, u.limb), this.limb(u.wShoup[t]!, u.limb), this.limb(u.c0[t]!, u.limb), this.limb(u.c1[t]!, u.limb), a0, a1, q);
+        }
+        addScalarMod(a0, 0n, a0, q);
+        addScalarMod(a1, 0n, a1, q);
+        return;
+      }
     }
+  }
+
+  /** The basis of a key with `keyQ` Q limbs (levelled keys: q_0 … q_{keyQ−1} ∪ P). */
+  private keyBasis(keyQ: number): RnsBasis {
+    return this.bases.levelBasisQP(keyQ - 1);
   }
 
   /** As `KeySwitcher.decompose`, for one digit (the coefficient form of d is given). */

@@ -16,7 +16,8 @@
 import { acceleratorOf, isShared, setAccelerator, type RingAccelerator } from '../ring/accelerator.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
-import { Executor, type ContextBases } from './executor.js';
+import type { CkksContext } from '../scheme/context.js';
+import { Executor } from './executor.js';
 import type { ContextMessage, FromWorker, PolyRef, RunMessage, ToWorker, Unit } from './protocol.js';
 import { WORKER_UNITS } from './protocol.js';
 import { blockingWait, canBlock, jobError, newControl, runPhases, spinningWait, type WaitFunction } from './scheduler.js';
@@ -38,17 +39,6 @@ export interface ThreadPoolOptions {
   onFallback?: (reason: string) => void;
   /** Milliseconds to wait for the workers to start (default 60 000). */
   startTimeoutMs?: number;
-}
-
-/** The context-shaped object a pool attaches to (a `CkksContext`). */
-export interface PoolableContext {
-  readonly ringDegree: number;
-  readonly maxLevel: number;
-  readonly basisQP: RnsBasis;
-  readonly basisP: RnsBasis;
-  levelBasis(level: number): RnsBasis;
-  levelBasisQP(level: number): RnsBasis;
-  readonly params: { readonly Q: readonly bigint[]; readonly P: readonly bigint[]; readonly digits: readonly (readonly [number, number])[] };
 }
 
 interface WorkerHandle {
@@ -96,6 +86,8 @@ export class ThreadPool {
   private readonly attached: ContextEntry[] = [];
   private readonly wait: WaitFunction;
   private isDisposed = false;
+  /** True while a job runs: work inside a unit is never split again (the calling thread is one of the job's threads). */
+  private running = false;
   /** Jobs run split, their units, and how many of those the workers ran (for tests and benchmarks). */
   readonly counters = { jobs: 0, units: 0, workerUnits: 0 };
 
@@ -136,28 +128,27 @@ export class ThreadPool {
 
   /** True when a job of `work` residue-transforms should be split across the workers. */
   splits(work: number): boolean {
-    return !this.isDisposed && this.workers.length > 0 && work >= this.minParallelWork;
+    return !this.isDisposed && !this.running && this.workers.length > 0 && work >= this.minParallelWork;
   }
 
   /**
    * Called by `CkksContext` with `{ pool }`: polynomials over the context's primes are allocated in shared memory
    * from now on and its hot paths may split their work. Idempotent.
    */
-  attach(context: PoolableContext): void {
+  attach(context: CkksContext): void {
     if (this.contexts.has(context)) return;
     const existing = acceleratorOf(context.basisQP);
     if (existing !== undefined) throw new RangeError('ThreadPool.attach: this context is already attached to a pool');
-    const bases: ContextBases = {
-      ringDegree: context.ringDegree, maxLevel: context.maxLevel, basisP: context.basisP, digits: context.params.digits,
-      levelBasis: (level) => context.levelBasis(level), levelBasisQP: (level) => context.levelBasisQP(level),
-    };
     const primeIndex = new Map<bigint, number>();
     context.basisQP.primes.forEach((p, i) => primeIndex.set(p, i));
-    const entry: ContextEntry = { id: nextContextId++, executor: new Executor(bases), ringDegree: context.ringDegree, primeIndex, basis: new WeakRef(context.basisQP) };
+    const entry: ContextEntry = { id: nextContextId++, executor: new Executor(context), ringDegree: context.ringDegree, primeIndex, basis: new WeakRef(context.basisQP) };
     this.contexts.set(context, entry);
     if (this.isDisposed || this.workers.length === 0) return;
     this.attached.push(entry);
-    const message: ContextMessage = { type: 'context', id: entry.id, ringDegree: context.ringDegree, Q: context.params.Q, P: context.params.P, digits: context.params.digits };
+    const p = context.params;
+    // the worker rebuilds the context from explicit primes (security was checked here; insecure skips the re-check)
+    const literal = { logN: p.logN, Q: p.Q, P: p.P, logDefaultScale: p.logDefaultScale, secret: p.secret, sigma: p.sigma, dnum: p.dnum, insecure: true };
+    const message: ContextMessage = { type: 'context', id: entry.id, literal };
     for (const w of this.workers) w.post(message);
     setAccelerator(context.basisQP, this.accelerator(entry));
   }
@@ -175,7 +166,12 @@ export class ThreadPool {
     const message: RunMessage = { type: 'run', context: entry.id, control: control.buffer as SharedArrayBuffer, buffers, phases };
     for (const w of this.workers) w.post(message);
     this.counters.jobs++;
-    runPhases(entry.executor, phases, buffers, control, this.wait, false);
+    this.running = true;
+    try {
+      runPhases(entry.executor, phases, buffers, control, this.wait, false);
+    } finally {
+      this.running = false;
+    }
     this.counters.units += phases.reduce((n, p) => n + p.length, 0);
     this.counters.workerUnits += Atomics.load(control, WORKER_UNITS);
     const error = jobError(control, phases.length);

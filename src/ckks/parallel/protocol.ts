@@ -15,6 +15,7 @@
  * next unclaimed unit at 2 + 2p and the count of finished units at 3 + 2p; after them ERROR_BYTES bytes of
  * UTF-8 error text.
  */
+import type { ParametersLiteral } from '../scheme/parameters.js';
 
 /** A polynomial in one of the job's shared buffers: buffer index `b`, word offset `o` of its limb 0. */
 export interface PolyRef {
@@ -69,16 +70,33 @@ export type Unit =
     readonly op: 'rotate'; readonly level: number; readonly element: number; readonly keyQ: number; readonly extended: boolean;
     readonly digits: readonly PolyRef[]; readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
     readonly c0: PolyRef; readonly out0: PolyRef; readonly out1: PolyRef;
+  }
+  /**
+   * One term of a sum of rotations (`Rotator.rotateSum`): P·σ_k(x) over Q_ℓ ∪ P for x = (x0, x1) over Q_ℓ, i.e.
+   * σ_k(v_0 + P·x0), σ_k(v_1) with (v_0, v_1) the key switch of x1 into the extended basis; element 0: P·x.
+   */
+  | {
+    readonly op: 'rotateTerm'; readonly level: number; readonly element: number; readonly keyQ: number;
+    readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
+    readonly x0: PolyRef; readonly x1: PolyRef; readonly out0: PolyRef; readonly out1: PolyRef;
+  }
+  /** Limb `limb` of out = Σ terms (in order) over Q_ℓ (or Q_ℓ ∪ P when `extended`). */
+  | { readonly op: 'sum'; readonly level: number; readonly extended: boolean; readonly limb: number; readonly terms: readonly PolyRef[]; readonly out: PolyRef }
+  /**
+   * Limb `limb` over Q_ℓ of (acc0, acc1) = Σ_t w_t ⊙ (c0_t, c1_t) into fresh (zero) accumulators, reduced to
+   * [0, q): plaintext-ciphertext dot products with fixed plaintexts in Shoup form (`plaintextProducts.ts`).
+   */
+  | {
+    readonly op: 'plainDot'; readonly level: number; readonly limb: number;
+    readonly w: readonly PolyRef[]; readonly wShoup: readonly PolyRef[]; readonly c0: readonly PolyRef[]; readonly c1: readonly PolyRef[];
+    readonly acc0: PolyRef; readonly acc1: PolyRef;
   };
 
-/** A context's primes, sent to each worker once (`ThreadPool.attach`). */
+/** A context's parameters, sent to each worker once (`ThreadPool.attach`); the worker rebuilds the context. */
 export interface ContextMessage {
   readonly type: 'context';
   readonly id: number;
-  readonly ringDegree: number;
-  readonly Q: readonly bigint[];
-  readonly P: readonly bigint[];
-  readonly digits: readonly (readonly [number, number])[];
+  readonly literal: ParametersLiteral;
 }
 
 export interface RunMessage {

@@ -177,3 +177,54 @@ export function mulPlainSplit(job: Job, level: number, parts: readonly RnsPoly[]
   job.phase(units);
   job.run();
 }
+
+/**
+ * As `Rotator.rotateSum`: Σ_t P·σ_{k_t}(x_t) over Q_ℓ ∪ P, one whole term per unit (element 0: P·x_t), summed by limbs
+ * in the terms' order, then divided by P (both polynomials, one per unit). Returns (c_0, c_1) over Q_ℓ.
+ */
+export function rotateSumSplit(
+  job: Job, ctx: CkksContext, level: number, terms: readonly { x0: RnsPoly; x1: RnsPoly; element: number; key: SwitchingKey | undefined; keyQ: number }[],
+): [RnsPoly, RnsPoly] {
+  const basisQP = ctx.levelBasisQP(level);
+  const outs = terms.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
+  job.phase(terms.map(({ x0, x1, element, key, keyQ }, t): Unit => ({
+    op: 'rotateTerm', level, element, keyQ,
+    keyB: key === undefined ? [] : key.b.slice(0, ctx.params.digits.filter(([start]) => start <= level).length).map((p) => job.ref(job.key(p))),
+    keyA: key === undefined ? [] : key.a.slice(0, ctx.params.digits.filter(([start]) => start <= level).length).map((p) => job.ref(job.key(p))),
+    x0: job.ref(job.input(x0)), x1: job.ref(job.input(x1)), out0: job.ref(outs[t]![0]), out1: job.ref(outs[t]![1]),
+  })));
+  const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
+  const sums: Unit[] = [];
+  for (let k = 0; k < 2; k++) {
+    const termRefs = outs.map((o) => job.ref(o[k]!));
+    const out = job.ref(acc[k]!);
+    for (let limb = 0; limb < basisQP.size; limb++) sums.push({ op: 'sum', level, extended: true, limb, terms: termRefs, out });
+  }
+  job.phase(sums);
+  const basis = ctx.levelBasis(level);
+  const result: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
+  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale: false, x: job.ref(x), out: job.ref(result[k]!) })));
+  job.run();
+  return result;
+}
+
+/**
+ * (acc0, acc1) = Σ_t w_t ⊙ (c0_t, c1_t) over Q_ℓ for each group (fresh outputs, reduced): the plaintext products of
+ * a linear transform's giant groups, by (group, limb).
+ */
+export function plainDotSplit(
+  job: Job, level: number, groups: readonly { terms: readonly { w: RnsPoly; wShoup: RnsPoly; c0: RnsPoly; c1: RnsPoly }[]; acc0: RnsPoly; acc1: RnsPoly }[],
+): void {
+  const units: Unit[] = [];
+  for (const g of groups) {
+    const w = g.terms.map((t) => job.ref(job.key(t.w)));
+    const wShoup = g.terms.map((t) => job.ref(job.key(t.wShoup)));
+    const c0 = g.terms.map((t) => job.ref(job.input(t.c0)));
+    const c1 = g.terms.map((t) => job.ref(job.input(t.c1)));
+    const acc0 = job.ref(job.output(g.acc0));
+    const acc1 = job.ref(job.output(g.acc1));
+    for (let limb = 0; limb <= level; limb++) units.push({ op: 'plainDot', level, limb, w, wShoup, c0, c1, acc0, acc1 });
+  }
+  job.phase(units);
+  job.run();
+}

@@ -5,7 +5,8 @@
  * Run from the compiled output (dist/ckks/parallel/worker.js, or build/src/… for the benchmarks); see
  * docs/threads.md for tests run from TypeScript sources.
  */
-import { Executor, basesFromPrimes } from './executor.js';
+import { CkksContext } from '../scheme/context.js';
+import { Executor } from './executor.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { blockingWait, runPhases } from './scheduler.js';
 
@@ -14,7 +15,7 @@ const executors = new Map<number, Executor>();
 function handle(message: ToWorker, reply: (m: FromWorker) => void): void {
   try {
     if (message.type === 'context') {
-      executors.set(message.id, new Executor(basesFromPrimes(message.ringDegree, message.Q, message.P, message.digits)));
+      executors.set(message.id, new Executor(new CkksContext(message.literal)));
       return;
     }
     const executor = executors.get(message.context);

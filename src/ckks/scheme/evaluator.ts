@@ -189,6 +189,15 @@ export class Evaluator {
     return deliver(this.context, this.rotator.modDownExtended(x), out, 'modDownExtended');
   }
 
+  /**
+   * Σ_t rot(ciphertext_t, steps_t) with one key switch per non-zero step and one division by P for the whole sum
+   * (terms at one level, scale and slot count; exact Galois keys). With a thread pool, the terms are split across
+   * threads.
+   */
+  rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
+    return deliver(this.context, this.rotator.rotateSum(terms), out, 'rotateSum');
+  }
+
   /** Complex conjugation of every slot (needs the conjugation key). */
   conjugate(a: Ciphertext, out?: Ciphertext): Ciphertext {
     return deliver(this.context, this.rotator.conjugate(a), out, 'conjugate');

@@ -159,7 +159,7 @@ export class KeySwitcher {
    * The number of Q limbs of `key` (a key may be restricted to the levels it is used at, scheme/levelledKeys.ts:
    * limbs q_0 … q_m, P); MISSING_KEY when it cannot switch this decomposition.
    */
-  keyLimbsQ(decomposition: Decomposition, key: SwitchingKey): number {
+  keyLimbsQ(decomposition: { readonly level: number; readonly digits: { readonly length: number } }, key: SwitchingKey): number {
     const keyQ = key.b[0]!.limbCount - this.context.params.P.length;
     if (decomposition.level >= keyQ || key.b.length < decomposition.digits.length) {
       throw new CkksError('MISSING_KEY', `key switching at level ${decomposition.level} with a key generated for levels ≤ ${keyQ - 1}`);

@@ -24,7 +24,7 @@ import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
 import { Ciphertext, ExtendedCiphertext } from './plaintext.js';
 import { checkContext, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
-import { automorphismAccumulateSplit, galoisSplit, jobFor, rotationsSplit } from '../parallel/schemeJobs.js';
+import { automorphismAccumulateSplit, galoisSplit, jobFor, rotateSumSplit, rotationsSplit } from '../parallel/schemeJobs.js';
 
 /**
  * INCOMPATIBLE_PARAMETERS unless the key stored under Galois element `element` is the key for that element: a
@@ -308,6 +308,55 @@ export class Rotator {
     const scratch = new RnsPoly(v0.basis, 'evaluation');
     polyAdd(acc.c0, applyAutomorphism(v0, k, scratch), acc.c0);
     polyAdd(acc.c1, applyAutomorphism(v1, k, scratch), acc.c1);
+  }
+
+  /**
+   * Σ_t rot(x_t, steps_t) for degree-1 ciphertexts at one level, scale and slot count, with one key switch per
+   * non-zero step and ONE division by P for the whole sum: each term is switched into the extended basis
+   * (P·σ_k(x_t), exact keys required), the terms are summed there and divided by P once (the giant steps of a BSGS
+   * transform whose inner sums live over Q_ℓ; Bossuat et al. 2021, §3.3). With a pool, one term per thread.
+   */
+  rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[]): Ciphertext {
+    const what = 'rotateSum';
+    const first = terms[0]?.ciphertext;
+    if (first === undefined) throw new RangeError(`${what}: no terms`);
+    for (const { ciphertext } of terms) {
+      checkContext(this.context, ciphertext, what);
+      requireDegreeOne(ciphertext, what);
+      checkSameLevel(first, ciphertext, what);
+      checkSameScale(first, ciphertext, what);
+      checkSameSlots(first, ciphertext, what);
+    }
+    const N = this.context.ringDegree;
+    const level = first.level;
+    const digitCount = this.context.params.digits.filter(([start]) => start <= level).length;
+    const keyed = terms.map(({ ciphertext, steps }) => {
+      const r = normalizeSteps(steps, N);
+      const key = r === 0 ? undefined : this.requireExactKey(r, steps, what);
+      const keyQ = key === undefined ? 0 : this.switcher.keyLimbsQ({ level, digits: { length: digitCount } }, key);
+      return { x0: ciphertext.parts[0]!, x1: ciphertext.parts[1]!, element: key?.galoisElement ?? 0, key, keyQ };
+    });
+    const size = this.context.levelBasisQP(level).size;
+    const job = jobFor(this.context, terms.length * (level + 1 + digitCount * size * 1.25) + 2 * size);
+    if (job !== undefined) {
+      this.switcher.counters.keySwitches += keyed.filter((t) => t.key !== undefined).length;
+      return new Ciphertext(this.context, rotateSumSplit(job, this.context, level, keyed), first.scale, first.slots);
+    }
+    const basisQP = this.context.levelBasisQP(level);
+    const acc = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')] as const;
+    const scratch = new RnsPoly(basisQP, 'evaluation');
+    for (const { x0, x1, element, key } of keyed) {
+      if (key === undefined) {
+        polyAdd(acc[0], this.switcher.liftByP(x0), acc[0]);
+        polyAdd(acc[1], this.switcher.liftByP(x1), acc[1]);
+        continue;
+      }
+      const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(x1), key);
+      polyAdd(v0, this.switcher.liftByP(x0), v0);
+      polyAdd(acc[0], applyAutomorphism(v0, element, scratch), acc[0]);
+      polyAdd(acc[1], applyAutomorphism(v1, element, scratch), acc[1]);
+    }
+    return new Ciphertext(this.context, this.switcher.modDownPair(acc[0], acc[1], level), first.scale, first.slots);
   }
 
   /**

@@ -1,7 +1,7 @@
 // [slow] Secure N = 2^16 bootstrapping, one bootstrap per preset (minutes each, opt-in: `npm run test:slow`).
 // Input: uniform reals in [−1, 1] in every slot, fresh public-key encryption at level 0, real path.
 // Asserted: the documented output level and scale; precision −log2(mean |error|) and −log2(max |error|) over the
-// slots: preset 1 ≥ 25 / 18 bits (the issue's bar; measured in bench/results), face preset ≥ 22 / 16 bits (24.3 / 22.2 measured on its chain at N = 2^13).
+// slots: preset 1 ≥ 25 / 18 bits (the issue's bar; measured in bench/results), face preset ≥ 21 / 16 bits (22.3 / 18.7 measured on its chain at N = 2^15, 2^14 slots).
 import { describe, expect, it } from 'vitest';
 import { CkksContext } from '../../src/ckks/scheme/context.js';
 import { Encoder } from '../../src/ckks/scheme/encoder.js';
@@ -48,11 +48,11 @@ describe('[slow] secure N = 2^16 bootstrapping', () => {
     expect(r.min).toBeGreaterThanOrEqual(18);
   });
 
-  it('N16QP1740FACE, 2^14 slots: 16 levels left at scale 2^40, precision ≥ 22 bits mean, ≥ 16 min', () => {
+  it('N16QP1740FACE, 2^14 slots: 16 levels left at scale 2^40, precision ≥ 21 bits mean, ≥ 16 min', () => {
     const r = run(N16QP1740FACE);
     expect(r.level).toBeGreaterThanOrEqual(16);
     expect(r.scale).toBe(2 ** 40);
-    expect(r.mean).toBeGreaterThanOrEqual(22);
+    expect(r.mean).toBeGreaterThanOrEqual(21);
     expect(r.min).toBeGreaterThanOrEqual(16);
   });
 });

@@ -18,7 +18,7 @@ import { Decryptor, Encryptor } from '../src/ckks/scheme/encryptor.js';
 import { Evaluator } from '../src/ckks/scheme/evaluator.js';
 import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
 import { levelledGaloisKey, levelledKeyBytes, levelledRelinearizationKey } from '../src/ckks/scheme/levelledKeys.js';
-import { galoisElementForRotation } from '../src/ckks/ring/automorphism.js';
+import { conjugationElement, galoisElementForRotation } from '../src/ckks/ring/automorphism.js';
 import type { GaloisKey } from '../src/ckks/scheme/keys.js';
 import { loadWeights } from '../src/face/weights.js';
 import { embedInput } from '../src/face/model.js';
@@ -64,11 +64,17 @@ for (const [step, level] of net.rotationKeyLevels()) {
   galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, level));
   keyBytes += levelledKeyBytes(ctx, level).plain;
 }
+const conjLevel = net.conjugationLevel();
+if (conjLevel !== undefined) {
+  const e = conjugationElement(ctx.ringDegree);
+  galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, conjLevel));
+  keyBytes += levelledKeyBytes(ctx, conjLevel).plain;
+}
 const relinLevel = net.relinearizationLevel();
 keyBytes += levelledKeyBytes(ctx, relinLevel).plain;
 const evaluator = new Evaluator(ctx, { relinearizationKey: levelledRelinearizationKey(ctx, sk, relinLevel), galoisKeys });
 const keySeconds = (performance.now() - t) / 1000;
-log(`${galoisKeys.size} levelled Galois keys + relinearisation: ${(keyBytes / 1e9).toFixed(2)} GB in ${keySeconds.toFixed(0)} s`);
+log(`${galoisKeys.size} levelled Galois keys (rotations${conjLevel === undefined ? '' : ' and conjugation'}) + relinearisation: ${(keyBytes / 1e9).toFixed(2)} GB in ${keySeconds.toFixed(0)} s`);
 
 t = performance.now();
 const store = new PlaintextStore(budgetGb * 1e9);

@@ -44,7 +44,7 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure, oracle refresh) 
     // keys restricted to the level each step is used at (the planner's levels must be enough)
     const keyLevels = net.rotationKeyLevels();
     expect([...keyLevels.keys()]).toEqual(net.rotationSteps());
-    const ev = f.evaluatorForLevels(keyLevels, net.relinearizationLevel());
+    const ev = f.evaluatorForLevels(keyLevels, net.relinearizationLevel(), net.conjugationLevel());
     const store = new PlaintextStore();
     net.prepare(f.encoder, store);
     const refresh = new OracleRefreshForTestsOnly(f.encoder, f.decryptor, f.encryptor, f.pk, net.refreshLevel, net.refreshScale);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { conv2d, convOutSize, type ConvWeight } from '../../src/nn/conv2d.js';
-import { addChannelScale, addConvolution, convolutionMap, mapBuilder, type PatchConv } from '../../src/nn/encrypted/convolutionMap.js';
+import { addChannelScale, addConvolution, convolutionMap, mapFrame, type PatchConv } from '../../src/nn/encrypted/convolutionMap.js';
 import { deriveLayout, packTensors, packedLayout, unpackTensors, type PackedLayout } from '../../src/nn/encrypted/packedLayout.js';
 import { applyMapPlain } from '../../src/nn/encrypted/slotLinearMap.js';
 import type { Tensor3 } from '../../src/nn/tensor.js';
@@ -82,11 +82,43 @@ describe('multiplexed convolution map (float64) vs conv2d', () => {
     const scales = Array.from({ length: 4 }, () => ({ scale: randomVector(3, r) }));
     const w = Array.from({ length: 4 }, () => randomTensor(3, 4, r));
     const u = Array.from({ length: 4 }, () => randomTensor(3, 4, r));
-    const b = mapBuilder([l, l], l);
-    addConvolution(b, l, 0, l, convs);
-    addChannelScale(b, l, l.ciphertexts, scales);
-    const y = unpackTensors(l, applyMapPlain(b.build(), [...packTensors(l, w), ...packTensors(l, u)]));
+    const frame = mapFrame([{ layout: l }, { layout: l }], l);
+    addConvolution(frame, 0, l, l, convs);
+    addChannelScale(frame, 1, l, scales);
+    const y = unpackTensors(l, applyMapPlain(frame.builder.build(), [...packTensors(l, w), ...packTensors(l, u)]));
     const want = reference(w, convs).map((t, p) => ({ ...t, data: t.data.map((v, j) => v + scales[p]!.scale[Math.floor(j / 16)]! * u[p]!.data[j]!) }));
     expect(maxDiff(y, want)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('complex packing: two-ciphertext layouts as x0 + i·x1 (2·Re of the accumulators), and y0 + i·y1 outputs (2·Re, 2·Im)', () => {
+    const r = rng(11);
+    const l = packedLayout({ slots: 512, gridRows: 2, gridCols: 2, patchSize: 4, gap: 1, channels: 8, blocksPerCiphertext: 4 });
+    expect(l.ciphertexts).toBe(2);
+    const one = packedLayout({ slots: 512, gridRows: 2, gridCols: 2, patchSize: 4, gap: 1, channels: 3 });
+    const x = Array.from({ length: 4 }, () => randomTensor(8, 4, r));
+    const x3 = Array.from({ length: 4 }, () => randomTensor(3, 4, r));
+    const pack = (v: Float64Array[]) => [{ re: v[0]!, im: v[1]! }];
+    // paired input → two real outputs (2 accumulators, 'real'), with a paired identity path added
+    const convs = Array.from({ length: 4 }, () => ({ weight: randomWeight(8, 8, 3, r), stride: 1, padding: 1, bias: randomVector(8, r) }));
+    const scales = Array.from({ length: 4 }, () => ({ scale: randomVector(8, r) }));
+    const frame = mapFrame([{ layout: l, paired: true }, { layout: l, paired: true }], l);
+    addConvolution(frame, 0, l, l, convs);
+    addChannelScale(frame, 1, l, scales);
+    const map = frame.builder.build();
+    expect(map.outputMode).toBe('real');
+    expect(map.inputPeriods.length).toBe(2);
+    const y = unpackTensors(l, applyMapPlain(map, [...pack(packTensors(l, x)), ...pack(packTensors(l, x))]));
+    const want = reference(x, convs).map((t, p) => ({ ...t, data: t.data.map((v, j) => v + scales[p]!.scale[Math.floor(j / 16)]! * x[p]!.data[j]!) }));
+    expect(maxDiff(y, want)).toBeLessThanOrEqual(1e-12);
+    // paired input → one real output of another layout (stride 2)
+    const half = deriveLayout(l, 8, 2);
+    const convs2 = Array.from({ length: 4 }, () => ({ weight: randomWeight(8, 8, 3, r), stride: 2, padding: 1 }));
+    const y2 = unpackTensors(half, applyMapPlain(convolutionMap(l, half, convs2, { paired: true }), pack(packTensors(l, x))));
+    expect(maxDiff(y2, reference(x, convs2))).toBeLessThanOrEqual(1e-12);
+    // one real input → two outputs accumulated as y0 + i·y1 ('realImag')
+    const convs3 = Array.from({ length: 4 }, () => ({ weight: randomWeight(8, 3, 3, r), stride: 1, padding: 1 }));
+    const m3 = convolutionMap(one, l, convs3, { realImag: true });
+    expect([m3.outputMode, m3.outputs]).toEqual(['realImag', 1]);
+    expect(maxDiff(unpackTensors(l, applyMapPlain(m3, packTensors(one, x3))), reference(x3, convs3))).toBeLessThanOrEqual(1e-12);
   });
 });

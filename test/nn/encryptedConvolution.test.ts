@@ -7,8 +7,8 @@
 // diagonal or rotation gives errors ≈ 0.1 – 1).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { conv2d, type ConvWeight } from '../../src/nn/conv2d.js';
-import { addChannelScale, addConvolution, convolutionMap, mapBuilder, type PatchConv } from '../../src/nn/encrypted/convolutionMap.js';
-import { EncryptedLinearMap } from '../../src/nn/encrypted/encryptedLinearMap.js';
+import { addChannelScale, addConvolution, convolutionMap, mapFrame, type PatchConv } from '../../src/nn/encrypted/convolutionMap.js';
+import { EncryptedLinearMap, packPairs } from '../../src/nn/encrypted/encryptedLinearMap.js';
 import { deriveLayout, packedLayout } from '../../src/nn/encrypted/packedLayout.js';
 import { PlaintextStore } from '../../src/nn/encrypted/plaintextStore.js';
 import { planKeySwitches } from '../../src/nn/encrypted/slotLinearMap.js';
@@ -74,10 +74,10 @@ describe('encrypted multiplexed convolution vs conv2d (N = 2^11, insecure)', () 
     const w = Array.from({ length: 4 }, () => tensor(3, 4));
     const u = Array.from({ length: 4 }, () => tensor(3, 4));
     const build = () => {
-      const b = mapBuilder([l, l], l);
-      addConvolution(b, l, 0, l, convs);
-      addChannelScale(b, l, l.ciphertexts, scales);
-      return b.build();
+      const frame = mapFrame([{ layout: l }, { layout: l }], l);
+      addConvolution(frame, 0, l, l, convs);
+      addChannelScale(frame, 1, l, scales);
+      return frame.builder.build();
     };
     const layer = new EncryptedLinearMap('residual', build, { level: 2, inputScales: [2 ** 40, 2 ** 36], outputScale: 2 ** 40 });
     const store = new PlaintextStore();
@@ -98,5 +98,27 @@ describe('encrypted multiplexed convolution vs conv2d (N = 2^11, insecure)', () 
     const x = Array.from({ length: 4 }, () => tensor(3, 4));
     expectCkksError(() => layer.evaluate(ev, f.encoder, f.encryptTensors(inL, x, 1, 2 ** 40)), 'LEVEL_MISMATCH');
     expectCkksError(() => layer.evaluate(ev, f.encoder, f.encryptTensors(inL, x, 2, 2 ** 39)), 'SCALE_MISMATCH');
+  });
+
+  it('complex packing: a paired two-ciphertext input (2·Re) and a y0 + i·y1 accumulator (2·Re, 2·Im), one conjugation each', () => {
+    const l = packedLayout({ slots: 1024, gridRows: 2, gridCols: 2, patchSize: 4, gap: 1, channels: 8, blocksPerCiphertext: 4 });
+    expect(l.ciphertexts).toBe(2);
+    const x = Array.from({ length: 4 }, () => tensor(8, 4));
+    const convs = Array.from({ length: 4 }, () => ({ weight: weight(8, 8, 3), stride: 1, padding: 1, bias: vec(8) }));
+    const paired = new EncryptedLinearMap('paired', () => convolutionMap(l, l, convs, { paired: true }), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40 });
+    expect(paired.outputMode).toBe('real');
+    const ev = f.evaluatorFor(paired.rotationSteps(), true);
+    const before = ev.keySwitchCounters.keySwitches;
+    const y = paired.evaluate(ev, f.encoder, packPairs(ev, f.encryptTensors(l, x, 2, 2 ** 40)));
+    expect(ev.keySwitchCounters.keySwitches - before).toBe(paired.keySwitches);
+    const want = twin(x, convs).map((t, p) => ({ ...t, data: t.data.map((v, j) => v + convs[p]!.bias[Math.floor(j / 16)]!) }));
+    expect(maxAbsDiff(f.decryptTensors(l, y), want)).toBeLessThanOrEqual(TOL);
+    const convs3 = Array.from({ length: 4 }, () => ({ weight: weight(8, 3, 3), stride: 1, padding: 1 }));
+    const x3 = Array.from({ length: 4 }, () => tensor(3, 4));
+    const ri = new EncryptedLinearMap('realImag', () => convolutionMap(inL, l, convs3, { realImag: true }), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40 });
+    const ev3 = f.evaluatorFor(ri.rotationSteps(), true);
+    const y3 = ri.evaluate(ev3, f.encoder, f.encryptTensors(inL, x3, 2, 2 ** 40));
+    expect(y3.length).toBe(2);
+    expect(maxAbsDiff(f.decryptTensors(l, y3), twin(x3, convs3))).toBeLessThanOrEqual(TOL);
   });
 });

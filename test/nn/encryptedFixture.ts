@@ -10,6 +10,7 @@ import type { GaloisKey, RelinearizationKey, SecretKey, PublicKey } from '../../
 import type { ParametersLiteral } from '../../src/ckks/scheme/parameters.js';
 import type { Ciphertext } from '../../src/ckks/scheme/plaintext.js';
 import { seededRandom } from '../../src/ckks/ring/randomSource.js';
+import { conjugationElement } from '../../src/ckks/ring/automorphism.js';
 import { levelledGaloisKey, levelledRelinearizationKey } from '../../src/ckks/scheme/levelledKeys.js';
 import { packTensors, unpackTensors, type PackedLayout } from '../../src/nn/encrypted/packedLayout.js';
 import type { Tensor3 } from '../../src/nn/tensor.js';
@@ -23,10 +24,13 @@ export interface EncryptedFixture {
   readonly relin: RelinearizationKey;
   readonly encryptor: Encryptor;
   readonly decryptor: Decryptor;
-  /** An evaluator holding the relinearisation key and Galois keys for exactly `steps`. */
-  evaluatorFor(steps: readonly number[]): Evaluator;
-  /** The same with every key restricted to its level (step → highest level used), relinearisation up to `relinLevel`. */
-  evaluatorForLevels(levels: ReadonlyMap<number, number>, relinLevel: number): Evaluator;
+  /** An evaluator holding the relinearisation key and Galois keys for exactly `steps` (and conjugation if asked). */
+  evaluatorFor(steps: readonly number[], conjugation?: boolean): Evaluator;
+  /**
+   * The same with every key restricted to its level (step → highest level used), relinearisation up to `relinLevel`,
+   * conjugation up to `conjugationLevel` (none when undefined).
+   */
+  evaluatorForLevels(levels: ReadonlyMap<number, number>, relinLevel: number, conjugationLevel?: number): Evaluator;
   galoisKeys(steps: readonly number[]): Map<number, GaloisKey>;
   encryptVectors(vectors: readonly Float64Array[], level: number, scale: number): Ciphertext[];
   decryptVectors(cts: readonly Ciphertext[]): Float64Array[];
@@ -67,10 +71,19 @@ export function encryptedFixture(literal: ParametersLiteral, seedNumber = 1): En
   return {
     ctx, encoder, keygen, sk, pk, relin, encryptor, decryptor,
     galoisKeys,
-    evaluatorFor: (steps) => new Evaluator(ctx, { relinearizationKey: relin, galoisKeys: galoisKeys(steps) }),
-    evaluatorForLevels: (levels, relinLevel) => {
+    evaluatorFor: (steps, conjugation = false) => {
+      const keys = galoisKeys(steps);
+      if (conjugation) {
+        const e = conjugationElement(ctx.ringDegree);
+        if (!cache.has(e)) cache.set(e, keygen.galoisKey(sk, e));
+        keys.set(e, cache.get(e)!);
+      }
+      return new Evaluator(ctx, { relinearizationKey: relin, galoisKeys: keys });
+    },
+    evaluatorForLevels: (levels, relinLevel, conjugationLevel) => {
       const keys = new Map<number, GaloisKey>();
       for (const [s, level] of levels) keys.set(elementOf(ctx, s), levelledGaloisKey(ctx, sk, elementOf(ctx, s), level, random));
+      if (conjugationLevel !== undefined) keys.set(conjugationElement(ctx.ringDegree), levelledGaloisKey(ctx, sk, conjugationElement(ctx.ringDegree), conjugationLevel, random));
       return new Evaluator(ctx, { relinearizationKey: levelledRelinearizationKey(ctx, sk, relinLevel, random), galoisKeys: keys });
     },
     encryptVectors,

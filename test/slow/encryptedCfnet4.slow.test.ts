@@ -13,7 +13,7 @@ import { Decryptor, Encryptor } from '../../src/ckks/scheme/encryptor.js';
 import { Evaluator } from '../../src/ckks/scheme/evaluator.js';
 import { KeyGenerator } from '../../src/ckks/scheme/keyGenerator.js';
 import { levelledGaloisKey, levelledRelinearizationKey } from '../../src/ckks/scheme/levelledKeys.js';
-import { galoisElementForRotation } from '../../src/ckks/ring/automorphism.js';
+import { conjugationElement, galoisElementForRotation } from '../../src/ckks/ring/automorphism.js';
 import type { GaloisKey } from '../../src/ckks/scheme/keys.js';
 import { loadWeights } from '../../src/face/weights.js';
 import { embedInput } from '../../src/face/model.js';
@@ -40,7 +40,7 @@ describe('encrypted CFNet4 at N = 2^16 (secure preset, oracle refresh) vs float6
     const ctx = new CkksContext(CFNET4_N16);
     expect(ctx.params.insecure).toBe(false);
     const encoder = new Encoder(ctx);
-    const net = EncryptedCfnet.compile(ctx, weights, { slots: ctx.params.maxSlots, ...CFNET4_N16_LEVELS, hoisting: 'single' });
+    const net = EncryptedCfnet.compile(ctx, weights, { slots: ctx.params.maxSlots, ...CFNET4_N16_LEVELS, });
     const keygen = new KeyGenerator(ctx);
     const sk = keygen.secretKey();
     const pk = keygen.publicKey(sk);
@@ -49,6 +49,8 @@ describe('encrypted CFNet4 at N = 2^16 (secure preset, oracle refresh) vs float6
       const e = galoisElementForRotation(step, ctx.ringDegree);
       galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, level));
     }
+    const conj = net.conjugationLevel();
+    if (conj !== undefined) galoisKeys.set(conjugationElement(ctx.ringDegree), levelledGaloisKey(ctx, sk, conjugationElement(ctx.ringDegree), conj));
     const evaluator = new Evaluator(ctx, { relinearizationKey: levelledRelinearizationKey(ctx, sk, net.relinearizationLevel()), galoisKeys });
     const store = new PlaintextStore(4e9);
     net.prepare(encoder, store);

@@ -19,9 +19,9 @@ import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import type { Ciphertext } from '../../ckks/scheme/plaintext.js';
 import { bnToAffine } from '../../nn/batchnorm.js';
 import type { Tensor3 } from '../../nn/tensor.js';
-import { addChannelScale, addConvolution, convolutionMap, mapBuilder, type PatchConv } from '../../nn/encrypted/convolutionMap.js';
+import { addChannelScale, addConvolution, convolutionMap, mapFrame, mapInputCount, type PackedInput, type PatchConv } from '../../nn/encrypted/convolutionMap.js';
 import { EncryptedHerpn } from '../../nn/encrypted/encryptedHerpn.js';
-import { EncryptedLinearMap, mergeKeyLevels } from '../../nn/encrypted/encryptedLinearMap.js';
+import { EncryptedLinearMap, mergeKeyLevels, packPairs } from '../../nn/encrypted/encryptedLinearMap.js';
 import { EncryptedPoolingFusion } from '../../nn/encrypted/encryptedFusion.js';
 import { deriveLayout, packTensors, packedLayout, type PackedLayout } from '../../nn/encrypted/packedLayout.js';
 import type { PlaintextStore } from '../../nn/encrypted/plaintextStore.js';
@@ -63,6 +63,12 @@ export interface CompileOptions {
   readonly hoisting?: 'single' | 'double' | 'auto';
   /** Keep every map's float64 diagonals in memory (default false: rebuilt when needed). */
   readonly keepMaps?: boolean;
+  /**
+   * Pack layouts of two ciphertexts (stage A) as one complex ciphertext x_0 + i·x_1 into the maps that read them, and
+   * let the stem accumulate its two outputs as y_0 + i·y_1 (default true): half the diagonals and babies there, one
+   * conjugation per accumulator.
+   */
+  readonly complexPacking?: boolean;
 }
 
 /** One row of the per-layer report. */
@@ -81,6 +87,9 @@ interface CompiledBlock {
   readonly conv1: EncryptedLinearMap;
   readonly herpn2: EncryptedHerpn;
   readonly conv2: EncryptedLinearMap;
+  /** Whether conv1's input (u) and conv2's inputs (w, u) enter as complex pairs. */
+  readonly pairU: boolean;
+  readonly pairW: boolean;
   readonly out: PackedLayout;
   readonly refreshFirst: boolean;
 }
@@ -134,11 +143,15 @@ export class EncryptedCfnet {
     const input = packedLayout({ slots: options.slots, gridRows: weights.grid, gridCols: weights.grid, patchSize: options.patchSize ?? PATCH_SIZE, gap: 1, channels: p0.stem.inC });
     const lin = (name: string, build: () => ReturnType<typeof convolutionMap>, level: number, inputScales: number[], outputScale: number) =>
       new EncryptedLinearMap(name, build, { level, inputScales, outputScale, hoisting: hoistingAt(level), keepMap });
+    const packing = options.complexPacking ?? true;
+    const pairs = (l: PackedLayout): boolean => packing && l.ciphertexts % 2 === 0;
+    const scalesOf = (inputs: readonly PackedInput[], scales: readonly number[]): number[] => inputs.flatMap((x, i) => new Array<number>(mapInputCount(x)).fill(scales[i]!));
 
     let level = options.inputLevel;
     const stemOut = deriveLayout(input, p0.stem.outC, 1);
     const stemConvs = patches.map((w): PatchConv => ({ weight: w.stem, stride: 1, padding: 1 }));
-    const stem = lin('stem', () => convolutionMap(input, stemOut, stemConvs), level, new Array<number>(input.ciphertexts).fill(inputScale), herpnScale(level - 1));
+    const stemRealImag = pairs(stemOut) && !pairs(input);
+    const stem = lin('stem', () => convolutionMap(input, stemOut, stemConvs, { realImag: stemRealImag }), level, new Array<number>(input.ciphertexts).fill(inputScale), herpnScale(level - 1));
     level -= 1;
     let scale = stem.outputScale;
     let layout = stemOut;
@@ -154,30 +167,29 @@ export class EncryptedCfnet {
       const out = deriveLayout(inL, b0.outC, inL.gap * b0.stride);
       const herpn1 = new EncryptedHerpn(`${name}.herpn1`, inL, patches.map((w) => w.blocks[j]!.herpn1), level, scale, Q[level]!);
       const su = herpn1.outputScale;
+      const uIn: PackedInput = { layout: inL, paired: pairs(inL) };
       const conv1s = patches.map((w): PatchConv => ({ weight: w.blocks[j]!.conv1, stride: b0.stride, padding: 1 }));
-      const conv1 = lin(`${name}.conv1`, () => convolutionMap(inL, out, conv1s), level - 1, new Array<number>(inL.ciphertexts).fill(su), herpnScale(level - 2));
+      const conv1 = lin(`${name}.conv1`, () => convolutionMap(inL, out, conv1s, { paired: uIn.paired ?? false }), level - 1, scalesOf([uIn], [su]), herpnScale(level - 2));
       const herpn2 = new EncryptedHerpn(`${name}.herpn2`, out, patches.map((w) => w.blocks[j]!.herpn2), level - 2, conv1.outputScale, Q[level - 2]!);
       const nextIsRefresh = j + 1 === refreshBefore;
       const outScale = nextIsRefresh ? delta : herpnScale(level - 4);
       const conv2s = patches.map((w): PatchConv => ({ weight: w.blocks[j]!.conv2, stride: 1, padding: 1 }));
-      const shortcut = (builder: ReturnType<typeof mapBuilder>): void => {
-        if (b0.shortcut === undefined) {
-          addChannelScale(builder, inL, out.ciphertexts, patches.map((w) => ({ scale: w.blocks[j]!.herpn1.a2 })));
-          return;
-        }
-        addConvolution(builder, inL, out.ciphertexts, out, patches.map((w) => {
-          const sc = w.blocks[j]!.shortcut!;
-          const bn = bnToAffine(sc.bn);
-          return { weight: sc.conv, stride: b0.stride, padding: 0, inputScale: w.blocks[j]!.herpn1.a2, outputScale: bn.scale, bias: bn.shift };
-        }));
-      };
+      const wIn: PackedInput = { layout: out, paired: pairs(out) };
       const conv2 = lin(`${name}.conv2`, () => {
-        const builder = mapBuilder([out, inL], out);
-        addConvolution(builder, out, 0, out, conv2s);
-        shortcut(builder);
-        return builder.build();
-      }, level - 3, [...new Array<number>(out.ciphertexts).fill(herpn2.outputScale), ...new Array<number>(inL.ciphertexts).fill(su)], outScale);
-      blocks.push({ herpn1, conv1, herpn2, conv2, out, refreshFirst });
+        const frame = mapFrame([wIn, uIn], out);
+        addConvolution(frame, 0, out, out, conv2s);
+        if (b0.shortcut === undefined) {
+          addChannelScale(frame, 1, inL, patches.map((w) => ({ scale: w.blocks[j]!.herpn1.a2 })));
+        } else {
+          addConvolution(frame, 1, inL, out, patches.map((w) => {
+            const sc = w.blocks[j]!.shortcut!;
+            const bn = bnToAffine(sc.bn);
+            return { weight: sc.conv, stride: b0.stride, padding: 0, inputScale: w.blocks[j]!.herpn1.a2, outputScale: bn.scale, bias: bn.shift };
+          }));
+        }
+        return frame.builder.build();
+      }, level - 3, scalesOf([wIn, uIn], [herpn2.outputScale, su]), outScale);
+      blocks.push({ herpn1, conv1, herpn2, conv2, pairU: uIn.paired ?? false, pairW: wIn.paired ?? false, out, refreshFirst });
       level -= 4;
       scale = outScale;
       layout = out;
@@ -222,6 +234,12 @@ export class EncryptedCfnet {
    */
   rotationKeyLevels(): Map<number, number> {
     return mergeKeyLevels([...this.allMaps().slice(0, -2).map((m) => m.rotationKeyLevels()), this.fusion.rotationKeyLevels()]);
+  }
+
+  /** The highest level a conjugation happens at (maps taking real parts), or undefined when none does. */
+  conjugationLevel(): number | undefined {
+    const levels = this.allMaps().map((m) => m.conjugationLevel()).filter((l): l is number => l !== undefined);
+    return levels.length === 0 ? undefined : Math.max(...levels);
   }
 
   /** The highest level a relinearisation happens at (the HerPNs). */
@@ -275,9 +293,11 @@ export class EncryptedCfnet {
         trace?.('refresh', undefined, x);
       }
       const u = timed(b.herpn1.name, () => b.herpn1.evaluate(evaluator, encoder, x));
-      const v = timed(b.conv1.name, () => b.conv1.evaluate(evaluator, encoder, u, store));
+      const uIn = b.pairU ? packPairs(evaluator, u) : u;
+      const v = timed(b.conv1.name, () => b.conv1.evaluate(evaluator, encoder, uIn, store));
       const w = timed(b.herpn2.name, () => b.herpn2.evaluate(evaluator, encoder, v));
-      x = timed(`${b.conv2.name}+shortcut`, () => b.conv2.evaluate(evaluator, encoder, [...w, ...u.map((c) => evaluator.dropLevels(c, 2))], store));
+      const wIn = b.pairW ? packPairs(evaluator, w) : w;
+      x = timed(`${b.conv2.name}+shortcut`, () => b.conv2.evaluate(evaluator, encoder, [...wIn, ...uIn.map((c) => evaluator.dropLevels(c, 2))], store));
       trace?.(`block${j}`, b.out, x);
     });
     const h = timed(this.poolHerpn.name, () => this.poolHerpn.evaluate(evaluator, encoder, x));

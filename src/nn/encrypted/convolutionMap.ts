@@ -7,10 +7,65 @@
  * has gap s·k_i (striding never moves data, it widens the gap), zero padding is a zero in the diagonal, and the
  * per-patch weights, BatchNorm scales and HerPN a2 factors are just the diagonal's values at that patch's slots.
  * Several convolutions may add into one map (a residual block's second conv and its shortcut).
+ *
+ * Complex packing: a layout of two real ciphertexts x_0, x_1 (CFNet4's stage A) can enter a map as ONE complex
+ * ciphertext z = x_0 + i·x_1 (a "paired" input); with the map taking 2·Re of its accumulators, the term W·x_1 becomes
+ * (−i·W/2)·z, W·x_0 becomes (W/2)·z, and every (output, offset) needs one complex diagonal instead of two real ones.
+ * A map from one real input to two output ciphertexts can likewise accumulate y_0 + i·y_1 and take 2·Re, 2·Im.
  */
 import { convOutSize, type ConvWeight } from '../conv2d.js';
 import { forEachEntry, packChannelConstants, patchCount, slotOf, type PackedLayout } from './packedLayout.js';
-import { SlotMapBuilder, type SlotLinearMap } from './slotLinearMap.js';
+import { SlotMapBuilder, type OutputMode, type SlotLinearMap } from './slotLinearMap.js';
+
+/** Where one ciphertext of a layout goes in a map: input (or accumulator) index and a complex factor. */
+export interface Lane {
+  readonly index: number;
+  readonly re: number;
+  readonly im: number;
+}
+
+/** An input of a map: a packed layout, its ciphertexts as they are or paired as x_{2j} + i·x_{2j+1}. */
+export interface PackedInput {
+  readonly layout: PackedLayout;
+  readonly paired?: boolean;
+}
+
+/** A map under construction: its builder and where each ciphertext of each input and of the output goes. */
+export interface MapFrame {
+  readonly builder: SlotMapBuilder;
+  /** Per input layout, per ciphertext. */
+  readonly inputs: readonly (readonly Lane[])[];
+  /** Per output ciphertext. */
+  readonly outputs: readonly Lane[];
+}
+
+/** Number of map inputs a packed input becomes (ciphertexts, or pairs of them). */
+export function mapInputCount(input: PackedInput): number {
+  return input.paired === true ? input.layout.ciphertexts / 2 : input.layout.ciphertexts;
+}
+
+/**
+ * The frame of a map from `inputs` to `outL`: 'plain' mode without paired inputs, 'real' (2·Re) when an input is
+ * paired, 'realImag' when asked for (one accumulator per two output ciphertexts).
+ */
+export function mapFrame(inputs: readonly PackedInput[], outL: PackedLayout, realImag = false): MapFrame {
+  const paired = inputs.some((x) => x.paired === true);
+  if (paired && realImag) throw new RangeError('mapFrame: paired inputs take the real part of each accumulator (not realImag)');
+  for (const x of inputs) if (x.paired === true && x.layout.ciphertexts % 2 !== 0) throw new RangeError('mapFrame: a paired input needs an even number of ciphertexts');
+  if (realImag && outL.ciphertexts % 2 !== 0) throw new RangeError('mapFrame: realImag needs an even number of output ciphertexts');
+  const mode: OutputMode = realImag ? 'realImag' : paired ? 'real' : 'plain';
+  const periods: number[] = [];
+  const lanes: Lane[][] = inputs.map((x) => {
+    const base = periods.length;
+    const n = mapInputCount(x);
+    for (let j = 0; j < n; j++) periods.push(x.layout.period);
+    return Array.from({ length: x.layout.ciphertexts }, (_, ct): Lane => (x.paired === true ? { index: base + (ct >> 1), re: ct % 2 === 0 ? 1 : 0, im: ct % 2 === 0 ? 0 : -1 } : { index: base + ct, re: 1, im: 0 }));
+  });
+  const half = mode === 'plain' ? 1 : 0.5;
+  const outputs = Array.from({ length: outL.ciphertexts }, (_, ct): Lane => (mode === 'realImag' ? { index: ct >> 1, re: ct % 2 === 0 ? half : 0, im: ct % 2 === 0 ? 0 : half } : { index: ct, re: half, im: 0 }));
+  const accumulators = mode === 'realImag' ? outL.ciphertexts / 2 : outL.ciphertexts;
+  return { builder: new SlotMapBuilder(outL.slots, periods, accumulators, outL.period, mode), inputs: lanes, outputs };
+}
 
 /** One patch's convolution, with optional folded per-channel factors and bias. */
 export interface PatchConv {
@@ -49,11 +104,14 @@ function checkConv(inL: PackedLayout, outL: PackedLayout, convs: readonly PatchC
 }
 
 /**
- * Adds the convolution terms of every patch to `builder`: input ciphertexts inputBase … inputBase + inL.ciphertexts − 1,
- * outputs 0 … outL.ciphertexts − 1. The builder's output period must be outL.period.
+ * Adds the convolution terms of every patch to the frame: input layout number `input` of the frame (`inL`) to the
+ * output layout `outL` (the builder's output period must be outL.period).
  */
-export function addConvolution(builder: SlotMapBuilder, inL: PackedLayout, inputBase: number, outL: PackedLayout, convs: readonly PatchConv[]): void {
+export function addConvolution(frame: MapFrame, input: number, inL: PackedLayout, outL: PackedLayout, convs: readonly PatchConv[]): void {
   checkConv(inL, outL, convs);
+  const inLanes = frame.inputs[input]!;
+  const outLanes = frame.outputs;
+  const builder = frame.builder;
   const inSlots = slotTable(inL);
   const outSlots = slotTable(outL);
   const L = patchCount(inL);
@@ -80,7 +138,12 @@ export function addConvolution(builder: SlotMapBuilder, inL: PackedLayout, input
                 if (xi < 0 || xi >= si) continue;
                 const at = (((p * inL.channels + i) * si + yi) * si + xi) * 2;
                 const ot = (((p * outL.channels + o) * so + y) * so + x) * 2;
-                builder.add(outSlots[ot]!, inputBase + inSlots[at]!, outSlots[ot + 1]!, inSlots[at + 1]!, v);
+                const a = inLanes[inSlots[at]!]!;
+                const b = outLanes[outSlots[ot]!]!;
+                // v·(a.re + i·a.im)·(b.re + i·b.im)
+                const re = a.re * b.re - a.im * b.im;
+                const im = a.re * b.im + a.im * b.re;
+                builder.add(b.index, a.index, outSlots[ot + 1]!, inSlots[at + 1]!, v * re, v * im);
               }
             }
           }
@@ -88,24 +151,28 @@ export function addConvolution(builder: SlotMapBuilder, inL: PackedLayout, input
       }
     }
   }
-  addChannelBias(builder, outL, convs.map((c) => c.bias));
+  addChannelBias(frame, outL, convs.map((c) => c.bias));
 }
 
-/** Adds y += scale[c] ⊙ x for the identity path (same layout in and out). */
-export function addChannelScale(builder: SlotMapBuilder, layout: PackedLayout, inputBase: number, scales: readonly PatchScale[]): void {
+/** Adds y += scale[c] ⊙ x for the identity path: input layout number `input` (same layout as the output). */
+export function addChannelScale(frame: MapFrame, input: number, layout: PackedLayout, scales: readonly PatchScale[]): void {
   if (scales.length !== patchCount(layout)) throw new RangeError('addChannelScale: one scale vector per patch');
+  const inLanes = frame.inputs[input]!;
   forEachEntry(layout, (p, c, _y, _x, ct, slot) => {
     const s = scales[p]!.scale[c];
     if (s === undefined) throw new RangeError('addChannelScale: one value per channel');
-    builder.add(ct, inputBase + ct, slot, slot, s);
+    const a = inLanes[ct]!;
+    const b = frame.outputs[ct]!;
+    frame.builder.add(b.index, a.index, slot, slot, s * (a.re * b.re - a.im * b.im), s * (a.re * b.im + a.im * b.re));
   });
 }
 
 /** Adds a per-patch per-channel bias to the outputs (nothing when all undefined). */
-export function addChannelBias(builder: SlotMapBuilder, outL: PackedLayout, biases: readonly (Float64Array | undefined)[]): void {
+export function addChannelBias(frame: MapFrame, outL: PackedLayout, biases: readonly (Float64Array | undefined)[]): void {
   if (biases.every((b) => b === undefined)) return;
   const vectors = packChannelConstants(outL, biases.map((b) => b ?? new Float64Array(outL.channels)));
-  vectors.forEach((v, m) => builder.addBias(m, v));
+  // biases are added to the results (after 2·Re / 2·Im), one per output ciphertext
+  vectors.forEach((v, ct) => frame.builder.addBias(ct, v));
 }
 
 /** (ciphertext, slot) of every input entry, indexed by ((p·C + c)·side + y)·side + x, interleaved. */
@@ -126,15 +193,9 @@ function slotTable(l: PackedLayout): Int32Array {
   return t;
 }
 
-/** A builder for maps from the given input layouts (concatenated ciphertexts) to `outL`. */
-export function mapBuilder(inputs: readonly PackedLayout[], outL: PackedLayout): SlotMapBuilder {
-  const periods = inputs.flatMap((l) => new Array<number>(l.ciphertexts).fill(l.period));
-  return new SlotMapBuilder(outL.slots, periods, outL.ciphertexts, outL.period);
-}
-
-/** The map of one convolution (all patches). */
-export function convolutionMap(inL: PackedLayout, outL: PackedLayout, convs: readonly PatchConv[]): SlotLinearMap {
-  const b = mapBuilder([inL], outL);
-  addConvolution(b, inL, 0, outL, convs);
-  return b.build();
+/** The map of one convolution (all patches); `paired`: the input enters as complex pairs; `realImag` see mapFrame. */
+export function convolutionMap(inL: PackedLayout, outL: PackedLayout, convs: readonly PatchConv[], options: { paired?: boolean; realImag?: boolean } = {}): SlotLinearMap {
+  const frame = mapFrame([{ layout: inL, paired: options.paired ?? false }], outL, options.realImag ?? false);
+  addConvolution(frame, 0, inL, outL, convs);
+  return frame.builder.build();
 }

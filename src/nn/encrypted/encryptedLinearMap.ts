@@ -21,7 +21,7 @@ import { RnsPoly, polyAdd, polyReduceLazy } from '../../ckks/ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ckks/ring/modularKernels.js';
 import type { PlaintextStore } from './plaintextStore.js';
 import {
-  type MapPlan, type PlanOptions, type SlotLinearMap, diagonalCount, planKeySwitches, planMap, planRotationSteps, rotateSlots,
+  type MapPlan, type OutputMode, type PlanOptions, type SlotLinearMap, diagonalCount, planKeySwitches, planMap, planRotationSteps, rotateSlots,
 } from './slotLinearMap.js';
 
 /** How a map is evaluated. */
@@ -65,6 +65,7 @@ export class EncryptedLinearMap {
   readonly hoisting: 'single' | 'double';
   readonly diagonals: number;
   readonly outputs: number;
+  readonly outputMode: OutputMode;
   /** Per output: giant g → its terms. */
   private readonly groups: Map<number, Term[]>[];
   private map: SlotLinearMap | undefined;
@@ -86,6 +87,7 @@ export class EncryptedLinearMap {
     this.keepMap = options.keepMap ?? true;
     this.diagonals = diagonalCount(map);
     this.outputs = map.outputs;
+    this.outputMode = map.outputMode;
     this.groups = map.diagonals.map((row) => {
       const byGiant = new Map<number, Term[]>();
       row.forEach((diags, c) => {
@@ -121,9 +123,14 @@ export class EncryptedLinearMap {
     return out;
   }
 
-  /** Key switches of one evaluation (hoisted babies + giants + fold). */
+  /** Key switches of one evaluation (hoisted babies + giants + conjugations + fold). */
   get keySwitches(): number {
-    return planKeySwitches(this.plan);
+    return planKeySwitches(this.plan, this.outputMode);
+  }
+
+  /** The level the conjugation key is needed at ('real' and 'realImag' maps), or undefined. */
+  conjugationLevel(): number | undefined {
+    return this.outputMode === 'plain' ? undefined : this.level - 1;
   }
 
   /** Bytes of all encoded diagonals at N slots·2 words (limbs of Q_ℓ, plus P for double hoisting). */
@@ -149,10 +156,13 @@ export class EncryptedLinearMap {
 
   private encodeDiagonal(encoder: Encoder, m: number, g: number, t: Term): RnsPoly {
     const ctx = encoder.context;
-    const d = this.getMap().diagonals[m]![t.c]!.get(t.k)!;
+    const map = this.getMap();
+    const d = map.diagonals[m]![t.c]!.get(t.k)!;
+    const im = map.imaginary?.[m]?.[t.c]?.get(t.k);
     const q = Number(ctx.params.Q[this.level]!);
-    const options = { level: this.level, scale: (this.outputScale * q) / this.inputScales[t.c]!, slots: this.getMap().slots };
-    const values = g === 0 ? d : rotateSlots(d, -g);
+    const options = { level: this.level, scale: (this.outputScale * q) / this.inputScales[t.c]!, slots: map.slots };
+    const rot = (v: Float64Array) => (g === 0 ? v : rotateSlots(v, -g));
+    const values = im === undefined ? rot(d) : { re: rot(d), im: rot(im) };
     const poly = this.hoisting === 'double' ? encoder.encodeExtended(values, options) : encoder.encode(values, options).poly;
     return toMontgomeryForm(poly);
   }
@@ -214,13 +224,27 @@ export class EncryptedLinearMap {
     const bias = this.encodeBias(encoder);
     if (!this.keepMap) this.releaseMap();
     this.lastTimes.products -= this.lastTimes.encode;
-    return raw.map((ct, m) => {
-      let y = evaluator.rescale(ct);
+    const results: Ciphertext[] = [];
+    for (const ct of raw) {
+      const y = evaluator.rescale(ct);
       y.scale = this.outputScale; // (S·q_ℓ)/q_ℓ in floating point may differ from S in the last bit
+      if (this.outputMode === 'plain') {
+        results.push(y);
+        continue;
+      }
+      const t0 = performance.now();
+      const c = evaluator.conjugate(y);
+      results.push(evaluator.add(y, c));
+      // −i·(acc − conj(acc)): multiplying by the monomial −X^{N/2} (the constant −i at scale 1) is exact
+      if (this.outputMode === 'realImag') results.push(evaluator.mulConstant(evaluator.sub(y, c), { re: 0, im: -1 }, { constantScale: 1 }));
+      this.lastTimes.fold += performance.now() - t0;
+    }
+    return results.map((r, i) => {
+      let y = r;
       const t0 = performance.now();
       for (const s of this.plan.fold) y = evaluator.add(y, evaluator.rotateHoisted(y, [s]).get(s)!);
       this.lastTimes.fold += performance.now() - t0;
-      const b = bias[m];
+      const b = bias[i];
       return b === undefined ? y : evaluator.add(y, b);
     });
   }
@@ -322,4 +346,15 @@ export function mergeKeyLevels(maps: readonly ReadonlyMap<number, number>[]): Ma
   const out = new Map<number, number>();
   for (const m of maps) for (const [s, l] of m) out.set(s, Math.max(out.get(s) ?? -1, l));
   return new Map([...out].sort((a, b) => a[0] - b[0]));
+}
+
+/**
+ * x_{2j} + i·x_{2j+1} for every pair: the complex packing of a two-ciphertext layout that paired map inputs expect
+ * (i·x is the exact product with the monomial X^{N/2}: no level, no noise).
+ */
+export function packPairs(evaluator: Evaluator, xs: readonly Ciphertext[]): Ciphertext[] {
+  if (xs.length % 2 !== 0) throw new RangeError(`packPairs: ${xs.length} ciphertexts cannot be paired`);
+  const out: Ciphertext[] = [];
+  for (let j = 0; j < xs.length; j += 2) out.push(evaluator.add(xs[j]!, evaluator.mulConstant(xs[j + 1]!, { re: 0, im: 1 }, { constantScale: 1 })));
+  return out;
 }

@@ -12,22 +12,38 @@
  * (and the result replicated) by rotate-and-add over T_out, 2·T_out, … (the `fold`) — one diagonal then carries
  * the terms of T_c/T_out offsets (Juvekar et al. 2018's hybrid method for rectangular matrices).
  *
+ * Diagonals may be complex (`imaginary`), for inputs that pack two real ciphertexts as x_0 + i·x_1; the output
+ * mode then takes real parts: 'real' gives y = acc + conj(acc) = 2·Re(acc), 'realImag' gives the two real outputs
+ * 2·Re(acc), 2·Im(acc) = −i·(acc − conj(acc)) of one accumulator (one conjugation each).
+ *
  * Planning (`planMap`): every offset k = g + b with g a multiple of the baby stride n1 and 0 ≤ b < n1; the baby
  * rotations of each input share one key-switching decomposition (hoisted), the giant rotations of each output
  * rotate sums over all inputs. The stride minimises (#babies over inputs) + w·(#giants over outputs).
  */
+
+/** How the accumulators become outputs: as they are, 2·Re, or 2·Re and 2·Im (see the file comment). */
+export type OutputMode = 'plain' | 'real' | 'realImag';
+
+/** Number of results of a map with `accumulators` accumulators in `mode`. */
+export function resultCount(accumulators: number, mode: OutputMode): number {
+  return mode === 'realImag' ? 2 * accumulators : accumulators;
+}
 
 /** The float64 definition of a packed linear map. */
 export interface SlotLinearMap {
   readonly slots: number;
   /** Period of each input's slot vector. */
   readonly inputPeriods: readonly number[];
+  /** Number of accumulators (outputs before the output mode). */
   readonly outputs: number;
-  /** diagonals[m][c]: signed offset k → d (length `slots`). */
+  /** diagonals[m][c]: signed offset k → d (length `slots`), real parts. */
   readonly diagonals: readonly (readonly ReadonlyMap<number, Float64Array>[])[];
-  /** Rotate-and-add steps applied to every output after the products, in order. */
+  /** Imaginary parts of complex diagonals (keys ⊆ those of `diagonals`), when any. */
+  readonly imaginary?: readonly (readonly ReadonlyMap<number, Float64Array>[])[];
+  readonly outputMode: OutputMode;
+  /** Rotate-and-add steps applied to every result after the products, in order. */
   readonly fold: readonly number[];
-  /** Per output: a vector added after the fold (or undefined). */
+  /** Per result: a vector added after the fold (or undefined). */
   readonly bias: readonly (Float64Array | undefined)[];
   /**
    * Optional structure of the offsets: every offset is base + Σ_i e_i·generators[i] (e_i ∈ {0, 1}) modulo its
@@ -37,9 +53,16 @@ export interface SlotLinearMap {
   readonly hint?: { readonly base: number; readonly generators: readonly number[] };
 }
 
+interface EntryCache {
+  row: Map<number, Float64Array> | undefined;
+  k: number;
+  d: Float64Array | undefined;
+}
+
 /** Collects (output slot, input slot, weight) terms into diagonals. */
 export class SlotMapBuilder {
   private readonly diagonals: Map<number, Float64Array>[][];
+  private imaginary: Map<number, Float64Array>[][] | undefined;
   private readonly biases: (Float64Array | undefined)[];
   /** Output period: terms of inputs with a longer period go to windows and are folded. */
   readonly outputPeriod: number;
@@ -51,13 +74,14 @@ export class SlotMapBuilder {
     readonly inputPeriods: readonly number[],
     readonly outputs: number,
     outputPeriod: number,
+    readonly outputMode: OutputMode = 'plain',
   ) {
     for (const T of [...inputPeriods, outputPeriod]) {
       if (!Number.isInteger(T) || T < 1 || (T & (T - 1)) !== 0 || slots % T !== 0) throw new RangeError(`SlotMapBuilder: period ${T} must be a power of two dividing ${slots}`);
     }
     this.outputPeriod = outputPeriod;
     this.diagonals = Array.from({ length: outputs }, () => inputPeriods.map(() => new Map<number, Float64Array>()));
-    this.biases = new Array<Float64Array | undefined>(outputs).fill(undefined);
+    this.biases = new Array<Float64Array | undefined>(resultCount(outputs, outputMode)).fill(undefined);
     // windows are needed when some input is longer than the output: fold them, which also replicates the output
     this.windows = inputPeriods.some((T) => T > outputPeriod);
     this.fold = [];
@@ -70,29 +94,37 @@ export class SlotMapBuilder {
   }
 
   /**
-   * Adds weight·x_c[inSlot] to y_m[outSlot] for the base-period output slot `outSlot` (< outputPeriod); the term
+   * Adds (re + i·im)·x_c[inSlot] to accumulator m at `outSlot` (a base-period output slot, < outputPeriod); the term
    * is repeated in every output replica (or placed in its window when folding).
    */
-  add(m: number, c: number, outSlot: number, inSlot: number, weight: number): void {
-    if (weight === 0) return;
+  add(m: number, c: number, outSlot: number, inSlot: number, re: number, im = 0): void {
+    if (re === 0 && im === 0) return;
     const T = this.inputPeriods[c];
     const row = this.diagonals[m]?.[c];
     if (T === undefined || row === undefined) throw new RangeError(`SlotMapBuilder.add: no output ${m} / input ${c}`);
     const To = this.outputPeriod;
     const delta = (((inSlot - outSlot) % T) + T) % T;
+    let k: number;
+    let first: number;
+    let end: number;
     if (this.windowed && T > To) {
-      const k = ((delta + To / 2) % To) - To / 2;
+      k = ((delta + To / 2) % To) - To / 2;
       const windows = this.slots / To;
-      const w = ((((delta - k) / To) % windows) + windows) % windows;
-      const d = this.entry(row, k);
-      d[outSlot + w * To] = d[outSlot + w * To]! + weight;
-      return;
+      first = outSlot + (((((delta - k) / To) % windows) + windows) % windows) * To;
+      end = first + 1;
+    } else {
+      k = delta >= T / 2 ? delta - T : delta;
+      first = outSlot;
+      // windowed maps sum the windows afterwards: the term goes to window 0 only
+      end = this.windowed ? outSlot + 1 : this.slots;
     }
-    const k = delta >= T / 2 ? delta - T : delta;
-    const d = this.entry(row, k);
-    // windowed maps sum the windows afterwards: the term goes to window 0 only
-    const end = this.windowed ? outSlot + 1 : this.slots;
-    for (let r = outSlot; r < end; r += To) d[r] = d[r]! + weight;
+    const d = this.entry(row, k, this.realCache);
+    if (re !== 0) for (let r = first; r < end; r += To) d[r] = d[r]! + re;
+    if (im !== 0) {
+      this.imaginary ??= this.diagonals.map((rows) => rows.map(() => new Map<number, Float64Array>()));
+      const e = this.entry(this.imaginary[m]![c]!, k, this.imagCache);
+      for (let r = first; r < end; r += To) e[r] = e[r]! + im;
+    }
   }
 
   /** Replaces the fold steps (maps that sum or replicate their own way, e.g. the fusion layer). */
@@ -109,20 +141,19 @@ export class SlotMapBuilder {
     this.biases[m] = b;
   }
 
-  private lastRow: Map<number, Float64Array> | undefined;
-  private lastK = 0;
-  private lastD: Float64Array | undefined;
+  private readonly realCache: EntryCache = { row: undefined, k: 0, d: undefined };
+  private readonly imagCache: EntryCache = { row: undefined, k: 0, d: undefined };
 
-  private entry(row: Map<number, Float64Array>, k: number): Float64Array {
-    if (row === this.lastRow && k === this.lastK && this.lastD !== undefined) return this.lastD;
+  private entry(row: Map<number, Float64Array>, k: number, cache: EntryCache): Float64Array {
+    if (row === cache.row && k === cache.k && cache.d !== undefined) return cache.d;
     let d = row.get(k);
     if (d === undefined) {
       d = new Float64Array(this.slots);
       row.set(k, d);
     }
-    this.lastRow = row;
-    this.lastK = k;
-    this.lastD = d;
+    cache.row = row;
+    cache.k = k;
+    cache.d = d;
     return d;
   }
 
@@ -134,8 +165,16 @@ export class SlotMapBuilder {
   }
 
   build(): SlotLinearMap {
+    if (this.imaginary !== undefined) {
+      // every complex diagonal has a real part (possibly zero) so that the key sets agree
+      this.imaginary.forEach((rows, m) => rows.forEach((im, c) => {
+        for (const k of im.keys()) if (!this.diagonals[m]![c]!.has(k)) this.diagonals[m]![c]!.set(k, new Float64Array(this.slots));
+      }));
+    }
     return {
-      slots: this.slots, inputPeriods: [...this.inputPeriods], outputs: this.outputs, diagonals: this.diagonals, fold: [...this.fold], bias: [...this.biases],
+      slots: this.slots, inputPeriods: [...this.inputPeriods], outputs: this.outputs, diagonals: this.diagonals, outputMode: this.outputMode,
+      fold: [...this.fold], bias: [...this.biases],
+      ...(this.imaginary === undefined ? {} : { imaginary: this.imaginary }),
       ...(this.hint === undefined ? {} : { hint: this.hint }),
     };
   }
@@ -163,23 +202,47 @@ export function foldPlain(x: Float64Array, steps: readonly number[]): Float64Arr
   return acc;
 }
 
-/** The map applied in float64 to slot vectors (the reference for the homomorphic evaluation). */
-export function applyMapPlain(map: SlotLinearMap, inputs: readonly Float64Array[]): Float64Array[] {
+/** A complex slot vector. */
+export interface ComplexSlotVector {
+  readonly re: Float64Array;
+  readonly im: Float64Array;
+}
+
+/**
+ * The map applied in float64 to slot vectors, real or complex (x_0 + i·x_1 for a packed pair): the reference for
+ * the homomorphic evaluation. Results are real: in 'plain' mode the real parts of the accumulators.
+ */
+export function applyMapPlain(map: SlotLinearMap, inputs: readonly (Float64Array | ComplexSlotVector)[]): Float64Array[] {
   if (inputs.length !== map.inputPeriods.length) throw new RangeError(`applyMapPlain: ${inputs.length} inputs, map takes ${map.inputPeriods.length}`);
   const n = map.slots;
-  return map.diagonals.map((row, m) => {
-    const y = new Float64Array(n);
+  const zero = new Float64Array(n);
+  const results: Float64Array[] = [];
+  map.diagonals.forEach((row, m) => {
+    const yr = new Float64Array(n);
+    const yi = new Float64Array(n);
     row.forEach((diags, c) => {
       const x = inputs[c]!;
-      for (const [k, d] of diags) {
+      const xr = x instanceof Float64Array ? x : x.re;
+      const xi = x instanceof Float64Array ? zero : x.im;
+      for (const [k, dr] of diags) {
+        const di = map.imaginary?.[m]?.[c]?.get(k) ?? zero;
         for (let s = 0; s < n; s++) {
-          const w = d[s]!;
-          if (w !== 0) y[s] = y[s]! + w * x[(((s + k) % n) + n) % n]!;
+          const a = dr[s]!;
+          const b = di[s]!;
+          if (a === 0 && b === 0) continue;
+          const j = (((s + k) % n) + n) % n;
+          yr[s] = yr[s]! + a * xr[j]! - b * xi[j]!;
+          yi[s] = yi[s]! + a * xi[j]! + b * xr[j]!;
         }
       }
     });
+    if (map.outputMode === 'plain') results.push(yr);
+    else results.push(yr.map((v) => 2 * v));
+    if (map.outputMode === 'realImag') results.push(yi.map((v) => 2 * v));
+  });
+  return results.map((y, r) => {
     const folded = foldPlain(y, map.fold);
-    const b = map.bias[m];
+    const b = map.bias[r];
     if (b !== undefined) for (let s = 0; s < n; s++) folded[s] = folded[s]! + b[s]!;
     return folded;
   });
@@ -296,9 +359,14 @@ export function planMap(map: SlotLinearMap, options: PlanOptions = {}): MapPlan 
   return best!;
 }
 
-/** Key switches of one evaluation: hoisted babies, giants, and the fold rotations of every output. */
-export function planKeySwitches(plan: MapPlan): number {
-  return plan.babies.reduce((a, b) => a + b.length, 0) + plan.giants.reduce((a, b) => a + b.length, 0) + plan.fold.length * plan.giants.length;
+/**
+ * Key switches of one evaluation: hoisted babies, giants, one conjugation per accumulator in the 'real' and
+ * 'realImag' modes, and the fold rotations of every result.
+ */
+export function planKeySwitches(plan: MapPlan, mode: OutputMode = 'plain'): number {
+  const accumulators = plan.giants.length;
+  return plan.babies.reduce((a, b) => a + b.length, 0) + plan.giants.reduce((a, b) => a + b.length, 0)
+    + (mode === 'plain' ? 0 : accumulators) + plan.fold.length * resultCount(accumulators, mode);
 }
 
 /** Rotation amounts normalised to [0, slots). */

@@ -6,6 +6,7 @@
 // Tolerance: inputs and weights in [−1, 1], Δ = 2^40: ‖y − conv2d(x)‖_∞ ≤ 2^-20 (measured 2^-27 … 2^-25; a wrong
 // diagonal or rotation gives errors ≈ 0.1 – 1).
 import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { conv2d, type ConvWeight } from '../../src/nn/conv2d.js';
 import { addChannelScale, addConvolution, convolutionMap, mapFrame, type PatchConv } from '../../src/nn/encrypted/convolutionMap.js';
 import { EncryptedLinearMap, packPairs } from '../../src/nn/encrypted/encryptedLinearMap.js';
@@ -120,5 +121,23 @@ describe('encrypted multiplexed convolution vs conv2d (N = 2^11, insecure)', () 
     const y3 = ri.evaluate(ev3, f.encoder, f.encryptTensors(inL, x3, 2, 2 ** 40));
     expect(y3.length).toBe(2);
     expect(maxAbsDiff(f.decryptTensors(l, y3), twin(x3, convs3))).toBeLessThanOrEqual(TOL);
+  });
+
+  it('random shapes, kernels 1/3, strides 1/2, paddings, patch grids, hoisting (fast-check, 5 runs)', () => {
+    fc.assert(fc.property(
+      fc.record({ grid: fc.constantFrom([1, 2], [2, 2], [2, 1]), inC: fc.integer({ min: 1, max: 4 }), outC: fc.integer({ min: 1, max: 5 }), k: fc.constantFrom(1, 3), stride: fc.constantFrom(1, 2), pad: fc.integer({ min: 0, max: 1 }), double: fc.boolean() }),
+      ({ grid, inC, outC, k, stride, pad, double }) => {
+        const [gr, gc] = grid as [number, number];
+        const l = packedLayout({ slots: 1024, gridRows: gr, gridCols: gc, patchSize: 4, gap: 1, channels: inC });
+        const padding = Math.min(pad, Math.floor(k / 2));
+        const side = Math.floor((4 + 2 * padding - k) / stride) + 1;
+        const out = deriveLayout(l, outC, stride, side);
+        const convs = Array.from({ length: gr * gc }, () => ({ weight: weight(outC, inC, k), stride, padding }));
+        const x = Array.from({ length: gr * gc }, () => tensor(inC, 4));
+        const layer = new EncryptedLinearMap('c', () => convolutionMap(l, out, convs), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40, hoisting: double ? 'double' : 'single' });
+        const y = layer.evaluate(f.evaluatorFor(layer.rotationSteps()), f.encoder, f.encryptTensors(l, x, 2, 2 ** 40));
+        expect(maxAbsDiff(f.decryptTensors(out, y), twin(x, convs))).toBeLessThanOrEqual(TOL);
+      },
+    ), { numRuns: 5 });
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Modulus } from '../../src/ckks/ring/modulus.js';
 import { generateNttPrimes } from '../../src/ckks/ring/primes.js';
-import { mulShoupAccumulate2, shoupCompanionsFast, shoupForm } from '../../src/ckks/ring/plaintextProducts.js';
+import { lazyProductCapacity, mulShoupAccumulate2, mulShoupAccumulate2Lazy, plaintextDotLimb, shoupCompanionsFast, shoupForm } from '../../src/ckks/ring/plaintextProducts.js';
 import { RnsBasis } from '../../src/ckks/ring/rnsBasis.js';
 import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
 
@@ -48,6 +48,40 @@ describe('Shoup-form plaintext products', () => {
         });
       }), { numRuns: 30 });
     }
+  });
+
+  it('the reduction-free kernel adds products in [0, 4q); plaintextDotLimb gives the same residues on either path', () => {
+    const q40 = generateNttPrimes(40, 1, 16)[0]!;
+    for (const q of [q40, ...PRIMES]) {
+      const m = new Modulus(q);
+      expect(lazyProductCapacity(q)).toBe(Math.min(Number.MAX_SAFE_INTEGER, Number(((1n << 64n) - 1n) / (4n * q))));
+      const residue = fc.bigInt({ min: 0n, max: q - 1n });
+      fc.assert(fc.property(fc.array(fc.array(residue, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 12 }), (terms) => {
+        const n = 4;
+        const rows = terms.map(([w, b0, b1]) => ({ w: new BigUint64Array(n).fill(w!), b0: new BigUint64Array(n).fill(b0!), b1: new BigUint64Array(n).fill(b1!) }));
+        const ws = rows.map((r) => r.w);
+        const wShoup = ws.map((w) => { const o = new BigUint64Array(n); shoupCompanionsFast(w, o, m); return o; });
+        const acc0 = new BigUint64Array(n);
+        const acc1 = new BigUint64Array(n);
+        plaintextDotLimb(ws, wShoup, rows.map((r) => r.b0), rows.map((r) => r.b1), acc0, acc1, m);
+        const want0 = terms.reduce((s, [w, b0]) => (s + w! * b0!) % q, 0n);
+        const want1 = terms.reduce((s, [w, , b1]) => (s + w! * b1!) % q, 0n);
+        for (let i = 0; i < n; i++) {
+          expect(acc0[i]).toBe(want0);
+          expect(acc1[i]).toBe(want1);
+        }
+        if (terms.length <= lazyProductCapacity(q)) {
+          const lazy0 = new BigUint64Array(n);
+          const lazy1 = new BigUint64Array(n);
+          rows.forEach((r, t) => mulShoupAccumulate2Lazy(r.w, wShoup[t]!, r.b0, r.b1, lazy0, lazy1, q));
+          expect(lazy0[0]! % q).toBe(want0);
+          expect(lazy0[0]! < BigInt(terms.length) * 4n * q).toBe(true);
+          expect(lazy1[0]! % q).toBe(want1);
+        }
+      }), { numRuns: 30 });
+    }
+    // a 61-bit prime takes the reducing path beyond 2 terms (capacity ⌊(2^64 − 1)/(4q)⌋ = 2)
+    expect(lazyProductCapacity(PRIMES[0]!)).toBe(2);
   });
 
   it('shoupForm keeps the polynomial and adds its companions limb by limb', () => {

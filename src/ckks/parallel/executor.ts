@@ -19,7 +19,7 @@ import { nttForward, nttInverse } from '../ring/ntt.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
-import { mulShoupAccumulate2 } from '../ring/plaintextProducts.js';
+import { plaintextDotLimb } from '../ring/plaintextProducts.js';
 import type { CkksContext } from '../scheme/context.js';
 import { SwitchingKey } from '../scheme/keys.js';
 import { KeySwitcher } from '../scheme/keySwitch.js';
@@ -240,14 +240,9 @@ export class Executor {
         return;
       }
       case 'plainDot': {
-        const q = this.bases.levelBasis(u.level).moduli[u.limb]!.value;
-        const a0 = this.limb(u.acc0, u.limb);
-        const a1 = this.limb(u.acc1, u.limb);
-        for (let t = 0; t < u.w.length; t++) {
-          mulShoupAccumulate2(this.limb(u.w[t]!, u.limb), this.limb(u.wShoup[t]!, u.limb), this.limb(u.c0[t]!, u.limb), this.limb(u.c1[t]!, u.limb), a0, a1, q);
-        }
-        addScalarMod(a0, 0n, a0, q);
-        addScalarMod(a1, 0n, a1, q);
+        const m = this.bases.levelBasis(u.level).moduli[u.limb]!;
+        const limbs = (refs: readonly PolyRef[]) => refs.map((r) => this.limb(r, u.limb));
+        plaintextDotLimb(limbs(u.w), limbs(u.wShoup), limbs(u.c0), limbs(u.c1), this.limb(u.acc0, u.limb), this.limb(u.acc1, u.limb), m);
         return;
       }
     }

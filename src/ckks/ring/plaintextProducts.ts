@@ -11,6 +11,7 @@
  * [0, q) (`polyReduceLazy`). The kernel follows the BigInt-lowering rules of `modularKernels.ts` and is warmed up
  * when the module loads.
  */
+import { addScalarMod, reduceBarrett } from './modularKernels.js';
 import type { Modulus } from './modulus.js';
 import { RnsPoly } from './rnsPoly.js';
 
@@ -45,6 +46,61 @@ export function mulShoupAccumulate2(
       acc1[i] = BigInt.asUintN(64, s2 + BigInt.asUintN(64, twoq & BigInt.asUintN(64, s2 >> 63n)));
     }
   }
+}
+
+/**
+ * As `mulShoupAccumulate2` without any reduction: each product adds x·w − h'·q ∈ [0, 4q) to plain 64-bit sums. The
+ * caller guarantees acc + (number of calls)·4q < 2^64 (`lazyProductCapacity`) and reduces at the end.
+ */
+export function mulShoupAccumulate2Lazy(
+  w: BigUint64Array, wShoup: BigUint64Array, b0: BigUint64Array, b1: BigUint64Array, acc0: BigUint64Array, acc1: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const n = acc0.length;
+  for (let i = 0; i < n; i++) {
+    const c = w[i]!;
+    const cp = wShoup[i]!;
+    const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+    {
+      const x = b0[i]!;
+      const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+      const h = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, x0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, x1 * cp0) >> 32n));
+      acc0[i] = BigInt.asUintN(64, acc0[i]! + BigInt.asUintN(64, x * c - h * q));
+    }
+    {
+      const x = b1[i]!;
+      const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+      const h = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, x0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, x1 * cp0) >> 32n));
+      acc1[i] = BigInt.asUintN(64, acc1[i]! + BigInt.asUintN(64, x * c - h * q));
+    }
+  }
+}
+
+/** How many lazy products (each < 4q) zero accumulators can take without overflowing 64 bits: ⌊(2^64 − 1)/(4q)⌋. */
+export function lazyProductCapacity(q: bigint): number {
+  const c = ((1n << 64n) - 1n) / (4n * q);
+  return c > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(c);
+}
+
+/**
+ * One limb of (acc0, acc1) = Σ_t w_t ⊙ (c0_t, c1_t) mod q, fully reduced to [0, q); acc0, acc1 are zero on entry.
+ * Small primes (enough headroom for all the terms) take the reduction-free kernel and one Barrett pass at the end;
+ * others the lazy [0, 2q) kernel. The two give the same residues.
+ */
+export function plaintextDotLimb(
+  w: readonly BigUint64Array[], wShoup: readonly BigUint64Array[], c0: readonly BigUint64Array[], c1: readonly BigUint64Array[],
+  acc0: BigUint64Array, acc1: BigUint64Array, m: Modulus,
+): void {
+  const q = m.value;
+  if (w.length <= lazyProductCapacity(q)) {
+    for (let t = 0; t < w.length; t++) mulShoupAccumulate2Lazy(w[t]!, wShoup[t]!, c0[t]!, c1[t]!, acc0, acc1, q);
+    reduceBarrett(acc0, acc0, q, m.barrett);
+    reduceBarrett(acc1, acc1, q, m.barrett);
+    return;
+  }
+  for (let t = 0; t < w.length; t++) mulShoupAccumulate2(w[t]!, wShoup[t]!, c0[t]!, c1[t]!, acc0, acc1, q);
+  addScalarMod(acc0, 0n, acc0, q);
+  addScalarMod(acc1, 0n, acc1, q);
 }
 
 /**
@@ -100,6 +156,7 @@ function warmUp(): void {
   const tp = ((((1n << 64n) % q) << 64n) / q);
   for (let r = 0; r < 32; r++) {
     mulShoupAccumulate2(w, wp, b, w, acc0, acc1, q);
+    mulShoupAccumulate2Lazy(w, wp, b, w, acc0, acc1, q);
     shoupCompanionsKernel(w, acc0, q, (1n << 64n) / q, (1n << 64n) % q, tp);
   }
 }

@@ -25,7 +25,7 @@ import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/pla
 import { toMontgomeryForm } from '../../scheme/keys.js';
 import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
-import { type ShoupPoly, mulShoupAccumulate2, shoupForm } from '../../ring/plaintextProducts.js';
+import { type ShoupPoly, plaintextDotLimb, shoupForm } from '../../ring/plaintextProducts.js';
 import { jobFor, plainDotSplit } from '../../parallel/schemeJobs.js';
 import { type DiagonalMatrix, type SlotVector, checkDiagonalMatrix } from './diagonals.js';
 
@@ -231,11 +231,9 @@ export class LinearTransform {
       plainDotSplit(job, this.level, groups);
     } else {
       for (const { terms, acc0, acc1 } of groups) {
-        for (const t of terms) {
-          for (let i = 0; i < basis.size; i++) mulShoupAccumulate2(t.w.limb(i), t.wShoup.limb(i), t.c0.limb(i), t.c1.limb(i), acc0.limb(i), acc1.limb(i), basis.moduli[i]!.value);
+        for (let i = 0; i < basis.size; i++) {
+          plaintextDotLimb(terms.map((t) => t.w.limb(i)), terms.map((t) => t.wShoup.limb(i)), terms.map((t) => t.c0.limb(i)), terms.map((t) => t.c1.limb(i)), acc0.limb(i), acc1.limb(i), basis.moduli[i]!);
         }
-        polyReduceLazy(acc0);
-        polyReduceLazy(acc1);
       }
     }
     const scale = ct.scale * this.scale;

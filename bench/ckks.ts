@@ -7,10 +7,11 @@
  *
  * `npm run bench:ckks -- [--quick] [--threads T] [--logN=13|14|15] [--workload=only|no]` prints a markdown table
  * (ours, node-seal, ratio) and, per N, one JSON line {"N":…, "threads":T, "ratios": {op: nodeSeal/ours}, …}, then
- * {"workload":"matvec256+poly7","threads":T,"ratio":…}. With T > 1 our side runs on a `ThreadPool` of T threads
- * (node-seal has one). The two libraries alternate within each operation (`pairedMedians`), so drifts of the machine
+ * {"workload":"matvec256+poly7","threads":T,"ratio":…}. Our side runs on a `ThreadPool` of T threads (default: the
+ * core count, `os.availableParallelism()`; `--threads 1` for one thread); node-seal has one. The two libraries alternate within each operation (`pairedMedians`), so drifts of the machine
  * affect both sides of a ratio alike.
  */
+import { availableParallelism } from 'node:os';
 import { pairedMedians, parseFlags } from './harness.js';
 import { PEER_OPS, prepareNodeSeal } from './peers/nodeSeal.js';
 import { CkksContext } from '../src/ckks/scheme/context.js';
@@ -88,7 +89,7 @@ const options = parseFlags(argv);
 const only = argv.find((a) => a.startsWith('--logN='));
 const workloadFlag = argv.find((a) => a.startsWith('--workload='))?.slice('--workload='.length);
 const threadsAt = argv.findIndex((a) => a === '--threads' || a.startsWith('--threads='));
-const threadsText = threadsAt < 0 ? '1' : argv[threadsAt]!.includes('=') ? argv[threadsAt]!.split('=')[1]! : argv[threadsAt + 1] ?? '';
+const threadsText = threadsAt < 0 ? String(availableParallelism()) : argv[threadsAt]!.includes('=') ? argv[threadsAt]!.split('=')[1]! : argv[threadsAt + 1] ?? '';
 const threads = Number(threadsText);
 if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got ${threadsText}`);
 const pool = threads > 1 ? await ThreadPool.create({ threads }) : undefined;

@@ -208,6 +208,25 @@ describe('ThreadPool', () => {
     expect(pool.counters.workerUnits - before.workerUnits).toBeGreaterThan(0);
   });
 
+  it('three threads (two workers) give the same words too', async () => {
+    const p3 = await ThreadPool.create({ threads: 3, workerUrl: workerUrl(), minParallelWork: 0 });
+    try {
+      const literal = PARAMETER_SETS[1]![1];
+      const f1 = twin(literal);
+      const f3 = twin(literal, p3);
+      const v = randomReals(64, 9);
+      const [a1, a3] = [f1.encrypt(v), f3.encrypt(v)];
+      expectSame(a1, a3);
+      expectSame(f1.evaluator.mulRelinRescale(a1, a1), f3.evaluator.mulRelinRescale(a3, a3));
+      const h1 = f1.evaluator.rotateHoisted(a1, ROTATIONS);
+      const h3 = f3.evaluator.rotateHoisted(a3, ROTATIONS);
+      for (const [s, c] of h1) expectSame(c, h3.get(s)!);
+      expect(p3.threads).toBe(3);
+    } finally {
+      p3.dispose();
+    }
+  });
+
   it('below the cut-off jobs stay on the calling thread', async () => {
     const small = await ThreadPool.create({ threads: 2, workerUrl: workerUrl(), minParallelWork: 1e12 });
     try {

@@ -151,6 +151,8 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     one.evaluator.rotateAccumulateExtended(e1.get(2)!, 16, acc1);
     two.evaluator.rotateAccumulateExtended(e2.get(2)!, 16, acc2);
     expectSame(acc1, acc2);
+    const sumTerms = (e: Map<number, ExtendedCiphertext>) => [{ ciphertext: e.get(3)!, steps: 16 }, { ciphertext: e.get(0)!, steps: 0 }, { ciphertext: e.get(5)!, steps: 1 }];
+    expectSame(one.evaluator.rotateSumExtended(sumTerms(e1)), two.evaluator.rotateSumExtended(sumTerms(e2)));
     expectSame(one.evaluator.modDownExtended(acc1), two.evaluator.modDownExtended(acc2));
   });
 

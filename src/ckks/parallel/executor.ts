@@ -239,6 +239,38 @@ export class Executor {
         for (let t = 1; t < u.terms.length; t++) addMod(out, this.limb(u.terms[t]!, u.limb), out, q);
         return;
       }
+      case 'plainDotMontgomery': {
+        // as LinearTransform (double hoisting): Montgomery multiply-accumulate per term, then one reduction
+        const m = this.bases.levelBasisQP(u.level).moduli[u.limb]!;
+        const a0 = this.limb(u.acc0, u.limb);
+        const a1 = this.limb(u.acc1, u.limb);
+        for (let t = 0; t < u.w.length; t++) {
+          mulMontgomeryAccumulate2(this.limb(u.w[t]!, u.limb), this.limb(u.c0[t]!, u.limb), this.limb(u.c1[t]!, u.limb), a0, a1, m.value, m.montgomeryNegInverse);
+        }
+        addScalarMod(a0, 0n, a0, m.value);
+        addScalarMod(a1, 0n, a1, m.value);
+        return;
+      }
+      case 'rotateTermExtended': {
+        const basisQP = this.bases.levelBasisQP(u.level);
+        const x0 = this.poly(u.x0, basisQP);
+        const x1 = this.poly(u.x1, basisQP);
+        const out0 = this.poly(u.out0, basisQP);
+        const out1 = this.poly(u.out1, basisQP);
+        if (u.element === 0) {
+          out0.copyFrom(x0);
+          out1.copyFrom(x1);
+          return;
+        }
+        // as Rotator.rotateAccumulateExtended (this thread's KeySwitcher never splits)
+        const key = new SwitchingKey(this.bases, u.keyB.map((r) => this.poly(r, this.keyBasis(u.keyQ))), u.keyA.map((r) => this.poly(r, this.keyBasis(u.keyQ))), new Uint8Array(0));
+        const c1 = this.switcher.modDown(x1.clone(), u.level);
+        const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(c1), key);
+        polyAdd(v0, x0, v0);
+        applyAutomorphism(v0, u.element, out0);
+        applyAutomorphism(v1, u.element, out1);
+        return;
+      }
       case 'plainDot': {
         const m = this.bases.levelBasis(u.level).moduli[u.limb]!;
         const limbs = (refs: readonly PolyRef[]) => refs.map((r) => this.limb(r, u.limb));

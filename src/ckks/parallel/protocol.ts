@@ -90,6 +90,24 @@ export type Unit =
     readonly op: 'plainDot'; readonly level: number; readonly limb: number;
     readonly w: readonly PolyRef[]; readonly wShoup: readonly PolyRef[]; readonly c0: readonly PolyRef[]; readonly c1: readonly PolyRef[];
     readonly acc0: PolyRef; readonly acc1: PolyRef;
+  }
+  /**
+   * As 'plainDot' over Q_ℓ ∪ P with plaintexts in Montgomery form (`mulMontgomeryAccumulate2`, double hoisting's
+   * products, `LinearTransform` 'double').
+   */
+  | {
+    readonly op: 'plainDotMontgomery'; readonly level: number; readonly limb: number;
+    readonly w: readonly PolyRef[]; readonly c0: readonly PolyRef[]; readonly c1: readonly PolyRef[];
+    readonly acc0: PolyRef; readonly acc1: PolyRef;
+  }
+  /**
+   * One term of `Rotator.rotateSumExtended`: P·rot(x/P, steps) over Q_ℓ ∪ P for an extended x = (x0, x1), as
+   * `rotateAccumulateExtended` computes it (ModDown of x1, key switch, + x0, σ_k) into (out0, out1); element 0: x.
+   */
+  | {
+    readonly op: 'rotateTermExtended'; readonly level: number; readonly element: number; readonly keyQ: number;
+    readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
+    readonly x0: PolyRef; readonly x1: PolyRef; readonly out0: PolyRef; readonly out1: PolyRef;
   };
 
 /** A context's parameters, sent to each worker once (`ThreadPool.attach`); the worker rebuilds the context. */

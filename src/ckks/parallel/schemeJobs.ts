@@ -228,3 +228,45 @@ export function plainDotSplit(
   job.phase(units);
   job.run();
 }
+
+/** As `rotateSumSplit` for extended terms (`Rotator.rotateSumExtended`): returns the sum over Q_ℓ ∪ P, not divided. */
+export function rotateSumExtendedSplit(
+  job: Job, ctx: CkksContext, level: number, terms: readonly { x0: RnsPoly; x1: RnsPoly; element: number; key: SwitchingKey | undefined; keyQ: number }[],
+): [RnsPoly, RnsPoly] {
+  const basisQP = ctx.levelBasisQP(level);
+  const digitCount = ctx.params.digits.filter(([start]) => start <= level).length;
+  const outs = terms.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
+  job.phase(terms.map(({ x0, x1, element, key, keyQ }, t): Unit => ({
+    op: 'rotateTermExtended', level, element, keyQ,
+    keyB: key === undefined ? [] : key.b.slice(0, digitCount).map((p) => job.ref(job.key(p))),
+    keyA: key === undefined ? [] : key.a.slice(0, digitCount).map((p) => job.ref(job.key(p))),
+    x0: job.ref(job.input(x0)), x1: job.ref(job.input(x1)), out0: job.ref(outs[t]![0]), out1: job.ref(outs[t]![1]),
+  })));
+  const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
+  const sums: Unit[] = [];
+  for (let k = 0; k < 2; k++) {
+    const termRefs = outs.map((o) => job.ref(o[k]!));
+    const out = job.ref(acc[k]!);
+    for (let limb = 0; limb < basisQP.size; limb++) sums.push({ op: 'sum', level, extended: true, limb, terms: termRefs, out });
+  }
+  job.phase(sums);
+  job.run();
+  return acc;
+}
+
+/** Double hoisting's products: per (group, limb of Q_ℓ ∪ P), Σ_t w_t ⊙ (c0_t, c1_t) with Montgomery-form w_t, reduced. */
+export function plainDotMontgomerySplit(
+  job: Job, level: number, size: number, groups: readonly { terms: readonly { w: RnsPoly; c0: RnsPoly; c1: RnsPoly }[]; acc0: RnsPoly; acc1: RnsPoly }[],
+): void {
+  const units: Unit[] = [];
+  for (const g of groups) {
+    const w = g.terms.map((t) => job.ref(job.key(t.w)));
+    const c0 = g.terms.map((t) => job.ref(job.input(t.c0)));
+    const c1 = g.terms.map((t) => job.ref(job.input(t.c1)));
+    const acc0 = job.ref(job.output(g.acc0));
+    const acc1 = job.ref(job.output(g.acc1));
+    for (let limb = 0; limb < size; limb++) units.push({ op: 'plainDotMontgomery', level, limb, w, c0, c1, acc0, acc1 });
+  }
+  job.phase(units);
+  job.run();
+}

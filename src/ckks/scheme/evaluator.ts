@@ -198,6 +198,14 @@ export class Evaluator {
     return deliver(this.context, this.rotator.rotateSum(terms), out, 'rotateSum');
   }
 
+  /**
+   * Σ_t P·rot(x_t/P, steps_t) in the extended basis (the sum of `rotateAccumulateExtended` over the terms): double
+   * hoisting's giant steps; with a thread pool, one term per thread. Inputs unchanged.
+   */
+  rotateSumExtended(terms: readonly { ciphertext: ExtendedCiphertext; steps: number }[]): ExtendedCiphertext {
+    return this.rotator.rotateSumExtended(terms);
+  }
+
   /** Complex conjugation of every slot (needs the conjugation key). */
   conjugate(a: Ciphertext, out?: Ciphertext): Ciphertext {
     return deliver(this.context, this.rotator.conjugate(a), out, 'conjugate');

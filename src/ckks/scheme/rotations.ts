@@ -24,7 +24,7 @@ import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
 import { Ciphertext, ExtendedCiphertext } from './plaintext.js';
 import { checkContext, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
-import { automorphismAccumulateSplit, galoisSplit, jobFor, rotateSumSplit, rotationsSplit } from '../parallel/schemeJobs.js';
+import { automorphismAccumulateSplit, galoisSplit, jobFor, rotateSumExtendedSplit, rotateSumSplit, rotationsSplit } from '../parallel/schemeJobs.js';
 
 /**
  * INCOMPATIBLE_PARAMETERS unless the key stored under Galois element `element` is the key for that element: a
@@ -357,6 +357,42 @@ export class Rotator {
       polyAdd(acc[1], applyAutomorphism(v1, element, scratch), acc[1]);
     }
     return new Ciphertext(this.context, this.switcher.modDownPair(acc[0], acc[1], level), first.scale, first.slots);
+  }
+
+  /**
+   * Σ_t P·rot(x_t/P, steps_t) over Q_ℓ ∪ P for extended ciphertexts at one level, scale and slot count: the sum of
+   * `rotateAccumulateExtended` over the terms into a zero accumulator (double hoisting's giant steps). With a pool,
+   * one term per thread. The inputs are not modified.
+   */
+  rotateSumExtended(terms: readonly { ciphertext: ExtendedCiphertext; steps: number }[]): ExtendedCiphertext {
+    const what = 'rotateSumExtended';
+    const first = terms[0]?.ciphertext;
+    if (first === undefined) throw new RangeError(`${what}: no terms`);
+    for (const { ciphertext } of terms) {
+      checkExtended(this.context, ciphertext, what);
+      checkSameLevel(first, ciphertext, what);
+      checkSameScale(first, ciphertext, what);
+      checkSameSlots(first, ciphertext, what);
+    }
+    const N = this.context.ringDegree;
+    const level = first.level;
+    const digitCount = this.context.params.digits.filter(([start]) => start <= level).length;
+    const keyed = terms.map(({ ciphertext, steps }) => {
+      const r = normalizeSteps(steps, N);
+      const key = r === 0 ? undefined : this.requireExactKey(r, steps, what);
+      const keyQ = key === undefined ? 0 : this.switcher.keyLimbsQ({ level, digits: { length: digitCount } }, key);
+      return { x0: ciphertext.c0, x1: ciphertext.c1, element: key?.galoisElement ?? 0, key, keyQ };
+    });
+    const size = this.context.levelBasisQP(level).size;
+    const job = jobFor(this.context, terms.length * (2 * (level + 1) + digitCount * size * 1.25));
+    if (job !== undefined) {
+      this.switcher.counters.keySwitches += keyed.filter((t) => t.key !== undefined).length;
+      const [c0, c1] = rotateSumExtendedSplit(job, this.context, level, keyed);
+      return new ExtendedCiphertext(this.context, level, c0, c1, first.scale, first.slots);
+    }
+    const acc = ExtendedCiphertext.zero(this.context, level, first.scale, first.slots);
+    for (const { ciphertext, steps } of terms) this.rotateAccumulateExtended(ciphertext, steps, acc);
+    return acc;
   }
 
   /**

@@ -26,7 +26,7 @@ import { toMontgomeryForm } from '../../scheme/keys.js';
 import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
 import { type ShoupPoly, plaintextDotLimb, shoupForm } from '../../ring/plaintextProducts.js';
-import { jobFor, plainDotSplit } from '../../parallel/schemeJobs.js';
+import { jobFor, plainDotMontgomerySplit, plainDotSplit } from '../../parallel/schemeJobs.js';
 import { type DiagonalMatrix, type SlotVector, checkDiagonalMatrix } from './diagonals.js';
 
 /** How the diagonals of one transform are split into baby and giant steps. */
@@ -260,6 +260,20 @@ export class LinearTransform {
     // every term and accumulator has the output's scale ct.scale·this.scale (checked as terms are added)
     const zero = (): ExtendedCiphertext => ExtendedCiphertext.zero(evaluator.context, this.level, ct.scale * this.scale, this.slots);
     const babies = evaluator.rotateHoistedExtended(ct, [0, ...this.plan.babySteps]);
+    const size = evaluator.context.levelBasisQP(this.level).size;
+    const diagonals = [...this.encoded.values()].reduce((n, g) => n + g.size, 0);
+    const job = jobFor(evaluator.context, (diagonals * size) / 2);
+    if (job !== undefined) {
+      // with a thread pool: the products by (group, limb), then the giant rotations one per thread (rotateSumExtended);
+      // the same residues as below (sums mod q in another order)
+      const groups = [...this.encoded].map(([g, group]) => {
+        const acc = zero();
+        const terms = [...group].map(([b, d]) => ({ w: d as RnsPoly, c0: babies.get(b)!.c0, c1: babies.get(b)!.c1 }));
+        return { steps: g * this.plan.babyStride, acc, terms, acc0: acc.c0, acc1: acc.c1 };
+      });
+      plainDotMontgomerySplit(job, this.level, size, groups);
+      return evaluator.modDownExtended(evaluator.rotateSumExtended(groups.map(({ acc, steps }) => ({ ciphertext: acc, steps }))));
+    }
     const result = zero();
     for (const [g, group] of this.encoded) {
       // the group without giant rotation accumulates straight into the result

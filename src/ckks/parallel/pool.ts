@@ -83,7 +83,12 @@ export class ThreadPool {
   minParallelWork: number;
   private readonly workers: WorkerHandle[];
   private readonly contexts = new WeakMap<object, ContextEntry>();
-  private readonly attached: ContextEntry[] = [];
+  /** The attached contexts' bases (weakly: a context the program drops is forgotten by the workers too). */
+  private readonly attached = new Set<WeakRef<RnsBasis>>();
+  private readonly finalizer = new FinalizationRegistry<{ id: number; basis: WeakRef<RnsBasis> }>(({ id, basis }) => {
+    this.attached.delete(basis);
+    if (!this.isDisposed) for (const w of this.workers) w.post({ type: 'forget', id });
+  });
   private readonly wait: WaitFunction;
   private isDisposed = false;
   /** True while a job runs: work inside a unit is never split again (the calling thread is one of the job's threads). */
@@ -144,7 +149,8 @@ export class ThreadPool {
     const entry: ContextEntry = { id: nextContextId++, executor: new Executor(context), ringDegree: context.ringDegree, primeIndex, basis: new WeakRef(context.basisQP) };
     this.contexts.set(context, entry);
     if (this.isDisposed || this.workers.length === 0) return;
-    this.attached.push(entry);
+    this.attached.add(entry.basis);
+    this.finalizer.register(context, { id: entry.id, basis: entry.basis });
     const p = context.params;
     // the worker rebuilds the context from explicit primes (security was checked here; insecure skips the re-check)
     const literal = { logN: p.logN, Q: p.Q, P: p.P, logDefaultScale: p.logDefaultScale, secret: p.secret, sigma: p.sigma, dnum: p.dnum, insecure: true };
@@ -203,11 +209,11 @@ export class ThreadPool {
     if (this.isDisposed) return;
     this.isDisposed = true;
     for (const w of this.workers) w.terminate();
-    for (const e of this.attached) {
-      const basis = e.basis.deref();
+    for (const ref of this.attached) {
+      const basis = ref.deref();
       if (basis !== undefined && acceleratorOf(basis) !== undefined) setAccelerator(basis, undefined);
     }
-    this.attached.length = 0;
+    this.attached.clear();
   }
 }
 

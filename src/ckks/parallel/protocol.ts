@@ -125,7 +125,13 @@ export interface RunMessage {
   readonly phases: readonly (readonly Unit[])[];
 }
 
-export type ToWorker = ContextMessage | RunMessage;
+/** The context is gone on the calling thread: drop its copy. */
+export interface ForgetMessage {
+  readonly type: 'forget';
+  readonly id: number;
+}
+
+export type ToWorker = ContextMessage | RunMessage | ForgetMessage;
 
 /** Workers answer once, when their modules (and the kernels' warm-ups) have loaded, or with the error that stopped them. */
 export type FromWorker = { readonly type: 'ready' } | { readonly type: 'failed'; readonly message: string };

@@ -18,6 +18,10 @@ function handle(message: ToWorker, reply: (m: FromWorker) => void): void {
       executors.set(message.id, new Executor(new CkksContext(message.literal)));
       return;
     }
+    if (message.type === 'forget') {
+      executors.delete(message.id);
+      return;
+    }
     const executor = executors.get(message.context);
     // without the context this worker claims nothing; the calling thread does the units
     if (executor === undefined) return;

@@ -16,6 +16,8 @@ import { seededRandom } from '../../src/ckks/ring/randomSource.js';
 import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
 import { LinearTransform, matrixDiagonals } from '../../src/ckks/circuits/linearTransform/index.js';
 import { PolynomialEvaluator } from '../../src/ckks/circuits/polynomial/index.js';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { maxError, randomReals, seed } from '../scheme/helpers.js';
 import { workerUrl } from '../support/workerScript.js';
 
@@ -271,6 +273,29 @@ describe('ThreadPool', () => {
     expect(p.splits(Infinity)).toBe(false);
     expectSame(g.evaluator.rotate(g.encrypt(randomReals(16, 2)), 1), f.evaluator.rotate(x, 1));
     p.dispose(); // idempotent
+  });
+
+  it('from compiled JavaScript (as in dist/) the pool finds worker.js next to itself', () => {
+    // a separate Node process loads the compiled modules and starts a pool without workerUrl
+    const root = fileURLToPath(new URL('..', workerUrl()));
+    const script = `
+      const { ThreadPool } = await import(${JSON.stringify(`${root}parallel/pool.js`)});
+      const { CkksContext } = await import(${JSON.stringify(`${root}scheme/context.js`)});
+      const { KeyGenerator } = await import(${JSON.stringify(`${root}scheme/keyGenerator.js`)});
+      const { Evaluator } = await import(${JSON.stringify(`${root}scheme/evaluator.js`)});
+      const { Encoder } = await import(${JSON.stringify(`${root}scheme/encoder.js`)});
+      const { Encryptor } = await import(${JSON.stringify(`${root}scheme/encryptor.js`)});
+      const pool = await ThreadPool.create({ threads: 2, minParallelWork: 0 });
+      const ctx = new CkksContext({ logN: 10, logQ: [50, 40], logP: [55], logDefaultScale: 40, insecure: true }, { pool });
+      const kg = new KeyGenerator(ctx);
+      const sk = kg.secretKey();
+      const ev = new Evaluator(ctx, { galoisKeys: kg.galoisKeys(sk, [1]) });
+      const ct = new Encryptor(ctx).encryptPublic(new Encoder(ctx).encode([1, 2, 3]), kg.publicKey(sk));
+      for (let i = 0; i < 20; i++) ev.rotate(ct, 1);
+      console.log(pool.threads, pool.counters.jobs > 0, pool.counters.workerUnits >= 0);
+      pool.dispose();`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe('2 true true');
   });
 
   it('a worker script that cannot start rejects create', async () => {

@@ -1,13 +1,16 @@
 /**
- * Runs the units of the task protocol (`protocol.ts`) — the same code on the calling thread and in every worker.
+ * Runs the units of the task protocol (`protocol.ts`) — the same code on the calling thread and in every worker. A
+ * worker holds a `CkksContext` rebuilt from the attached context's parameters (same primes, same derived bases).
  *
  * Every unit calls the ring layer's own functions (`nttForward`, `ModUpConverter`, `mulMontgomeryAccumulate2`,
- * `BaseConverter`, `rescaleByLastPrime`, `applyAutomorphism`, the element-wise kernels) on the very words the
- * single-threaded path would pass them, in the same order per residue, so a split job is bit-identical to the
- * single-threaded one. No new BigInt kernel lives here: the hot loops stay the ring layer's module-level, warmed-up
- * functions (docs/ring.md, "Fast 64-bit arithmetic in V8"). Where a unit splits what the ring layer does in one
- * call (ModDown by limbs), the constants are computed exactly as there (`modDown.ts`) and the per-limb conversion
- * is a `BaseConverter` to that one prime, whose arithmetic per target prime is that of the full conversion.
+ * `BaseConverter`, `rescaleByLastPrime`, `applyAutomorphism`, the element-wise kernels) or the scheme's `KeySwitcher`
+ * (whole rotations) on the very words the single-threaded path would pass them, in the same order per residue, so a
+ * split job is bit-identical to the single-threaded one. No new BigInt kernel lives here: the hot loops stay the ring
+ * layer's module-level, warmed-up functions (docs/ring.md, "Fast 64-bit arithmetic in V8"). Where a unit splits what
+ * the ring layer does in one call (ModDown by limbs), the constants are computed exactly as there (`modDown.ts`) and
+ * the per-limb conversion is a `BaseConverter` to that one prime, whose arithmetic per target prime is that of the
+ * full conversion. Work inside a unit is never split again (no pool in a worker; the pool's re-entrancy guard on the
+ * calling thread).
  */
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
 import { applyAutomorphism } from '../ring/automorphism.js';

@@ -303,7 +303,7 @@ interface NodeWorker {
   on(event: string, listener: (value: unknown) => void): void;
   off(event: string, listener: (value: unknown) => void): void;
 }
-type NodeWorkerConstructor = new (url: URL) => NodeWorker;
+type NodeWorkerConstructor = new (url: URL, options: { execArgv: string[] }) => NodeWorker;
 
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
@@ -316,7 +316,9 @@ async function startWorker(workerUrl: string | URL | undefined, timeoutMs: numbe
     const specifier = ['node', 'worker_threads'].join(':');
     const module = (await import(specifier)) as { Worker: NodeWorkerConstructor };
     const url = workerUrl === undefined ? new URL('./worker.js', import.meta.url) : new URL(workerUrl);
-    const worker = new module.Worker(url);
+    // workers inherit the process's flags; those for the main script (--input-type with -e) make a worker fail
+    const execArgv = ((globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? []).filter((a) => !a.startsWith('--input-type'));
+    const worker = new module.Worker(url, { execArgv });
     await handshake(
       (onMessage, onError) => {
         worker.on('message', onMessage);

@@ -1,7 +1,8 @@
 /**
  * The worker entry of `ThreadPool` (a Node `worker_threads` worker or a module Web Worker). Loading it loads the
  * ring layer, whose kernel modules warm their kernels up (docs/ring.md); then it answers 'ready' and serves
- * messages: 'context' (rebuild a context's bases from its primes) and 'run' (take part in a job, `scheduler.ts`).
+ * messages: 'context' (rebuild an attached context from its parameters), 'forget' (drop it) and 'run' (take part in a
+ * job, `scheduler.ts`).
  * Run from the compiled output (dist/ckks/parallel/worker.js, or build/src/… for the benchmarks); see
  * docs/threads.md for tests run from TypeScript sources.
  */

@@ -1,8 +1,9 @@
 // Mutation groups: each group's files are mutated against the tests that exercise them directly. One run over
 // everything is not practical: Stryker's instrumentation makes the BigInt kernels 10–50× slower, and the scheme
-// and circuit tests at N = 2^10..2^13 then exceed their timeouts in the initial run. Mutating the kernels
-// against the ring tests (BigInt/schoolbook references at small N), and the scheme/circuit files against their
-// own tests (with uninstrumented kernels), keeps a full run to about an hour on one core.
+// and circuit tests at N = 2^10..2^13 then exceed their timeouts in the initial run; and every mutant re-runs the
+// setup (key generation) of the test files that cover it. So the kernels are mutated against the ring tests
+// (BigInt/schoolbook references at small N), the scheme and circuit files against their own tests with
+// uninstrumented kernels, the circuits against tests at N = 2^5..2^6.
 export const groups = [
   {
     name: 'ring-kernels',
@@ -17,12 +18,15 @@ export const groups = [
   {
     name: 'scheme',
     mutate: ['src/ckks/scheme/checks.ts', 'src/ckks/scheme/evaluator.ts', 'src/ckks/scheme/arithmetic.ts', 'src/ckks/scheme/keySwitch.ts', 'src/ckks/scheme/rotations.ts'],
-    testFiles: ['test/scheme/**/*.test.ts'],
+    // the fast circuit tests exercise double hoisting and rotateSum, the thread-pool tests the split paths
+    testFiles: ['test/scheme/**/*.test.ts', 'test/circuits/*.mutation.test.ts', 'test/parallel/**/*.test.ts', 'test/bootstrapping/levelledKeys.test.ts'],
   },
   {
     name: 'circuits',
     mutate: ['src/ckks/circuits/linearTransform/*.ts', 'src/ckks/circuits/polynomial/*.ts', '!src/ckks/circuits/**/index.ts'],
-    testFiles: ['test/circuits/**/*.test.ts'],
+    // float64 tools, and the homomorphic circuits at N = 2^5..2^6 (the N = 2^10..2^13 circuit tests take seconds
+    // per mutant once their keys are regenerated; they run in `npm test`)
+    testFiles: ['test/circuits/chebyshev.test.ts', 'test/circuits/*.mutation.test.ts'],
   },
   {
     name: 'serialization',

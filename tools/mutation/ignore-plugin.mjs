@@ -4,6 +4,8 @@
 //    V8 type feedback; their results are discarded, so every mutant in them is equivalent (or only slower);
 //  - the text of error messages: the message argument of `new CkksError(code, message)` and the argument of
 //    `new RangeError/TypeError/Error(message)`; the error *code* and the decision to throw stay mutated;
+//  - the work estimate passed to the thread pool (`jobFor(ctx, estimate)`): it only decides whether a job is split
+//    across threads, and split and unsplit results are bit-identical (test/parallel checks every operation);
 //  - labels that only end up in error messages: the `what`/`operation`/`where` argument of the library's check
 //    helpers and byte-reader methods (e.g. `r.u8('magic')`, `checkContext(ctx, ct, 'rotate')`), listed below by
 //    name and argument position, and the default values of such parameters (`what = 'interval'`).
@@ -44,6 +46,9 @@ const ignorer = {
       const callee = parent.callee.name;
       if (MESSAGE_ONLY.has(callee)) return `Error message text (${callee})`;
       if (callee === 'CkksError' && path.key === 1) return 'Error message text (CkksError message; the code is still mutated)';
+    }
+    if (parent.type === 'CallExpression' && path.listKey === 'arguments' && path.key === 1 && calleeName(parent.callee) === 'jobFor') {
+      return 'Thread-pool work estimate (only decides whether a job is split; results are bit-identical)';
     }
     if (parent.type === 'CallExpression' && path.listKey === 'arguments' && (node.type === 'StringLiteral' || node.type === 'TemplateLiteral')) {
       const name = calleeName(parent.callee);

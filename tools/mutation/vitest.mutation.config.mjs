@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/ring/**/*.test.ts', 'test/scheme/**/*.test.ts', 'test/circuits/**/*.test.ts', 'test/serialization/**/*.test.ts', 'test/vectors/**/*.test.ts'],
+    include: ['test/ring/**/*.test.ts', 'test/scheme/**/*.test.ts', 'test/circuits/**/*.test.ts', 'test/serialization/**/*.test.ts', 'test/vectors/**/*.test.ts', 'test/parallel/**/*.test.ts', 'test/bootstrapping/levelledKeys.test.ts'],
     exclude: ['test/slow/**', 'node_modules/**', '**/zz_*'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

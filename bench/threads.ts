@@ -6,9 +6,11 @@
  *    threads with no cut-off, interleaved; prints the speed-up per (N, k) and the work N·k·2 (residue-transforms) of
  *    each — the smallest work from which the split pays is what `DEFAULT_MIN_PARALLEL_WORK` should be.
  * 2. ops: the scheme operations at SEAL's chains (as bench:ckks), a context without a pool against one with a pool of
- *    T threads (default cut-off), interleaved in this process; per operation the median times, the speed-up, and the
- *    CPU time of all threads per call (process.cpuUsage), which shows the cost of splitting even when the machine is
- *    too busy for the wall time to drop.
+ *    T threads (default cut-off), interleaved in this process; per operation the median times, the speed-up, the
+ *    CPU time of all threads per call (process.cpuUsage: the cost of splitting, visible even when the machine is too
+ *    busy for the wall time to drop), the share of the split run's wall time spent inside jobs, the share of units
+ *    the workers ran, and an idle-machine estimate from these (Amdahl: the time outside jobs as is, the time inside jobs
+ *    over T threads, times the extra CPU the split costs) — an estimate, not a measurement.
  * Ends with one JSON line {"threads":T,"cutoff":[…],"ops":[…]}.
  */
 import { interleavedMedians, parseFlags } from './harness.js';
@@ -71,7 +73,10 @@ if (part === undefined || part === 'cutoff') {
   }
 }
 
-const ops: { N: number; op: string; single_ms: number; split_ms: number; speedup: number; single_cpu_ms: number; split_cpu_ms: number }[] = [];
+const ops: {
+  N: number; op: string; single_ms: number; split_ms: number; speedup: number; single_cpu_ms: number; split_cpu_ms: number;
+  in_jobs: number; worker_units: number; idle_estimate: number;
+}[] = [];
 if (part === undefined || part === 'ops') {
   pool.minParallelWork = (await import('../src/ckks/parallel/index.js')).DEFAULT_MIN_PARALLEL_WORK;
   for (const logN of logNs) {
@@ -107,18 +112,29 @@ if (part === undefined || part === 'ops') {
     const one = setup(undefined);
     const many = setup(pool);
     console.log(`\n### N = 2^${logN}, chain [60, 40×${k} | 60]: 1 thread vs ${threads}\n`);
-    console.log('| op | 1 thread (ms) | split (ms) | speed-up | CPU per call, 1 thread (ms) | CPU per call, split (ms) |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log('| op | 1 thread (ms) | split (ms) | speed-up | CPU/call 1 thread (ms) | CPU/call split (ms) | split: time in jobs | units run by workers | idle-machine estimate |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [op, f1] of one) {
       const f2 = many.get(op)!;
       const m = interleavedMedians([['single', f1], ['split', f2]], rounds, sliceMs);
       const calls = Math.max(3, Math.round(300 / m.get('single')!));
+      const single_cpu_ms = cpuPerCall(f1, calls);
+      const before = { ...pool.counters };
+      const t0 = performance.now();
+      const split_cpu_ms = cpuPerCall(f2, calls);
+      const wall = performance.now() - t0;
+      const inJobs = Math.min(1, (pool.counters.jobMs - before.jobMs) / wall);
+      const units = pool.counters.units - before.units;
+      const workerUnits = units === 0 ? 0 : (pool.counters.workerUnits - before.workerUnits) / units;
+      // Amdahl with the measured parts: the time outside jobs unchanged, the time inside jobs over T threads, times the
+      // CPU the split costs on top (capped at no gain: a split never saves CPU)
+      const idle = Math.min(1, single_cpu_ms / split_cpu_ms) / ((1 - inJobs) + inJobs / threads);
       const row = {
         N: 2 ** logN, op, single_ms: m.get('single')!, split_ms: m.get('split')!, speedup: m.get('single')! / m.get('split')!,
-        single_cpu_ms: cpuPerCall(f1, calls), split_cpu_ms: cpuPerCall(f2, calls),
+        single_cpu_ms, split_cpu_ms, in_jobs: inJobs, worker_units: workerUnits, idle_estimate: idle,
       };
       ops.push(row);
-      console.log(`| ${op} | ${row.single_ms.toFixed(2)} | ${row.split_ms.toFixed(2)} | ${row.speedup.toFixed(2)} | ${row.single_cpu_ms.toFixed(2)} | ${row.split_cpu_ms.toFixed(2)} |`);
+      console.log(`| ${op} | ${row.single_ms.toFixed(2)} | ${row.split_ms.toFixed(2)} | ${row.speedup.toFixed(2)} | ${single_cpu_ms.toFixed(2)} | ${split_cpu_ms.toFixed(2)} | ${(inJobs * 100).toFixed(0)}% | ${(workerUnits * 100).toFixed(0)}% | ${idle.toFixed(2)} |`);
     }
   }
 }
@@ -127,5 +143,8 @@ const round3 = (v: number): number => Number(v.toFixed(3));
 console.log(JSON.stringify({
   threads,
   cutoff: cutoff.map((r) => ({ ...r, single_ms: round3(r.single_ms), split_ms: round3(r.split_ms), speedup: round3(r.speedup) })),
-  ops: ops.map((r) => ({ ...r, single_ms: round3(r.single_ms), split_ms: round3(r.split_ms), speedup: round3(r.speedup), single_cpu_ms: round3(r.single_cpu_ms), split_cpu_ms: round3(r.split_cpu_ms) })),
+  ops: ops.map((r) => ({
+    ...r, single_ms: round3(r.single_ms), split_ms: round3(r.split_ms), speedup: round3(r.speedup), single_cpu_ms: round3(r.single_cpu_ms),
+    split_cpu_ms: round3(r.split_cpu_ms), in_jobs: round3(r.in_jobs), worker_units: round3(r.worker_units), idle_estimate: round3(r.idle_estimate),
+  })),
 }));

@@ -93,8 +93,11 @@ export class ThreadPool {
   private isDisposed = false;
   /** True while a job runs: work inside a unit is never split again (the calling thread is one of the job's threads). */
   private running = false;
-  /** Jobs run split, their units, and how many of those the workers ran (for tests and benchmarks). */
-  readonly counters = { jobs: 0, units: 0, workerUnits: 0 };
+  /**
+   * Jobs run split, their units, how many of those the workers ran, and the calling thread's milliseconds inside jobs
+   * (for tests and benchmarks: an operation's time outside jobs is what no number of threads shortens).
+   */
+  readonly counters = { jobs: 0, units: 0, workerUnits: 0, jobMs: 0 };
 
   private constructor(workers: WorkerHandle[], minParallelWork: number, fallbackReason: string | undefined) {
     this.workers = workers;
@@ -173,10 +176,12 @@ export class ThreadPool {
     for (const w of this.workers) w.post(message);
     this.counters.jobs++;
     this.running = true;
+    const started = performance.now();
     try {
       runPhases(entry.executor, phases, buffers, control, this.wait, false);
     } finally {
       this.running = false;
+      this.counters.jobMs += performance.now() - started;
     }
     this.counters.units += phases.reduce((n, p) => n + p.length, 0);
     this.counters.workerUnits += Atomics.load(control, WORKER_UNITS);

@@ -46,6 +46,8 @@ export class EncapsulationKeys {
     readonly denseToSparse: { readonly b: RnsPoly; readonly a: RnsPoly },
     /** s' → s over Q ∪ P, one digit: (b, a) with b = −a·s + e + P·s'. */
     readonly sparseToDense: { readonly b: RnsPoly; readonly a: RnsPoly },
+    /** The 32-byte seeds each `a` was expanded from (`expandUniform(basis, seed, 0)`), for seeded serialisation. */
+    readonly seeds?: { readonly denseToSparse: Uint8Array; readonly sparseToDense: Uint8Array },
   ) {}
 
   /** Bytes held (both polynomials of both keys) and bytes when serialised seeded (b and a 32-byte seed each). */
@@ -58,7 +60,7 @@ export class EncapsulationKeys {
 }
 
 /** The basis {q_0, p_0} of the dense-to-sparse key. */
-function ephemeralBasis(ctx: CkksContext): RnsBasis {
+export function ephemeralBasis(ctx: CkksContext): RnsBasis {
   return RnsBasis.fromTables([ctx.basisQ.tables[0]!, ctx.basisP.tables[0]!]);
 }
 
@@ -96,19 +98,21 @@ export function generateEncapsulationKeys(
 
   // s → s' over {q_0, p_0}
   const small = ephemeralBasis(ctx);
-  const a1 = expandUniform(small, seed(), 0);
+  const seed1 = seed();
+  const a1 = expandUniform(small, seed1, 0);
   const b1 = keyBody(a1, smallToPoly(small, sparse), error(small));
   addScaledLimb(b1, 0, sk.poly.limb(0), ctx.params.P[0]!); // p_0·s lives modulo q_0 only
 
   // s' → s over Q ∪ P, one digit
   const full = ctx.basisQP;
   const sPrime = smallToPoly(full, sparse);
-  const a2 = expandUniform(full, seed(), 0);
+  const seed2 = seed();
+  const a2 = expandUniform(full, seed2, 0);
   const b2 = keyBody(a2, sk.poly, error(full));
   const P = ctx.params.P.reduce((x, y) => x * y, 1n);
   for (let i = 0; i < ctx.params.Q.length; i++) addScaledLimb(b2, i, sPrime.limb(i), P);
   sparse.fill(0);
-  return new EncapsulationKeys(ctx, h, { b: b1, a: a1 }, { b: b2, a: a2 });
+  return new EncapsulationKeys(ctx, h, { b: b1, a: a1 }, { b: b2, a: a2 }, { denseToSparse: seed1, sparseToDense: seed2 });
 }
 
 /** −a·s + e. */

@@ -18,6 +18,7 @@ import { Parameters, type ParametersLiteral } from '../scheme/parameters.js';
 import { Ciphertext, Plaintext } from '../scheme/plaintext.js';
 import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, type SwitchingKey, fromMontgomeryForm, toMontgomeryForm } from '../scheme/keys.js';
 import { expandUniform, smallToPoly } from '../scheme/keyGenerator.js';
+import { EncapsulationKeys, ephemeralBasis } from '../scheme/sparseSecretEncapsulation.js';
 import { ByteReader, ByteWriter } from './binary.js';
 import { crc32 } from './crc32.js';
 
@@ -25,6 +26,8 @@ export const FORMAT_VERSION = 1;
 const MAGIC = [0x43, 0x4b, 0x4b, 0x53]; // "CKKS"
 const HEADER_BYTES = 4 + 2 + 1 + 1 + 8;
 const FLAG_SEEDED = 1;
+/** Switching keys only: the key is restricted to levels ≤ m (scheme/levelledKeys.ts); a u8 m follows the digit count. */
+const FLAG_LEVELLED = 2;
 
 export const enum ObjectType {
   Parameters = 1,
@@ -35,10 +38,13 @@ export const enum ObjectType {
   RelinearizationKey = 6,
   /** Type 7 held Galois keys switching σ_k(s) → s (before 2026-11-22); they are refused, see `open`. */
   GaloisKey = 8,
+  /** The two keys of sparse-secret encapsulation (scheme/sparseSecretEncapsulation.ts). */
+  EncapsulationKeys = 9,
 }
 
 const TYPE_NAMES: Record<number, string> = {
   1: 'parameters', 2: 'plaintext', 3: 'ciphertext', 4: 'secret key', 5: 'public key', 6: 'relinearization key', 8: 'Galois key',
+  9: 'encapsulation keys',
 };
 
 function fingerprintWord(params: Parameters): bigint {
@@ -88,7 +94,8 @@ function open(bytes: Uint8Array, expected: ObjectType): Header {
     throw new CkksError('CORRUPT_INPUT', `expected a ${TYPE_NAMES[expected]}, found ${TYPE_NAMES[type] ?? `unknown type ${type}`}`);
   }
   const flags = r.u8('flags');
-  if ((flags & ~FLAG_SEEDED) !== 0) throw new CkksError('CORRUPT_INPUT', `unknown flags 0x${flags.toString(16)}`);
+  const known = expected === ObjectType.GaloisKey || expected === ObjectType.RelinearizationKey ? FLAG_SEEDED | FLAG_LEVELLED : FLAG_SEEDED;
+  if ((flags & ~known) !== 0) throw new CkksError('CORRUPT_INPUT', `unknown flags 0x${flags.toString(16)}`);
   return { reader: r, flags, fingerprint: r.u64('fingerprint') };
 }
 
@@ -303,10 +310,25 @@ export function deserializePublicKey(ctx: CkksContext, bytes: Uint8Array): Publi
   return new PublicKey(ctx, b, a, seed);
 }
 
+/**
+ * The level m a switching key is restricted to (its polynomials live over q_0 … q_m ∪ P), or undefined for a key
+ * over the whole chain. Full keys keep the original layout (no FLAG_LEVELLED), so their bytes are unchanged.
+ */
+function keyLevel(key: SwitchingKey): number | undefined {
+  const ctx = key.context;
+  const limbs = key.b[0]!.basis.size;
+  const level = limbs - ctx.params.P.length - 1;
+  if (level === ctx.maxLevel) return undefined;
+  if (level < 0 || !key.b[0]!.basis.equals(ctx.levelBasisQP(level))) throw new RangeError('serialize: the key is over neither Q ∪ P nor a level basis Q_m ∪ P');
+  return level;
+}
+
 function serializeSwitching(type: ObjectType, key: SwitchingKey, galoisElement: number, seeded: boolean): Uint8Array {
-  const w = begin(type, seeded ? FLAG_SEEDED : 0, key.context.params);
+  const level = keyLevel(key);
+  const w = begin(type, (seeded ? FLAG_SEEDED : 0) | (level === undefined ? 0 : FLAG_LEVELLED), key.context.params);
   w.u32(galoisElement);
   w.u8(key.digitCount);
+  if (level !== undefined) w.u8(level);
   w.bytes(key.seed);
   // keys live in Montgomery form in memory; the format stores plain residues
   for (const b of key.b) writePoly(w, fromMontgomeryForm(b));
@@ -324,12 +346,19 @@ function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectT
     throw new CkksError('CORRUPT_INPUT', `invalid Galois element ${k}`);
   }
   const digits = readCount(r, 'digit count', 1, 255);
-  if (digits !== ctx.params.dnum) throw new CkksError('CORRUPT_INPUT', `key has ${digits} digits, the parameters use ${ctx.params.dnum}`);
+  const levelled = (h.flags & FLAG_LEVELLED) !== 0;
+  // a levelled key at level m has the digits that start at or below m (digitsUpToLevel)
+  const level = levelled ? readCount(r, 'key level', 0, ctx.maxLevel - 1) : ctx.maxLevel;
+  const expectedDigits = ctx.params.digits.filter(([start]) => start <= level).length;
+  if (digits !== expectedDigits) {
+    throw new CkksError('CORRUPT_INPUT', `key has ${digits} digits, the parameters use ${expectedDigits}${levelled ? ` at level ${level}` : ''}`);
+  }
+  const basis = ctx.levelBasisQP(level);
   const seed = r.bytes(32, 'seed');
-  const b = Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, ctx.basisQP, `key digit ${j} (b)`)));
+  const b = Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, basis, `key digit ${j} (b)`)));
   const a = (h.flags & FLAG_SEEDED) !== 0
-    ? Array.from({ length: digits }, (_, j) => toMontgomeryForm(expandUniform(ctx.basisQP, seed, j)))
-    : Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, ctx.basisQP, `key digit ${j} (a)`)));
+    ? Array.from({ length: digits }, (_, j) => toMontgomeryForm(expandUniform(basis, seed, j)))
+    : Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, basis, `key digit ${j} (a)`)));
   close(r);
   return { k, b, a, seed };
 }
@@ -352,4 +381,53 @@ export function serializeGaloisKey(key: GaloisKey, options: { seeded?: boolean }
 export function deserializeGaloisKey(ctx: CkksContext, bytes: Uint8Array): GaloisKey {
   const { k, b, a, seed } = deserializeSwitching(ctx, bytes, ObjectType.GaloisKey);
   return new GaloisKey(ctx, k, b, a, seed);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sparse-secret encapsulation keys
+
+/**
+ * The two encapsulation keys: u32 Hamming weight h', then b of the dense-to-sparse key (over {q_0, p_0}) and b of the
+ * sparse-to-dense key (over Q ∪ P); seeded (default, when the keys carry their seeds): the two 32-byte seeds of the
+ * a parts, else the two a parts.
+ */
+export function serializeEncapsulationKeys(keys: EncapsulationKeys, options: { seeded?: boolean } = {}): Uint8Array {
+  if (!(keys instanceof EncapsulationKeys)) throw new TypeError('serializeEncapsulationKeys: expected EncapsulationKeys');
+  const canSeed = keys.seeds !== undefined;
+  const seeded = options.seeded ?? canSeed;
+  if (seeded && !canSeed) throw new RangeError('serializeEncapsulationKeys: these keys carry no seeds');
+  const w = begin(ObjectType.EncapsulationKeys, seeded ? FLAG_SEEDED : 0, keys.context.params);
+  w.u32(keys.hammingWeight);
+  writePoly(w, keys.denseToSparse.b);
+  writePoly(w, keys.sparseToDense.b);
+  if (seeded) {
+    w.bytes(keys.seeds!.denseToSparse);
+    w.bytes(keys.seeds!.sparseToDense);
+  } else {
+    writePoly(w, keys.denseToSparse.a);
+    writePoly(w, keys.sparseToDense.a);
+  }
+  return end(w);
+}
+
+export function deserializeEncapsulationKeys(ctx: CkksContext, bytes: Uint8Array): EncapsulationKeys {
+  const h = open(bytes, ObjectType.EncapsulationKeys);
+  checkFingerprint(h, ctx);
+  const r = h.reader;
+  const weight = r.u32('Hamming weight');
+  if (weight < 1 || weight > ctx.ringDegree) throw new CkksError('CORRUPT_INPUT', `ephemeral Hamming weight ${weight} is outside [1, N]`);
+  const small = ephemeralBasis(ctx);
+  const b1 = readPoly(r, small, 'dense-to-sparse key (b)');
+  const b2 = readPoly(r, ctx.basisQP, 'sparse-to-dense key (b)');
+  let a1: RnsPoly, a2: RnsPoly, seeds: { denseToSparse: Uint8Array; sparseToDense: Uint8Array } | undefined;
+  if ((h.flags & FLAG_SEEDED) !== 0) {
+    seeds = { denseToSparse: r.bytes(32, 'seed').slice(), sparseToDense: r.bytes(32, 'seed').slice() };
+    a1 = expandUniform(small, seeds.denseToSparse, 0);
+    a2 = expandUniform(ctx.basisQP, seeds.sparseToDense, 0);
+  } else {
+    a1 = readPoly(r, small, 'dense-to-sparse key (a)');
+    a2 = readPoly(r, ctx.basisQP, 'sparse-to-dense key (a)');
+  }
+  close(r);
+  return new EncapsulationKeys(ctx, weight, { b: b1, a: a1 }, { b: b2, a: a2 }, seeds);
 }

@@ -1,9 +1,9 @@
 /** Versioned, validated binary serialisation (see docs/serialization.md). */
 export {
   FORMAT_VERSION,
-  deserializeCiphertext, deserializeGaloisKey, deserializeParameters, deserializePlaintext, deserializePublicKey,
+  deserializeCiphertext, deserializeEncapsulationKeys, deserializeGaloisKey, deserializeParameters, deserializePlaintext, deserializePublicKey,
   deserializeRelinearizationKey, deserializeSecretKey,
-  serializeCiphertext, serializeGaloisKey, serializeParameters, serializePlaintext, serializePublicKey,
+  serializeCiphertext, serializeEncapsulationKeys, serializeGaloisKey, serializeParameters, serializePlaintext, serializePublicKey,
   serializeRelinearizationKey, serializeSecretKey,
 } from './format.js';
 export { crc32 } from './crc32.js';

@@ -96,6 +96,14 @@ describe('ModUp copies the source limbs and converts the others (reference: BigI
       });
     }
   });
+  it('convert and apply write coefficient-form outputs whatever form the output had', () => {
+    const a = RnsPoly.fromCoefficients(Q, xs);
+    const up = new ModUpConverter(Q, QP).apply(a, new RnsPoly(QP, 'evaluation'));
+    expect(up.form).toBe('coefficient');
+    const conv = new BaseConverter(Q, P).convert(a, new RnsPoly(P, 'evaluation'));
+    expect(conv.form).toBe('coefficient');
+    expect(Array.from(conv.data.subarray(0, N))).toEqual(Array.from(new BaseConverter(Q, P).convert(a, new RnsPoly(P, 'coefficient')).data.subarray(0, N)));
+  });
   it('modUp and fastBaseConvert (cached converters) give the same words as the converters, repeatedly', () => {
     const a = RnsPoly.fromCoefficients(Q, xs);
     for (let rep = 0; rep < 2; rep++) {

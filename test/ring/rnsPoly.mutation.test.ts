@@ -168,6 +168,10 @@ describe('helpers and argument checks of the polynomial operations', () => {
       () => polyMulRnsScalar(a, [1n, 1n, 1n], b), () => polyAdd(a, b, a), () => polySub(b, a, a),
     ]) expectCkksError(f, 'INCOMPATIBLE_PARAMETERS');
   });
+  it('operands in different forms are FORM_MISMATCH for add, sub and mul', () => {
+    const c = new RnsPoly(BASIS, 'coefficient'), e = new RnsPoly(BASIS, 'evaluation');
+    for (const f of [() => polyAdd(c, e, e.clone()), () => polySub(e, c, e.clone()), () => polyMul(e, c, e.clone())]) expectCkksError(f, 'FORM_MISMATCH');
+  });
   it('results take the operand form: neg, scalar products and sums in coefficient form stay coefficient', () => {
     const a = filled(BASIS, (l, j) => BigInt(j + l));
     const outs = [polyNeg(a, new RnsPoly(BASIS, 'evaluation')), polyMulScalar(a, 5n, new RnsPoly(BASIS, 'evaluation')),

@@ -2,6 +2,7 @@
 // each group's JSON report (reports/mutation/<group>.json), then prints the one-line JSON summary over all groups
 // (tools/mutation/summary.mjs) and writes bench/results/mutation-<date>.md.
 //   npm run test:mutation -- --group scheme [--incremental] [other stryker options]   one group, no results file
+//   npm run test:mutation -- --incremental   all groups, reusing reports/stryker-incremental-<group>.json
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,9 @@ for (const g of selected) {
 }
 const seconds = Math.round((Date.now() - started) / 1000);
 const summaryArgs = ['--runtime-s', String(seconds), '--survivors', ...reports.flatMap((f) => ['--report', f])];
-if (only === undefined && extra.length === 0) summaryArgs.push('--write', `bench/results/mutation-${new Date().toISOString().slice(0, 10)}.md`);
+if (only === undefined) {
+  summaryArgs.push('--write', `bench/results/mutation-${new Date().toISOString().slice(0, 10)}.md`);
+  if (extra.length > 0) summaryArgs.push('--note', `Stryker options: ${extra.join(' ')}`);
+}
 const summary = spawnSync(process.execPath, [fileURLToPath(new URL('./summary.mjs', import.meta.url)), ...summaryArgs], { stdio: 'inherit' });
 process.exit(summary.status ?? 1);

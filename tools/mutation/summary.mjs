@@ -1,7 +1,8 @@
 // Reads Stryker's JSON reports (--report <file>, repeatable; default reports/mutation/mutation.json), prints one JSON line
 //   {"mutation_score":…,"killed":…,"survived":…,"files":[…]}
 // and, with --write <file>, writes a Markdown summary holding that line, the per-file table and the surviving
-// mutants judged equivalent (tools/mutation/equivalent.json: file, line, mutator, replacement, reason).
+// mutants judged equivalent (tools/mutation/equivalent.json: file, line, column, mutator, replacement, optional end
+// "line:column", reason). With --json-survivors <file>, also writes every surviving mutant as JSON.
 // Score as Stryker defines it: (killed + timeout) / (killed + timeout + survived + no coverage); mutants left out
 // by the ignorer (warm-ups, error messages) or as static are reported as "ignored" and not scored.
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ const reportFiles = args.flatMap((a, i) => (a === '--report' && args[i + 1] ? [a
 if (reportFiles.length === 0) reportFiles.push('reports/mutation/mutation.json');
 const writeFile = opt('--write');
 const runtime = opt('--runtime-s');
+const note = opt('--note');
 
 const report = { files: {} };
 for (const f of reportFiles) Object.assign(report.files, JSON.parse(fs.readFileSync(f, 'utf8')).files);
@@ -35,10 +37,12 @@ for (const [name, file] of Object.entries(report.files).sort(([a], [b]) => a.loc
       default: c.errors++; // CompileError / RuntimeError: not a valid mutant
     }
     if (m.status === 'Survived' || m.status === 'NoCoverage') {
-      const line = m.location.start.line;
-      const eq = equivalent.find((e) => norm(e.file) === norm(name) && e.line === line && e.mutator === m.mutatorName
-        && (e.replacement === undefined || e.replacement === m.replacement));
-      survivors.push({ file: norm(name), line, col: m.location.start.column, mutator: m.mutatorName, replacement: m.replacement, status: m.status, equivalent: eq?.reason });
+      const { line, column } = m.location.start;
+      const end = `${m.location.end.line}:${m.location.end.column}`;
+      // an entry names the mutant by file, start line:column, mutator and replacement (and its end when two share those)
+      const eq = equivalent.find((e) => norm(e.file) === norm(name) && e.line === line && e.column === column && e.mutator === m.mutatorName
+        && e.replacement === m.replacement && (e.end === undefined || e.end === end));
+      survivors.push({ file: norm(name), line, col: column, end, mutator: m.mutatorName, replacement: m.replacement, status: m.status, equivalent: eq?.reason });
     }
   }
   for (const k of Object.keys(total)) total[k] += c[k];
@@ -75,7 +79,8 @@ if (writeFile) {
   out.push('| file | score % | killed | timeout | survived | no coverage | ignored |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const f of files) out.push(`| ${f.file} | ${f.mutation_score} | ${f.killed} | ${f.timeout} | ${f.survived} | ${f.no_coverage} | ${f.ignored} |`);
   out.push(`| **all** | **${summary.mutation_score}** | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.no_coverage} | ${total.ignored} |`, '');
-  if (runtime) out.push(`Wall time of the run: ${(Number(runtime) / 60).toFixed(1)} min.`, '');
+  if (runtime) out.push(`Wall time of the run: ${(Number(runtime) / 60).toFixed(1)} min (one test-runner process, shared 2-core machine).`, '');
+  if (note) out.push(note, '');
   out.push('## Surviving mutants judged equivalent', '');
   const eqs = survivors.filter((s) => s.equivalent);
   if (eqs.length === 0) out.push('None.', '');
@@ -87,6 +92,8 @@ if (writeFile) {
   fs.mkdirSync(path.dirname(writeFile), { recursive: true });
   fs.writeFileSync(writeFile, out.join('\n') + '\n');
 }
+const survivorsFile = opt('--json-survivors');
+if (survivorsFile) fs.writeFileSync(survivorsFile, JSON.stringify(survivors, null, 1));
 if (args.includes('--survivors')) {
   for (const s of survivors) if (!s.equivalent) console.error(`${s.file}:${s.line}:${s.col} ${s.mutator} ${oneLine(s.replacement)}${s.status === 'NoCoverage' ? ' (no coverage)' : ''}`);
 }

@@ -8,6 +8,15 @@
  * fusion_keyswitches, total_keyswitches, seconds (network only; weights pre-encoded up to the budget, the rest encoded
  * on the fly inside this time), encode_seconds, max_abs_error (256-d output vs the float64 forward pass),
  * peak_rss_bytes. --quick: one forward pass (there is no longer mode yet; the flag is accepted for the harness).
+ *
+ * `--refresh bootstrap` (issue 15): the real bootstrap instead of the oracle, on the one secure parameter set
+ * CRYPTOFACE_N16 (src/face/encrypted/cryptofaceParameters.ts) through the client/server API: compileCryptoface, the
+ * merged key plan (sizes printed before generation), generateNetworkKeys, the Bootstrapper on the evaluation keys,
+ * BootstrapRefresher with B = CRYPTOFACE_REFRESH_BOUND (or --bound B). Extra JSON fields: bootstrap_seconds (the
+ * refresh, not in `seconds`), total_seconds (network + bootstrap), bootstrap_setup_seconds (DFT diagonals),
+ * key_bytes split into network/bootstrap/shared/relinearisation/encapsulation, levels_after_fusion.
+ * `--threads T`: a ThreadPool of T threads (default 1). `--plan-only` (with --refresh bootstrap): print the key plan
+ * (counts, levels, bytes) and stop before generating anything.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +36,14 @@ import { EncryptedCfnet } from '../src/face/encrypted/encryptedCfnet.js';
 import { CFNET4_N16, CFNET4_N16_LEVELS } from '../src/face/encrypted/networkParameters.js';
 import { PlaintextStore } from '../src/nn/encrypted/plaintextStore.js';
 import { OracleRefreshForTestsOnly } from '../test/support/oracleRefresh.js';
+import { ThreadPool } from '../src/ckks/parallel/index.js';
+import { Bootstrapper } from '../src/ckks/circuits/bootstrapping/bootstrapper.js';
+import { BootstrapRefresher } from '../src/face/encrypted/bootstrapRefresher.js';
+import { CRYPTOFACE_N16, CRYPTOFACE_REFRESH_BOUND } from '../src/face/encrypted/cryptofaceParameters.js';
+import { compileCryptoface } from '../src/face/encrypted/encryptedFaceServer.js';
+import { generateNetworkKeys, planNetworkKeys } from '../src/face/encrypted/networkKeys.js';
+import type { Refresher } from '../src/face/encrypted/encryptedCfnet.js';
+import type { RelinearizationKey } from '../src/ckks/scheme/keys.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -36,6 +53,11 @@ const flag = (name: string): string | undefined => {
 const budgetGb = Number(flag('--budget-gb') ?? '5');
 const hoisting = (flag('--hoisting') ?? 'auto') as 'single' | 'double' | 'auto';
 const image = Number(flag('--image') ?? '0');
+const refreshMode = flag('--refresh') ?? 'oracle';
+if (refreshMode !== 'oracle' && refreshMode !== 'bootstrap') throw new Error(`--refresh must be oracle or bootstrap, got ${refreshMode}`);
+const bootstrapMode = refreshMode === 'bootstrap';
+const bound = Number(flag('--bound') ?? String(CRYPTOFACE_REFRESH_BOUND));
+const threads = Number(flag('--threads') ?? '1');
 const root = join(import.meta.dirname, '..', '..');
 const model = join(root, 'models', 'cfnet4');
 const log = (msg: string) => console.error(`[${(process.uptime()).toFixed(0)} s] ${msg}`);
@@ -46,10 +68,13 @@ const rgb = faces.subarray(image * 112 * 112 * 3, (image + 1) * 112 * 112 * 3);
 const x = preprocessFace(rgb, weights.inputSize);
 const yRef = embedInput(weights, x);
 
-const ctx = new CkksContext(CFNET4_N16);
+const pool = threads > 1 ? await ThreadPool.create({ threads }) : undefined;
+if (pool !== undefined && pool.threads !== threads) throw new Error(`could not start ${threads} threads: ${pool.fallbackReason ?? 'unknown reason'}`);
+const ctx = new CkksContext(bootstrapMode ? CRYPTOFACE_N16.params : CFNET4_N16, pool === undefined ? {} : { pool });
 const encoder = new Encoder(ctx);
 let t = performance.now();
-const net = EncryptedCfnet.compile(ctx, weights, { slots: ctx.params.maxSlots, ...CFNET4_N16_LEVELS, hoisting });
+const setup = bootstrapMode ? compileCryptoface(ctx, weights, { hoisting, bound }) : undefined;
+const net = setup?.net ?? EncryptedCfnet.compile(ctx, weights, { slots: ctx.params.maxSlots, ...CFNET4_N16_LEVELS, hoisting });
 const compileSeconds = (performance.now() - t) / 1000;
 log(`compiled in ${compileSeconds.toFixed(1)} s`);
 
@@ -57,35 +82,72 @@ t = performance.now();
 const keygen = new KeyGenerator(ctx);
 const sk = keygen.secretKey();
 const pk = keygen.publicKey(sk);
-const galoisKeys = new Map<number, GaloisKey>();
+let galoisKeys = new Map<number, GaloisKey>();
 let keyBytes = 0;
-for (const [step, level] of net.rotationKeyLevels()) {
-  const e = galoisElementForRotation(step, ctx.ringDegree);
-  galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, level));
-  keyBytes += levelledKeyBytes(ctx, level).plain;
+let relinearizationKey: RelinearizationKey;
+let keyParts: Record<string, number> = {};
+let encapsulationKeys;
+if (setup !== undefined) {
+  const plan = planNetworkKeys(net, setup.bootstrapping);
+  keyParts = { ...plan.bytes, unshared: plan.unsharedBytes };
+  log(`key plan: ${plan.galoisKeys.length} Galois keys (${plan.galoisKeys.filter((k) => k.usedBy === 'both').length} shared) + relinearisation at level ${plan.relinearizationLevel} + encapsulation: `
+    + `${(plan.bytes.total / 1e9).toFixed(2)} GB (network-only ${(plan.bytes.network / 1e9).toFixed(2)}, bootstrap-only ${(plan.bytes.bootstrap / 1e9).toFixed(2)}, shared ${(plan.bytes.shared / 1e9).toFixed(2)}; unshared would be ${(plan.unsharedBytes / 1e9).toFixed(2)} GB; seeded ${(plan.bytes.totalSeeded / 1e9).toFixed(2)} GB)`);
+  if (argv.includes('--plan-only')) {
+    const byLevel = new Map<number, number>();
+    for (const k of plan.galoisKeys) byLevel.set(k.level, (byLevel.get(k.level) ?? 0) + 1);
+    console.log(JSON.stringify({ galois_keys: plan.galoisKeys.length, by_level: Object.fromEntries(byLevel), shared: plan.galoisKeys.filter((k) => k.usedBy === 'both').length,
+      relinearization_level: plan.relinearizationLevel, bytes: plan.bytes, unshared_bytes: plan.unsharedBytes, bootstrap: setup.bootstrapping.describe(),
+      log_qp: ctx.params.logQP, refresh_period: net.refreshLayout()?.period, input_level: net.inputLevel, refresh_level: net.refreshLevel, refresh_scale_log2: Math.log2(net.refreshScale) }));
+    process.exit(0);
+  }
+  const keys = generateNetworkKeys(plan, sk, { onKey: (d, n) => { if (d % 20 === 0 || d === n) log(`keys ${d}/${n}`); } });
+  galoisKeys = keys.galoisKeys;
+  relinearizationKey = keys.relinearizationKey;
+  encapsulationKeys = keys.encapsulationKeys;
+  keyBytes = plan.bytes.total;
+} else {
+  for (const [step, level] of net.rotationKeyLevels()) {
+    const e = galoisElementForRotation(step, ctx.ringDegree);
+    galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, level));
+    keyBytes += levelledKeyBytes(ctx, level).plain;
+  }
+  const conjLevel = net.conjugationLevel();
+  if (conjLevel !== undefined) {
+    const e = conjugationElement(ctx.ringDegree);
+    galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, conjLevel));
+    keyBytes += levelledKeyBytes(ctx, conjLevel).plain;
+  }
+  const relinLevel = net.relinearizationLevel();
+  keyBytes += levelledKeyBytes(ctx, relinLevel).plain;
+  relinearizationKey = levelledRelinearizationKey(ctx, sk, relinLevel);
 }
-const conjLevel = net.conjugationLevel();
-if (conjLevel !== undefined) {
-  const e = conjugationElement(ctx.ringDegree);
-  galoisKeys.set(e, levelledGaloisKey(ctx, sk, e, conjLevel));
-  keyBytes += levelledKeyBytes(ctx, conjLevel).plain;
-}
-const relinLevel = net.relinearizationLevel();
-keyBytes += levelledKeyBytes(ctx, relinLevel).plain;
-const evaluator = new Evaluator(ctx, { relinearizationKey: levelledRelinearizationKey(ctx, sk, relinLevel), galoisKeys });
+const evaluator = new Evaluator(ctx, { relinearizationKey, galoisKeys });
 const keySeconds = (performance.now() - t) / 1000;
-log(`${galoisKeys.size} levelled Galois keys (rotations${conjLevel === undefined ? '' : ' and conjugation'}) + relinearisation: ${(keyBytes / 1e9).toFixed(2)} GB in ${keySeconds.toFixed(0)} s`);
+log(`${galoisKeys.size} levelled Galois keys + relinearisation${bootstrapMode ? ' + encapsulation' : ''}: ${(keyBytes / 1e9).toFixed(2)} GB in ${keySeconds.toFixed(0)} s; RSS ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`);
+
+const encryptor = new Encryptor(ctx);
+const decryptor = new Decryptor(ctx, sk);
+let refresh: Refresher;
+let refresher: BootstrapRefresher | undefined;
+let bootstrapSetupSeconds = 0;
+if (setup !== undefined) {
+  t = performance.now();
+  const bootstrapper = new Bootstrapper(evaluator, encoder, setup.bootstrapping, { ...(encapsulationKeys === undefined ? {} : { encapsulationKeys }), paths: ['real'] });
+  refresher = new BootstrapRefresher(evaluator, bootstrapper, { level: net.refreshLevel, scale: net.refreshScale, bound, period: net.refreshLayout()!.period });
+  refresh = refresher;
+  bootstrapSetupSeconds = (performance.now() - t) / 1000;
+  log(`bootstrapper (${setup.bootstrapping.describe()}) set up in ${bootstrapSetupSeconds.toFixed(0)} s; RSS ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`);
+} else {
+  refresh = new OracleRefreshForTestsOnly(encoder, decryptor, encryptor, pk, net.refreshLevel, net.refreshScale);
+}
 
 t = performance.now();
 const store = new PlaintextStore(budgetGb * 1e9);
 net.prepare(encoder, store);
 const encodeSeconds = (performance.now() - t) / 1000;
-log(`encoded ${store.size} diagonals (${(store.bytes / 1e9).toFixed(2)} GB) in ${encodeSeconds.toFixed(0)} s`);
+log(`encoded ${store.size} diagonals (${(store.bytes / 1e9).toFixed(2)} GB) in ${encodeSeconds.toFixed(0)} s; RSS ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`);
 
-const encryptor = new Encryptor(ctx);
-const decryptor = new Decryptor(ctx, sk);
 const input = net.packInput(toPatches(x, weights.grid)).map((v) => encryptor.encryptPublic(encoder.encode(v, { level: net.inputLevel, scale: net.inputScale }), pk));
-const refresh = new OracleRefreshForTestsOnly(encoder, decryptor, encryptor, pk, net.refreshLevel, net.refreshScale);
 
 const ms = new Map<string, number>();
 const ksBefore = evaluator.keySwitchCounters.keySwitches;
@@ -103,14 +165,15 @@ const out = net.forward(evaluator, encoder, input, refresh, {
     log(`${layer}: ${(dt / 1000).toFixed(1)} s`);
   },
 });
-const networkMs = performance.now() - t - (ms.get('refresh') ?? 0);
+const totalMs = performance.now() - t;
+const networkMs = totalMs - (ms.get('refresh') ?? 0);
 const cpu = process.cpuUsage(cpu0);
 const y = encoder.decodeReal(decryptor.decrypt(out)).subarray(0, 256);
 let maxAbsError = 0;
 yRef.forEach((v, j) => { maxAbsError = Math.max(maxAbsError, Math.abs(v - y[j]!)); });
 
 const rows = net.report(encoder);
-console.log(`Encrypted CFNet4, 4 patches packed, N = 2^${ctx.params.logN}, ${hoisting} hoisting, plaintext budget ${budgetGb} GB, reference face ${image}`);
+console.log(`Encrypted CFNet4, 4 patches packed, N = 2^${ctx.params.logN}, ${hoisting} hoisting, plaintext budget ${budgetGb} GB, reference face ${image}, refresh: ${refreshMode}${bootstrapMode ? ` (B = ${bound})` : ''}, ${threads} thread(s)`);
 console.log('| layer | level in → out | key switches (counted) | diagonals | rotation keys | encoded MB | ms |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
 const msOf = (name: string) => ms.get(name) ?? (name.startsWith('pool.windows') ? (ms.get('pool.windows') ?? 0) + (ms.get('pool.gather') ?? 0) : name.startsWith('fusion') ? (ms.get('fusion.replicate') ?? 0) + (ms.get('fusion.bsgs') ?? 0) : 0);
@@ -118,18 +181,22 @@ const ksOf = (name: string) => ksAt.get(name) ?? (name.startsWith('pool.windows'
 for (const r of rows) {
   console.log(`| ${r.name} | ${r.levelIn} → ${r.levelOut} | ${r.keySwitches} (${ksOf(r.name)}) | ${r.diagonals} | ${r.rotationSteps} | ${(r.plaintextBytes / 2 ** 20).toFixed(0)} | ${msOf(r.name).toFixed(0)} |`);
 }
-console.log(`| refresh (oracle, not counted) | 0 → ${net.refreshLevel} | 0 | | | | ${(ms.get('refresh') ?? 0).toFixed(0)} |`);
+console.log(`| refresh (${bootstrapMode ? 'bootstrap' : 'oracle'}, not counted) | 0 → ${net.refreshLevel} | ${bootstrapMode ? '' : '0'} | | | | ${(ms.get('refresh') ?? 0).toFixed(0)} |`);
 const sum = (pred: (name: string) => boolean) => rows.filter((r) => pred(r.name)).reduce((a, r) => a + r.keySwitches, 0);
 const convKs = sum((n) => n === 'stem' || n.includes('.conv'));
 const summary = {
   N: ctx.ringDegree,
   patches: weights.grid * weights.grid,
   hoisting,
+  refresh: refreshMode,
+  threads,
+  ...(bootstrapMode ? { bound } : {}),
   conv_keyswitches: convKs,
   herpn_keyswitches: sum((n) => n.includes('herpn')),
   pooling_keyswitches: sum((n) => n.startsWith('pool.windows')),
   fusion_keyswitches: sum((n) => n.startsWith('fusion')),
   total_keyswitches: evaluator.keySwitchCounters.keySwitches - ksBefore,
+  network_keyswitches: rows.reduce((a, r) => a + r.keySwitches, 0),
   rotation_keys: galoisKeys.size,
   key_bytes: keyBytes,
   diagonals: rows.reduce((a, r) => a + r.diagonals, 0),
@@ -138,6 +205,14 @@ const summary = {
   on_the_fly_encodings: store.onTheFly,
   on_the_fly_encode_seconds: store.onTheFlyMs / 1000,
   seconds: networkMs / 1000,
+  ...(bootstrapMode ? {
+    bootstrap_seconds: (ms.get('refresh') ?? 0) / 1000,
+    total_seconds: totalMs / 1000,
+    bootstrap_setup_seconds: bootstrapSetupSeconds,
+    bootstraps: refresher?.bootstraps,
+    key_bytes_parts: keyParts,
+  } : {}),
+  levels_after_fusion: out.level,
   cpu_seconds: (cpu.user + cpu.system) / 1e6,
   load_average: Number(loadavg()[0]!.toFixed(2)),
   encode_seconds: encodeSeconds,
@@ -148,3 +223,4 @@ const summary = {
   peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
 };
 console.log(JSON.stringify(summary));
+pool?.dispose();

@@ -218,6 +218,16 @@ export class EncryptedCfnet {
     return { stem: this.stemLayout, blocks: this.blocks.map((b) => b.out) };
   }
 
+  /**
+   * Layout of the ciphertexts the refresh receives (the output of the block before it): its `period` is what a
+   * sparse-slot bootstrap needs to know. Undefined when no block follows the refresh point.
+   */
+  refreshLayout(): PackedLayout | undefined {
+    const j = this.blocks.findIndex((b) => b.refreshFirst);
+    if (j < 0) return undefined;
+    return j === 0 ? this.stemLayout : this.blocks[j - 1]!.out;
+  }
+
   private allMaps(): EncryptedLinearMap[] {
     return [this.stem, ...this.blocks.flatMap((b) => [b.conv1, b.conv2]), this.fusion.gather, this.fusion.fusion];
   }

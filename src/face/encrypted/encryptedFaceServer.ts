@@ -1,0 +1,112 @@
+/**
+ * The encrypted CryptoFaceNet with its real bootstrap, as the two sides of the protocol use it:
+ *
+ *   client:  const setup = compileCryptoface(ctx, weights, options);          // the same on both sides
+ *            const plan = planNetworkKeys(setup.net, setup.bootstrapping);     // sizes before generation
+ *            const keys = generateNetworkKeys(plan, sk);                       // evaluation keys only
+ *   server:  const server = EncryptedFaceServer.create(ctx, weights, keys, options);  // no secret key
+ *            const y = server.embed(inputCiphertexts);                         // fused 256-d feature, level ≥ 7
+ *
+ * `compileCryptoface` fixes what both sides must agree on: the network's levels and scales (from the parameter set,
+ * cryptofaceParameters.ts) and the bootstrapping parameters, whose output scale is the network's refresh scale × B
+ * (bootstrapRefresher.ts explains B).
+ */
+import { CkksError } from '../../ckks/errors.js';
+import { Bootstrapper } from '../../ckks/circuits/bootstrapping/bootstrapper.js';
+import { BootstrappingParameters } from '../../ckks/circuits/bootstrapping/bootstrappingParameters.js';
+import type { CkksContext } from '../../ckks/scheme/context.js';
+import { Encoder } from '../../ckks/scheme/encoder.js';
+import { Evaluator } from '../../ckks/scheme/evaluator.js';
+import type { Ciphertext } from '../../ckks/scheme/plaintext.js';
+import { PlaintextStore } from '../../nn/encrypted/plaintextStore.js';
+import { BootstrapRefresher } from './bootstrapRefresher.js';
+import { CRYPTOFACE_N16, CRYPTOFACE_REFRESH_BOUND, type CryptofaceParameterSet } from './cryptofaceParameters.js';
+import { type CompileOptions, EncryptedCfnet, type ForwardOptions, type NetworkWeights } from './encryptedCfnet.js';
+import type { NetworkEvaluationKeys } from './networkKeys.js';
+
+export interface CryptofaceOptions {
+  /** The parameter set the context was built from (default CRYPTOFACE_N16). */
+  readonly set?: CryptofaceParameterSet;
+  /** B, the bound on |block 3's output| (default CRYPTOFACE_REFRESH_BOUND). */
+  readonly bound?: number;
+  /** Patch side (default 32; reduced test networks use smaller). */
+  readonly patchSize?: number;
+  /** Passed to EncryptedCfnet.compile. */
+  readonly hoisting?: CompileOptions['hoisting'];
+}
+
+/** What client and server derive from the same weights and options. */
+export interface CryptofaceSetup {
+  readonly net: EncryptedCfnet;
+  readonly bootstrapping: BootstrappingParameters;
+  readonly bound: number;
+}
+
+/** Compiles the network for the set's levels and derives the bootstrapping parameters that match it. */
+export function compileCryptoface(ctx: CkksContext, weights: NetworkWeights, options: CryptofaceOptions = {}): CryptofaceSetup {
+  const set = options.set ?? CRYPTOFACE_N16;
+  const bound = options.bound ?? CRYPTOFACE_REFRESH_BOUND;
+  if (!(Number.isFinite(bound) && bound > 0)) throw new RangeError(`bound must be a positive finite number, got ${bound}`);
+  const p = ctx.params;
+  if (p.logN !== set.params.logN || p.Q.length !== set.params.logQ?.length) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', `compileCryptoface: the context (N = 2^${p.logN}, ${p.Q.length} primes) is not the parameter set's (N = 2^${set.params.logN}, ${set.params.logQ?.length} primes)`);
+  }
+  const net = EncryptedCfnet.compile(ctx, weights, {
+    slots: p.maxSlots, ...set.levels,
+    ...(options.patchSize === undefined ? {} : { patchSize: options.patchSize }),
+    ...(options.hoisting === undefined ? {} : { hoisting: options.hoisting }),
+  });
+  const logOutputScale = Math.log2(net.refreshScale * bound);
+  const logEvalModScale = Math.round(Math.log2(Number(p.Q[p.maxLevel - set.bootstrapping.coeffsToSlotsLevels]!)));
+  const logEvalModOutputScale = Math.max(logEvalModScale - set.bootstrapping.evalMod.logMessageRatio, Math.ceil(logOutputScale));
+  const bootstrapping = new BootstrappingParameters(ctx, { ...set.bootstrapping, logOutputScale, logEvalModOutputScale });
+  if (bootstrapping.levels.output < net.refreshLevel) {
+    throw new CkksError('DEPTH_EXHAUSTED', `compileCryptoface: the bootstrap returns level ${bootstrapping.levels.output}, the network needs ${net.refreshLevel}`);
+  }
+  const layout = net.refreshLayout();
+  if (layout === undefined) throw new CkksError('INCOMPATIBLE_PARAMETERS', 'compileCryptoface: the network has no refresh point');
+  if (bootstrapping.slots % layout.period !== 0) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', `compileCryptoface: the refresh input has slot period ${layout.period}, which does not divide the bootstrap's ${bootstrapping.slots} slots`);
+  }
+  return { net, bootstrapping, bound };
+}
+
+export interface ServerOptions extends CryptofaceOptions {
+  /** Bytes of encoded weights to keep (default Infinity; the rest are encoded during each forward pass). */
+  readonly budgetBytes?: number;
+}
+
+/** Server side: evaluates the encrypted network with its bootstrap from evaluation keys alone. */
+export class EncryptedFaceServer {
+  private constructor(
+    readonly setup: CryptofaceSetup,
+    readonly evaluator: Evaluator,
+    readonly encoder: Encoder,
+    readonly refresher: BootstrapRefresher,
+    readonly store: PlaintextStore,
+  ) {}
+
+  /** Compiles, builds the evaluator and the bootstrapper (encoding its DFT diagonals) and encodes weights up to the budget. */
+  static create(ctx: CkksContext, weights: NetworkWeights, keys: NetworkEvaluationKeys, options: ServerOptions = {}): EncryptedFaceServer {
+    const setup = compileCryptoface(ctx, weights, options);
+    const { net, bootstrapping, bound } = setup;
+    const evaluator = new Evaluator(ctx, { relinearizationKey: keys.relinearizationKey, galoisKeys: keys.galoisKeys });
+    const encoder = new Encoder(ctx);
+    const bootstrapper = new Bootstrapper(evaluator, encoder, bootstrapping, {
+      ...(keys.encapsulationKeys === undefined ? {} : { encapsulationKeys: keys.encapsulationKeys }), paths: ['real'],
+    });
+    const refresher = new BootstrapRefresher(evaluator, bootstrapper, { level: net.refreshLevel, scale: net.refreshScale, bound, period: net.refreshLayout()!.period });
+    const store = new PlaintextStore(options.budgetBytes ?? Infinity);
+    net.prepare(encoder, store);
+    return new EncryptedFaceServer(setup, evaluator, encoder, refresher, store);
+  }
+
+  get net(): EncryptedCfnet {
+    return this.setup.net;
+  }
+
+  /** The fused feature y (slots 0 … 255, before normalisation) at level `set.levelsAfterFusion`. */
+  embed(input: readonly Ciphertext[], options: Omit<ForwardOptions, 'store'> = {}): Ciphertext {
+    return this.setup.net.forward(this.evaluator, this.encoder, input, this.refresher, { ...options, store: this.store });
+  }
+}

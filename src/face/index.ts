@@ -24,6 +24,7 @@ export {
   toPatches,
   flattenPatches,
 } from './preprocess.js';
+export { type ActivationBounds, BoundsMeter, HERPN_POINTS, BOOTSTRAP_POINT, parseBounds, mergeBounds } from './bounds.js';
 export { type LayerTrace, blockForward, patchForward, embedInput, embedFace } from './model.js';
 export {
   squaredNorm,

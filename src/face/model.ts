@@ -19,17 +19,24 @@ import {
 import { preprocessFace, toPatches } from './preprocess.js';
 import type { BlockWeights, CfnetWeights, PatchWeights } from './weights.js';
 
-/** Receives intermediate activations: names stem, block0..block4, pool, bn, fc (per patch index). */
+/**
+ * Receives intermediate activations (per patch index): stem, block0..block4 (block outputs), block0.conv1 ..
+ * block4.conv1 (conv1 outputs = HerPN2 inputs), pool, bn, fc.
+ */
 export type LayerTrace = (patch: number, name: string, value: Tensor3 | Float64Array) => void;
 
 function scaleChannels(x: Tensor3, s: Float64Array): Tensor3 {
   return channelAffine3(x, { scale: s, shift: new Float64Array(s.length) });
 }
 
-/** One HerPNConv block: u = monic(x); r = conv2(monic2(conv1(u))); out = r + shortcut(a2 ⊙ u). */
-export function blockForward(b: BlockWeights, x: Tensor3): Tensor3 {
+/**
+ * One HerPNConv block: u = monic(x); r = conv2(monic2(conv1(u))); out = r + shortcut(a2 ⊙ u). `trace`
+ * receives conv1's output (the HerPN2 input) as 'conv1'.
+ */
+export function blockForward(b: BlockWeights, x: Tensor3, trace?: (name: string, v: Tensor3) => void): Tensor3 {
   const um = herpnMonic(x, b.herpn1.a1, b.herpn1.a0);
   const v = conv2d(um, b.conv1, { stride: b.stride, padding: 1 });
+  trace?.('conv1', v);
   const r = conv2d(herpnMonic(v, b.herpn2.a1, b.herpn2.a0), b.conv2, { stride: 1, padding: 1 });
   const u = scaleChannels(um, b.herpn1.a2);
   const sc = b.shortcut ? channelAffine3(conv2d(u, b.shortcut.conv, { stride: b.stride, padding: 0 }), bnToAffine(b.shortcut.bn)) : u;
@@ -41,7 +48,7 @@ export function patchForward(w: PatchWeights, fcBias: Float64Array, x: Tensor3, 
   let h = conv2d(x, w.stem, { stride: 1, padding: 1 });
   trace?.('stem', h);
   w.blocks.forEach((b, j) => {
-    h = blockForward(b, h);
+    h = blockForward(b, h, trace ? (n, v) => trace(`block${j}.${n}`, v) : undefined);
     trace?.(`block${j}`, h);
   });
   const pooled = scaleChannels(adaptiveAvgPool2d(herpnMonic(h, w.pool.a1, w.pool.a0), 2, 2), w.pool.a2);

@@ -5,6 +5,7 @@
  * runs in Node and in browsers. Every failure is a {@link FaceModelError} with a stable code.
  */
 import { convWeight, matrix, type BatchNormParams, type ConvWeight, type Matrix } from '../nn/index.js';
+import { parseBounds, type ActivationBounds } from './bounds.js';
 import { BLOCKS, EMBEDDING_DIM, PATCH_SIZE, VARIANTS, expectedTensors, isVariant, type CfnetVariant } from './architecture.js';
 import { FaceModelError } from './errors.js';
 import { sha256Hex } from './sha256.js';
@@ -65,6 +66,8 @@ export interface CfnetWeights {
   readonly normalization: NormPolynomial;
   /** Verification threshold on ||ŷ1 − ŷ2||² (polynomial normalisation). */
   readonly tau: number;
+  /** Measured activation bounds for the encrypted evaluation (optional manifest field `bounds`). */
+  readonly bounds?: ActivationBounds;
   /** The parsed manifest, for provenance fields not modelled here. */
   readonly manifest: Readonly<Record<string, unknown>>;
 }
@@ -141,7 +144,8 @@ function parsePolynomial(v: unknown): NormPolynomial {
 /**
  * Parses and validates a weights manifest + binary. Checks, in order: JSON, format/version/variant
  * (UNSUPPORTED_WEIGHTS), binary length and SHA-256 (CORRUPT_WEIGHTS), tensor names/shapes/dtypes and the
- * contiguous layout (MISMATCHED_WEIGHTS), finiteness of every value (CORRUPT_WEIGHTS).
+ * contiguous layout (MISMATCHED_WEIGHTS), finiteness of every value (CORRUPT_WEIGHTS), and the optional
+ * `bounds` field (`parseBounds`; its normRange must be the normalisation's [stats.min, stats.max]).
  */
 export function loadWeights(manifest: string | Uint8Array | object, binary: Uint8Array): CfnetWeights {
   const m = parseManifest(manifest);
@@ -153,6 +157,7 @@ export function loadWeights(manifest: string | Uint8Array | object, binary: Uint
   if (m['inputSize'] !== inputSize || m['grid'] !== grid || m['patchSize'] !== PATCH_SIZE || m['embeddingDim'] !== EMBEDDING_DIM) {
     throw mismatch(`${variant} must have inputSize ${inputSize}, grid ${grid}, patchSize ${PATCH_SIZE}, embeddingDim ${EMBEDDING_DIM}`);
   }
+  if (m['patches'] !== undefined && m['patches'] !== grid * grid) throw mismatch(`${variant} has ${grid * grid} patches, manifest says ${String(m['patches'])}`);
   const byteLength = num(m, 'byteLength', 'manifest');
   if (binary.length !== byteLength) throw corrupt(`binary has ${binary.length} bytes, manifest says ${byteLength} (truncated or padded file)`);
   const cs = m['checksum'];
@@ -212,8 +217,13 @@ export function loadWeights(manifest: string | Uint8Array | object, binary: Uint
   }
   const th = m['threshold'];
   if (!isRecord(th)) throw corrupt('manifest.threshold missing');
+  const normalization = parsePolynomial(m['normalization']);
+  const bounds = m['bounds'] === undefined ? undefined : parseBounds(m['bounds']);
+  if (bounds && (bounds.normRange[0] !== normalization.stats.min || bounds.normRange[1] !== normalization.stats.max)) {
+    throw corrupt(`manifest.bounds.normRange [${bounds.normRange.join(', ')}] is not the normalisation's fitted range [${normalization.stats.min}, ${normalization.stats.max}]`);
+  }
   return {
     variant, inputSize, grid, patches, fcBias: get('fc.bias'), bnEps: eps,
-    normalization: parsePolynomial(m['normalization']), tau: num(th, 'tau', 'threshold'), manifest: m,
+    normalization, tau: num(th, 'tau', 'threshold'), ...(bounds ? { bounds } : {}), manifest: m,
   };
 }

@@ -66,6 +66,7 @@ describe('loadWeights', () => {
     expectCode(() => loadWeights(edit((m) => (m.tensors[5]!.name = 'p0.block9.conv1.weight')), binary), 'MISMATCHED_WEIGHTS');
     expectCode(() => loadWeights(edit((m) => (m['variant'] = 'CFNet9')), binary), 'MISMATCHED_WEIGHTS');
     expectCode(() => loadWeights(edit((m) => (m.tensors[3]!.shape = [7])), binary), 'MISMATCHED_WEIGHTS');
+    expectCode(() => loadWeights(edit((m) => (m['patches'] = 9)), binary), 'MISMATCHED_WEIGHTS');
   });
 
   it('sha256Hex equals node:crypto on awkward lengths', () => {

@@ -6,9 +6,12 @@
 //    normalisation (τ_exact) and with the CKKS polynomial normalisation (τ) — both τ come from the weights
 //    manifest (chosen on training-identity calibration pairs, never on these pairs);
 //  * verdict agreement with the teacher on all pairs among the "heldout-aug" crops;
-//  * a ROC plot (SVG) in out/face-eval/.
-// Usage: npm run eval:face [-- --json] [--data DIR] [--model DIR] [--out DIR] [--no-build]. Builds dist/ first;
-// --json prints only the final JSON line (otherwise a readable report precedes it).
+//  * a ROC plot (SVG) in out/face-eval/;
+//  * `bounds` over all held-out and held-out augmented faces (src/face/bounds.ts): max |activation| at the
+//    bootstrap point (block 4's input) and at every HerPN input, the fraction of ||y||^2 inside the
+//    normalisation polynomial's fitted range; --write-bounds records them in the model's weights.json.
+// Usage: npm run eval:face [-- --json] [--data DIR] [--model DIR] [--out DIR] [--no-build] [--write-bounds].
+// Builds dist/ first; --json prints only the final JSON line (otherwise a readable report precedes it).
 // This is NOT LFW: a small set of real faces reachable offline (see docs/face-model.md).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,7 +45,7 @@ const lib = await import(pathToFileURL(path.join(root, 'dist', 'face', 'index.js
   console.error(`cannot import dist/face (run \`npm run build\` first): ${e.message}`);
   process.exit(2);
 });
-const { loadWeights, embedFace, normalizeExact, normalizePoly, squaredDistance } = lib;
+const { loadWeights, preprocessFace, BoundsMeter, parseBounds, mergeBounds, normalizeExact, normalizePoly, squaredDistance } = lib;
 
 const manifest = JSON.parse(fs.readFileSync(path.join(dataDir, 'manifest.json'), 'utf8'));
 const pairs = JSON.parse(fs.readFileSync(path.join(dataDir, 'pairs.json'), 'utf8'));
@@ -59,11 +62,12 @@ const ROW = manifest.size * manifest.size * 3;
 const heldout = manifest.items.filter((it) => it.split === 'heldout');
 const aug = manifest.items.filter((it) => it.split === 'heldout-aug');
 const emb = new Map();
+const meters = { heldout: new BoundsMeter(weights), 'heldout-aug': new BoundsMeter(weights) };
 const t0 = Date.now();
 for (const it of [...heldout, ...aug]) {
   const rgb = new Uint8Array(ROW);
   fs.readSync(fd, rgb, 0, ROW, it.index * ROW);
-  const y = embedFace(weights, rgb);
+  const y = meters[it.split].observe(preprocessFace(rgb, weights.inputSize));
   emb.set(it.index, { exact: normalizeExact(y), poly: normalizePoly(y, weights.normalization) });
 }
 fs.closeSync(fd);
@@ -140,8 +144,30 @@ say(`verdict agreement with the teacher on ${agreement.pairs} pairs of ${agreeme
   `(genuine ${pct(agreement.agreementGenuine)}, impostor ${pct(agreement.agreementImpostor)}; exact norm ${pct(agreement.agreementExactNorm)}); ` +
   `accuracy vs identity labels: teacher ${pct(agreement.teacherAccuracy)}, ours ${pct(agreement.oursAccuracy)}; ` +
   `AUC by identity label: teacher ${agreement.teacherAucByLabel.toFixed(4)}, ours (poly) ${agreement.oursAucByLabel.toFixed(4)}`);
+const boundsBySplit = { heldout: meters.heldout.result('heldout'), 'heldout-aug': meters['heldout-aug'].result('heldout-aug') };
+const bounds = mergeBounds(boundsBySplit.heldout, boundsBySplit['heldout-aug'],
+  `${path.relative(root, dataDir)}: ${heldout.length} heldout + ${aug.length} heldout-aug faces, all ${weights.grid ** 2} patches (npm run eval:face)`);
+const fmt = (v) => (Number.isFinite(v) ? v.toPrecision(4) : String(v));
+say(`bounds over ${bounds.count} faces: bootstrap point (block 4 input) max |x| ${fmt(bounds.bootstrapMaxAbs)}; HerPN inputs max |x| ` +
+  Object.entries(bounds.herpnMaxAbs).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') +
+  `; ||y||^2 in [${fmt(bounds.normMin)}, ${fmt(bounds.normMax)}], ${pct(bounds.normInRange)} inside the fitted range [${bounds.normRange.map(fmt).join(', ')}]` +
+  ` (heldout ${pct(boundsBySplit.heldout.normInRange)}, heldout-aug ${pct(boundsBySplit['heldout-aug'].normInRange)} = ` +
+  `${Math.round((1 - boundsBySplit['heldout-aug'].normInRange) * boundsBySplit['heldout-aug'].count)} of ${boundsBySplit['heldout-aug'].count} outside)`);
+if (argv.includes('--write-bounds')) {
+  parseBounds(bounds); // refuse to record non-finite or inconsistent figures
+  const file = path.join(modelDir, 'weights.json');
+  const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const out = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (k === 'bounds') continue;
+    if (k === 'byteLength') out.bounds = bounds;
+    out[k] = v;
+  }
+  fs.writeFileSync(file, JSON.stringify(out, null, 1) + '\n');
+  say(`recorded bounds in ${path.relative(process.cwd(), file)}`);
+}
 say(`ROC plots: ${path.relative(process.cwd(), rocFile)}, ${path.relative(process.cwd(), rocAugFile)}`);
 console.log(JSON.stringify({
   dataset: path.relative(root, dataDir), model: path.relative(root, modelDir), variant: weights.variant, notLfw: true,
-  heldout: heldoutReport, heldoutAugAgreement: agreement, rocSvg: [path.relative(root, rocFile), path.relative(root, rocAugFile)], embedSeconds,
+  heldout: heldoutReport, heldoutAugAgreement: agreement, bounds, boundsBySplit, rocSvg: [path.relative(root, rocFile), path.relative(root, rocAugFile)], embedSeconds,
 }));

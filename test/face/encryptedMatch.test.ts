@@ -12,6 +12,7 @@ import { normalizePoly, squaredDistance, squaredNorm, verdict } from '../../src/
 import { EncryptedMatcher, matcherKeyPlan, readVerdicts } from '../../src/face/encrypted/encryptedMatch.js';
 import { cfnetFeatureLayout, type FeatureLayout } from '../../src/face/encrypted/encryptedNormalize.js';
 import { encodeVerdictMask, exactVerdictCoefficients, randomMultipliers } from '../../src/face/encrypted/verdictMask.js';
+import { sampleFlooding } from '../../src/face/encrypted/noiseFlooding.js';
 import { seededRandom } from '../../src/ckks/ring/randomSource.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import type { Ciphertext } from '../../src/ckks/scheme/plaintext.js';
@@ -138,6 +139,18 @@ describe('exact verdict mask encoding (N = 2^12, insecure)', () => {
       if (j % DIM === 0) expect(Math.abs(v - Number(big[j / DIM]!) / scale)).toBeLessThanOrEqual(1e-9);
       else expect(Math.abs(v)).toBeLessThanOrEqual(1e-9);
     });
+  });
+});
+
+describe('flooding sampler', () => {
+  it('σ = 2^70: rms within 3% of σ (8192 samples), mean ≈ 0, the low bits below the 2^40 grid are filled', () => {
+    const sigma = 2 ** 70;
+    const e = sampleFlooding(8192, sigma, seededRandom(seed(5)));
+    const x = e.map((v) => Number(v) / sigma);
+    expect(Math.abs(rms(x) - 1)).toBeLessThan(0.03);
+    expect(Math.abs(x.reduce((a, v) => a + v, 0) / x.length)).toBeLessThan(5 / Math.sqrt(x.length));
+    const odd = e.filter((v) => (v & 1n) === 1n).length;
+    expect(Math.abs(odd / e.length - 0.5)).toBeLessThan(0.05);
   });
 });
 

@@ -12,7 +12,7 @@
  * σ_f = E·2^{s−1} makes it ≤ 2^{−s} (E here bounds ‖e‖_2 of every possible computation, so e' = 0 is the
  * simulator's choice).
  *
- * Sampling: σ_f is up to ≈ 2^60 here, beyond float64's integers, so e_f = 2^k·round(σ_H·g) + u with σ_H = σ_f/2^k ≤
+ * Sampling: σ_f is ≈ 2^52 … 2^80 here (up to 2^94 is supported), beyond float64's integers, so e_f = 2^k·round(σ_H·g) + u with σ_H = σ_f/2^k ≤
  * 2^30, g a standard normal (Box–Muller on 53-bit uniforms) and u uniform in [−2^{k−1}, 2^{k−1}): a Gaussian of
  * width σ_f histogrammed on a grid of 2^k ≤ 2^{-30}·σ_f with uniform low bits, whose density differs from the
  * continuous one by a relative ≤ 2^k/σ_f per coefficient.
@@ -23,7 +23,6 @@ import type { Encryptor } from '../../ckks/scheme/encryptor.js';
 import type { PublicKey } from '../../ckks/scheme/keys.js';
 import { RnsPoly, polyAdd } from '../../ckks/ring/rnsPoly.js';
 import { type RandomSource, systemRandom } from '../../ckks/ring/randomSource.js';
-import { uniform53 } from './verdictMask.js';
 
 /** Standard deviation of the flooding noise for an error bound E = ‖e‖_2 and statistical distance 2^{-s}. */
 export function floodingSigma(errorL2: number, s: number): number {
@@ -38,23 +37,26 @@ export function sampleFlooding(N: number, sigma: number, random: RandomSource = 
   const k = Math.max(0, Math.ceil(Math.log2(sigma)) - 30);
   const sigmaH = sigma / 2 ** k;
   const out: bigint[] = new Array<bigint>(N);
-  const low = new Uint32Array(1);
-  const lowBytes = new Uint8Array(low.buffer);
-  const half = k > 0 ? 2 ** (k - 1) : 0;
-  for (let i = 0; i < N; i += 2) {
+  if (k > 64) throw new RangeError(`sampleFlooding: sigma 2^${Math.log2(sigma).toFixed(1)} is beyond the sampler's 2^94`);
+  const lowMask = (1n << BigInt(k)) - 1n;
+  const half = k > 0 ? 1n << BigInt(k - 1) : 0n;
+  const pairs = Math.ceil(N / 2);
+  // all random bytes at once: 16 per pair of normals (two 53-bit uniforms), 8 per coefficient for the low bits
+  const bytes = new Uint8Array(16 * pairs + 8 * N);
+  random.fillBytes(bytes);
+  const view = new DataView(bytes.buffer);
+  const u53 = (offset: number) => ((view.getUint32(offset, true) >>> 11) * 2 ** 32 + view.getUint32(offset + 4, true)) / 2 ** 53;
+  for (let i = 0; i < pairs; i++) {
     // Box–Muller: two independent standard normals from two uniforms (u1 in (0, 1])
-    const u1 = 1 - uniform53(random);
-    const u2 = uniform53(random);
+    const u1 = 1 - u53(16 * i);
+    const u2 = u53(16 * i + 8);
     const r = Math.sqrt(-2 * Math.log(u1));
     const pair = [r * Math.cos(2 * Math.PI * u2), r * Math.sin(2 * Math.PI * u2)];
-    for (let t = 0; t < 2 && i + t < N; t++) {
+    for (let t = 0; t < 2 && 2 * i + t < N; t++) {
+      const j = 2 * i + t;
       let x = BigInt(Math.round(sigmaH * pair[t]!)) << BigInt(k);
-      if (k > 0) {
-        random.fillBytes(lowBytes);
-        const u = k >= 32 ? low[0]! : low[0]! % 2 ** k;
-        x += BigInt(u - half);
-      }
-      out[i + t] = x;
+      if (k > 0) x += (view.getBigUint64(16 * pairs + 8 * j, true) & lowMask) - half;
+      out[j] = x;
     }
   }
   return out;

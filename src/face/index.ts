@@ -1,8 +1,9 @@
 /**
  * CryptoFaceNet in plaintext (Ao & Boddeti, "CryptoFace", CVPR 2025): weights loading/validation,
- * preprocessing and patching, the float64 forward pass, polynomial normalisation and the verdict.
+ * preprocessing and patching, the float64 forward pass, polynomial normalisation and the verdict; face crops
+ * as PNG files (io/).
  */
-export { FaceModelError, type FaceModelErrorCode } from './errors.js';
+export { FaceModelError, type FaceModelErrorCode, FaceInputError, type FaceInputErrorCode } from './errors.js';
 export { sha256Hex } from './sha256.js';
 export { type CfnetVariant, VARIANTS, PATCH_SIZE, EMBEDDING_DIM, BLOCKS, isVariant, expectedTensors } from './architecture.js';
 export {
@@ -35,3 +36,5 @@ export {
   squaredDistance,
   verdict,
 } from './normalize.js';
+export { type RgbImage, type PngDecodeOptions, type PngEncodeOptions, decodePng, encodePng, crc32 } from './io/png.js';
+export { decodeFaceCrop, encodeFaceCrop } from './io/faceCrop.js';

@@ -54,6 +54,12 @@ export interface VerdictCiphertext {
   readonly verdicts: VerdictSlots;
 }
 
+/** A packed gallery: template g in slots g·D … g·D + D − 1 of one ciphertext, `count` templates. */
+export interface EncryptedGallery {
+  readonly ciphertext: Ciphertext;
+  readonly count: number;
+}
+
 /** What the flooding plan assumes and achieves (all sizes in coefficient units of the verdict ciphertext). */
 export interface FloodingPlan {
   readonly floodingBits: number;
@@ -334,7 +340,7 @@ export class EncryptedMatcher {
    * Packs separately enrolled templates (one copy each in slots 0 … D − 1) into a gallery: template g in block g,
    * by a binary tree of rotations by −D·2^i (log2(slots/D) distinct keys, templates − 1 key switches).
    */
-  packGallery(templates: readonly Ciphertext[]): Ciphertext {
+  packGallery(templates: readonly Ciphertext[]): EncryptedGallery {
     if (templates.length < 1 || templates.length > this.galleryCapacity) throw new RangeError(`packGallery: 1 … ${this.galleryCapacity} templates per ciphertext, got ${templates.length}`);
     templates.forEach((t, i) => this.checkTemplate(t, `packGallery (template ${i})`));
     const ev = this.evaluator;
@@ -347,14 +353,15 @@ export class EncryptedMatcher {
       }
       items = next;
     }
-    return items[0]!.clone();
+    return { ciphertext: items[0]!.clone(), count: templates.length };
   }
 
-  /** 1:N identification against a gallery of `count` templates: slot g·D holds r_g·score_g. */
-  identify(probe: Ciphertext, gallery: Ciphertext, count: number): VerdictCiphertext {
-    if (!Number.isInteger(count) || count < 1 || count > this.galleryCapacity) throw new RangeError(`identify: count must be in [1, ${this.galleryCapacity}], got ${count}`);
+  /** 1:N identification: slot g·D holds r_g·score_g for each of the gallery's templates. */
+  identify(probe: Ciphertext, gallery: EncryptedGallery): VerdictCiphertext {
+    const count = gallery.count;
+    if (!Number.isInteger(count) || count < 1 || count > this.galleryCapacity) throw new RangeError(`identify: the gallery's count must be in [1, ${this.galleryCapacity}], got ${count}`);
     const verdicts: VerdictSlots = { slots: this.layout.slots, block: this.layout.dim, count };
-    return { ciphertext: this.flood(this.maskVerdicts(this.identifyScore(probe, gallery), verdicts)), verdicts };
+    return { ciphertext: this.flood(this.maskVerdicts(this.identifyScore(probe, gallery.ciphertext), verdicts)), verdicts };
   }
 }
 

@@ -13,6 +13,7 @@ export {
   MATCH_LEVELS,
   type MatcherOptions,
   type VerdictCiphertext,
+  type EncryptedGallery,
   type FloodingPlan,
   type FloodingInput,
   EncryptedMatcher,

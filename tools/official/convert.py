@@ -18,8 +18,9 @@ CryptoFace) to this project's weights format "cryptoface-weights" v1 (docs/face-
   [x3, x1, x2, a, b, c, tau], reference §4; fold 0 by default) or a polynomial fitted as in reference §2.6 on
   the squared norms of calibration faces (N x 112 x 112 x 3 uint8 RGB, raw) with a given tau.
 * Verification: the folded form (stored dtype) is run on faces (`--verify`, else the calibration faces, else
-  8 random images) and compared with the official forward in float64; the figures go into the manifest and
-  the conversion fails above 1e-5 (float64 folding) relative error.
+  the three public-domain faces of models/cfnet4/reference/inputs.u8; never noise, on which a HerPN network
+  overflows) and compared with the official forward in float64; the figures go into the manifest and the
+  conversion fails above 1e-5 (float64 folding) relative error.
 """
 import argparse
 import hashlib
@@ -36,6 +37,7 @@ from official_model import BLOCKS, EPS, PATCH, VARIANTS, PatchCNN, preprocess, v
 
 FORMAT = "cryptoface-weights"
 VERSION = 1
+REFERENCE_FACES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "cfnet4", "reference", "inputs.u8")
 DOWN = {j for j, (i, o, s) in enumerate(BLOCKS) if s != 1 or i != o}
 
 
@@ -64,7 +66,7 @@ def check_layout(sd):
     """Variant name and an eval-mode float64 official model holding `sd`; refuses any other layout."""
     variant = variant_of(sd)
     if variant is None:
-        raise ConversionError("state dict has no recognisable number of patch networks (nets.{i}.conv.weight for 4, 9 or 16 patches)")
+        raise ConversionError("state dict has no recognisable number of patch networks (nets.{i}.* for i < 4, 9 or 16)")
     model = PatchCNN(VARIANTS[variant])
     want = model.state_dict()
     missing = [k for k in want if k not in sd]
@@ -227,14 +229,12 @@ def convert(sd, out, dtype="float32", threshold_file=None, fold_index=0, calibra
         selection = "given on the command line (--tau)"
     else:
         raise ConversionError("need --threshold-file, or --calibrate with --tau")
-    if verify is not None:
-        xv = preprocess(read_faces(verify), size)
-    elif calibrate is not None:
-        xv = preprocess(read_faces(calibrate)[:64], size)
-    else:
-        xv = torch.rand(8, 3, size, size, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    # faces, not noise: a HerPN network is a degree-2^11 polynomial and overflows on inputs far from faces
+    xv = preprocess(read_faces(verify or calibrate or REFERENCE_FACES)[:64], size)
     with torch.no_grad():
         y_ref = model(xv)
+        if not torch.isfinite(y_ref).all():
+            raise ConversionError("the official forward itself is not finite on the verification faces (--verify other faces?)")
         e64, est = rel(folded_forward(t64, xv, grid), y_ref), rel(folded_forward(stored, xv, grid), y_ref)
     if not e64 <= 1e-5:
         raise ConversionError(f"folded form differs from the official forward by {e64:.2e} (relative)")

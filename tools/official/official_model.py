@@ -139,7 +139,7 @@ class PatchCNN(nn.Module):
 
 def variant_of(state_dict):
     """The variant whose state-dict layout has as many patch networks as `state_dict` (or None)."""
-    n = sum(1 for k in state_dict if k.startswith("nets.") and k.endswith(".conv.weight") and k.count(".") == 3)
+    n = len({k.split(".")[1] for k in state_dict if k.startswith("nets.") and k.count(".") >= 2})
     for name, size in VARIANTS.items():
         if (size // PATCH) ** 2 == n:
             return name

@@ -1,0 +1,110 @@
+/**
+ * The key holder (docs/face-pipeline.md, docs/threat-model.md): owns the secret key, generates the evaluation keys the
+ * server needs (exactly the plan's, streamed one at a time), encrypts faces, and decrypts only verdicts.
+ *
+ *   const setup = FaceSetup.create(weights);                 // the same on both sides
+ *   const client = FaceClient.create(setup);
+ *   for (const blob of client.evaluationKeys()) upload(blob); // gigabytes at N = 2^16: one key at a time
+ *   const probe = client.encryptFace(rgb);                    // 112×112 aligned RGB crop → probe message bytes
+ *   … the server enrols / verifies / identifies …
+ *   client.readVerdict(verdictBytes)                          // { match: true | false }
+ *
+ * Probes are secret-key encryptions at the network's input level, serialised seeded (c_1 as a 32-byte seed: half
+ * the bytes). What the key holder decrypts is the verdict message only: the server masks every other slot and
+ * floods the noise (encryptedMatch.ts).
+ */
+import { CkksError } from '../../ckks/errors.js';
+import type { RandomSource } from '../../ckks/ring/randomSource.js';
+import { Encoder } from '../../ckks/scheme/encoder.js';
+import { Decryptor, Encryptor } from '../../ckks/scheme/encryptor.js';
+import { KeyGenerator } from '../../ckks/scheme/keyGenerator.js';
+import type { PublicKey, SecretKey } from '../../ckks/scheme/keys.js';
+import type { Tensor3 } from '../../nn/tensor.js';
+import { PATCH_SIZE } from '../architecture.js';
+import { readVerdicts } from '../encrypted/encryptedMatch.js';
+import { FACE_SIZE, preprocessFace, toPatches } from '../preprocess.js';
+import { generateEvaluationKeyBlobs, type EvaluationKeyBlob } from './evaluationKeys.js';
+import type { FaceKeyPlan, FaceSetup } from './faceSetup.js';
+import { deserializeFaceMessage, serializeFaceMessage } from './messages.js';
+
+export class FaceClient {
+  private readonly encoder: Encoder;
+  private readonly encryptor: Encryptor;
+  private readonly decryptor: Decryptor;
+
+  private constructor(
+    readonly setup: FaceSetup,
+    private readonly secretKey: SecretKey,
+    readonly publicKey: PublicKey,
+    private readonly random: RandomSource | undefined,
+  ) {
+    this.encoder = new Encoder(setup.context);
+    this.encryptor = random === undefined ? new Encryptor(setup.context) : new Encryptor(setup.context, random);
+    this.decryptor = new Decryptor(setup.context, secretKey);
+  }
+
+  /** A fresh secret key (crypto.getRandomValues unless `random` is given: tests only) and its public key. */
+  static create(setup: FaceSetup, options: { random?: RandomSource } = {}): FaceClient {
+    const kg = options.random === undefined ? new KeyGenerator(setup.context) : new KeyGenerator(setup.context, options.random);
+    const sk = kg.secretKey();
+    return new FaceClient(setup, sk, kg.publicKey(sk), options.random);
+  }
+
+  /** What will be generated: every key with its level, and the total bytes (in memory, and seeded on the wire). */
+  keyPlan(): FaceKeyPlan {
+    return this.setup.keyPlan();
+  }
+
+  /** The evaluation keys, one serialised blob at a time (generated lazily, as the consumer iterates). */
+  evaluationKeys(options: { onKey?: (done: number, total: number, name: string) => void } = {}): Generator<EvaluationKeyBlob> {
+    return generateEvaluationKeyBlobs(this.setup.context, this.keyPlan(), this.secretKey, this.publicKey, {
+      ...(this.random === undefined ? {} : { random: this.random }), ...(options.onKey === undefined ? {} : { onKey: options.onKey }),
+    });
+  }
+
+  /** An aligned 112×112 RGB crop (HWC, 8 bits) → the probe message (preprocessed, cut into patches, packed, encrypted). */
+  encryptFace(rgb: Uint8Array): Uint8Array {
+    if (!(rgb instanceof Uint8Array) || rgb.length !== FACE_SIZE * FACE_SIZE * 3) {
+      throw new RangeError(`encryptFace: expected a ${FACE_SIZE}×${FACE_SIZE} RGB image (${FACE_SIZE * FACE_SIZE * 3} bytes), got ${rgb instanceof Uint8Array ? rgb.length : typeof rgb}`);
+    }
+    const net = this.setup.crypto.net;
+    const patchSize = net.inputLayout.patchSize;
+    if (patchSize !== PATCH_SIZE) throw new RangeError(`encryptFace: the network takes ${patchSize}-pixel patches; use encryptPatches`);
+    const grid = this.setup.weights.grid;
+    return this.encryptPatches(toPatches(preprocessFace(rgb, grid * PATCH_SIZE), grid));
+  }
+
+  /** Preprocessed patches (one 3×P×P tensor per patch, in patch order) → the probe message. */
+  encryptPatches(patches: readonly Tensor3[]): Uint8Array {
+    const net = this.setup.crypto.net;
+    const slots = this.setup.context.params.maxSlots;
+    const cts = net.packInput(patches).map((v) => this.encryptor.encryptSecret(
+      this.encoder.encode(v, { level: net.inputLevel, scale: net.inputScale, slots }), this.secretKey));
+    return serializeFaceMessage({ kind: 'probe', model: this.setup.model, metadata: { patches: patches.length }, ciphertexts: cts });
+  }
+
+  /** 1:1: whether the probe matched the template (the only thing the verdict message reveals). */
+  readVerdict(bytes: Uint8Array): { match: boolean } {
+    const matches = this.readVerdictSlots(bytes, 'verify');
+    if (matches.length !== 1) throw new CkksError('CORRUPT_INPUT', `a verification verdict holds one verdict, this one ${matches.length}`);
+    return { match: matches[0]! };
+  }
+
+  /** 1:N: for each template of the gallery, in order, whether the probe matched it. */
+  readIdentification(bytes: Uint8Array): { matches: boolean[] } {
+    return { matches: this.readVerdictSlots(bytes, 'identify') };
+  }
+
+  private readVerdictSlots(bytes: Uint8Array, mode: 'verify' | 'identify'): boolean[] {
+    const m = deserializeFaceMessage(this.setup.context, bytes, 'verdict');
+    if (m.model !== this.setup.model) throw new CkksError('INCOMPATIBLE_PARAMETERS', 'the verdict was computed with another model');
+    const { block, count } = m.metadata;
+    if (m.metadata['mode'] !== mode) throw new CkksError('CORRUPT_INPUT', `expected a ${mode} verdict, found ${String(m.metadata['mode'])}`);
+    const layout = this.setup.featureLayout;
+    if (block !== layout.dim || typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > layout.slots / layout.dim || m.ciphertexts.length !== 1) {
+      throw new CkksError('CORRUPT_INPUT', 'verdict metadata does not match the feature layout');
+    }
+    const slots = this.encoder.decodeReal(this.decryptor.decrypt(m.ciphertexts[0]!));
+    return readVerdicts(slots, { slots: layout.slots, block: layout.dim, count });
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Evaluation keys as they cross from the key holder to the server: one named blob per key, in the library's format
+ * (ckks/serialization: seeded, each key restricted to the highest level it is used at), generated one at a time so
+ * the key holder never holds more than one key (at N = 2^16 they total gigabytes), and checked on arrival against
+ * the plan both sides derive (`FaceSetup.keyPlan`).
+ *
+ * Names: `public` (the public key: the server encrypts zero with it for noise flooding), `relinearization`,
+ * `galois-<element>` (one per Galois element of the plan), `encapsulation` (sparse-secret encapsulation for the
+ * bootstrap). `ServerKeys` holds what the server computes with: it has no slot for a secret key, and a secret key is
+ * not assignable to any of its fields (test/face/protocolTypes.test.ts shows it at compile time).
+ */
+import { CkksError } from '../../ckks/errors.js';
+import type { CkksContext } from '../../ckks/scheme/context.js';
+import type { RandomSource } from '../../ckks/ring/randomSource.js';
+import { GaloisKey, PublicKey, RelinearizationKey, SecretKey } from '../../ckks/scheme/keys.js';
+import { levelledGaloisKey, levelledRelinearizationKey } from '../../ckks/scheme/levelledKeys.js';
+import { EncapsulationKeys, generateEncapsulationKeys } from '../../ckks/scheme/sparseSecretEncapsulation.js';
+import {
+  deserializeEncapsulationKeys, deserializeGaloisKey, deserializePublicKey, deserializeRelinearizationKey,
+  serializeEncapsulationKeys, serializeGaloisKey, serializePublicKey, serializeRelinearizationKey,
+} from '../../ckks/serialization/format.js';
+import type { FaceKeyPlan } from './faceSetup.js';
+
+export interface EvaluationKeyBlob {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** The blob names of a plan, in generation order. */
+export function evaluationKeyNames(plan: FaceKeyPlan): string[] {
+  return ['public', 'relinearization', ...plan.galoisKeys.map((k) => `galois-${k.galoisElement}`), ...(plan.ephemeralHammingWeight > 0 ? ['encapsulation'] : [])];
+}
+
+/**
+ * Key holder: the evaluation keys of `plan`, one serialised (seeded) blob at a time. `onKey(done, total, name)` after
+ * each. A key is generated only when the consumer asks for the next blob, so streaming them to a file or a socket
+ * keeps one key in memory.
+ */
+export function* generateEvaluationKeyBlobs(ctx: CkksContext, plan: FaceKeyPlan, sk: SecretKey, pk: PublicKey,
+  options: { random?: RandomSource; onKey?: (done: number, total: number, name: string) => void } = {}): Generator<EvaluationKeyBlob> {
+  if (!(sk instanceof SecretKey)) throw new TypeError('generateEvaluationKeyBlobs: expected a SecretKey');
+  ctx.assertSameParameters(sk.context, 'generateEvaluationKeyBlobs');
+  const names = evaluationKeyNames(plan);
+  let done = 0;
+  const emit = (name: string, bytes: Uint8Array): EvaluationKeyBlob => {
+    options.onKey?.(++done, names.length, name);
+    return { name, bytes };
+  };
+  yield emit('public', serializePublicKey(pk));
+  yield emit('relinearization', serializeRelinearizationKey(levelledRelinearizationKey(ctx, sk, plan.relinearizationLevel, options.random)));
+  for (const k of plan.galoisKeys) {
+    yield emit(`galois-${k.galoisElement}`, serializeGaloisKey(levelledGaloisKey(ctx, sk, k.galoisElement, k.level, options.random)));
+  }
+  if (plan.ephemeralHammingWeight > 0) {
+    const keys = generateEncapsulationKeys(ctx, sk, { hammingWeight: plan.ephemeralHammingWeight, ...(options.random === undefined ? {} : { random: options.random }) });
+    yield emit('encapsulation', serializeEncapsulationKeys(keys));
+  }
+}
+
+/** What the server computes with: evaluation keys and the public key, no secret key. */
+export class ServerKeys {
+  private constructor(
+    readonly publicKey: PublicKey,
+    readonly relinearizationKey: RelinearizationKey,
+    readonly galoisKeys: ReadonlyMap<number, GaloisKey>,
+    readonly encapsulationKeys: EncapsulationKeys | undefined,
+  ) {}
+
+  /**
+   * Reads the blobs of a plan (any order). Every planned key must be present exactly once, at (at least) its planned
+   * level; unknown names and duplicates are refused. CORRUPT_INPUT for bad bytes or names, MISSING_KEY for an absent
+   * or too-low key, INCOMPATIBLE_PARAMETERS for keys of another parameter set.
+   */
+  static fromBlobs(ctx: CkksContext, plan: FaceKeyPlan, blobs: Iterable<EvaluationKeyBlob>): ServerKeys {
+    const expected = new Set(evaluationKeyNames(plan));
+    const seen = new Set<string>();
+    let publicKey: PublicKey | undefined;
+    let relin: RelinearizationKey | undefined;
+    let encapsulation: EncapsulationKeys | undefined;
+    const galois = new Map<number, GaloisKey>();
+    const levels = new Map(plan.galoisKeys.map((k) => [k.galoisElement, k.level]));
+    const levelOf = (limbs: number) => limbs - ctx.params.P.length - 1;
+    for (const { name, bytes } of blobs) {
+      if (!expected.has(name)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${name}" is not in the key plan`);
+      if (seen.has(name)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${name}" was given twice`);
+      seen.add(name);
+      if (name === 'public') publicKey = deserializePublicKey(ctx, bytes);
+      else if (name === 'relinearization') {
+        relin = deserializeRelinearizationKey(ctx, bytes);
+        if (levelOf(relin.b[0]!.limbCount) < plan.relinearizationLevel) throw new CkksError('MISSING_KEY', `the relinearisation key serves levels ≤ ${levelOf(relin.b[0]!.limbCount)}, the plan needs ${plan.relinearizationLevel}`);
+      } else if (name === 'encapsulation') {
+        encapsulation = deserializeEncapsulationKeys(ctx, bytes);
+        if (encapsulation.hammingWeight !== plan.ephemeralHammingWeight) throw new CkksError('INCOMPATIBLE_PARAMETERS', `encapsulation keys of weight ${encapsulation.hammingWeight}, the plan uses ${plan.ephemeralHammingWeight}`);
+      } else {
+        const element = Number(name.slice('galois-'.length));
+        const key = deserializeGaloisKey(ctx, bytes);
+        if (key.galoisElement !== element) throw new CkksError('CORRUPT_INPUT', `blob "${name}" holds the Galois key of element ${key.galoisElement}`);
+        const level = levelOf(key.b[0]!.limbCount);
+        if (level < levels.get(element)!) throw new CkksError('MISSING_KEY', `Galois key ${element} serves levels ≤ ${level}, the plan needs ${levels.get(element)}`);
+        galois.set(element, key);
+      }
+    }
+    const missing = [...expected].filter((n) => !seen.has(n));
+    if (missing.length > 0) throw new CkksError('MISSING_KEY', `evaluation keys missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    return new ServerKeys(publicKey!, relin!, galois, encapsulation);
+  }
+
+  /** Keys already in memory (same process; tests and benchmarks), checked like `fromBlobs` minus the bytes. */
+  static fromKeys(ctx: CkksContext, plan: FaceKeyPlan, keys: {
+    readonly publicKey: PublicKey; readonly relinearizationKey: RelinearizationKey;
+    readonly galoisKeys: ReadonlyMap<number, GaloisKey>; readonly encapsulationKeys?: EncapsulationKeys;
+  }): ServerKeys {
+    if (!(keys.publicKey instanceof PublicKey) || !(keys.relinearizationKey instanceof RelinearizationKey)) throw new TypeError('ServerKeys.fromKeys: expected a PublicKey and a RelinearizationKey');
+    for (const k of plan.galoisKeys) {
+      if (!(keys.galoisKeys.get(k.galoisElement) instanceof GaloisKey)) throw new CkksError('MISSING_KEY', `Galois key ${k.galoisElement} is missing`);
+    }
+    if (plan.ephemeralHammingWeight > 0 && !(keys.encapsulationKeys instanceof EncapsulationKeys)) throw new CkksError('MISSING_KEY', 'the encapsulation keys are missing');
+    ctx.assertSameParameters(keys.publicKey.context, 'ServerKeys');
+    return new ServerKeys(keys.publicKey, keys.relinearizationKey, keys.galoisKeys, keys.encapsulationKeys);
+  }
+}

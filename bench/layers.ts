@@ -15,6 +15,10 @@
  * BootstrapRefresher with B = CRYPTOFACE_REFRESH_BOUND (or --bound B). Extra JSON fields: bootstrap_seconds (the
  * refresh, not in `seconds`), total_seconds (network + bootstrap), bootstrap_setup_seconds (DFT diagonals),
  * key_bytes split into network/bootstrap/shared/relinearisation/encapsulation, levels_after_fusion.
+ * `--keys phased` (with --refresh bootstrap): only one phase's keys in memory at a time — the network's before the
+ * refresh, the bootstrap's (and its DFT diagonals) during it, the network's after it — as a server does that keeps
+ * the keys serialised and loads each phase's set; here each set is generated from the secret key at the phase
+ * boundary instead (phase_key_seconds, not in `seconds`). Run node with --expose-gc so dropped sets are collected.
  * `--threads T`: a ThreadPool of T threads (default 1). `--plan-only` (with --refresh bootstrap): print the key plan
  * (counts, levels, bytes) and stop before generating anything.
  */
@@ -58,6 +62,10 @@ if (refreshMode !== 'oracle' && refreshMode !== 'bootstrap') throw new Error(`--
 const bootstrapMode = refreshMode === 'bootstrap';
 const bound = Number(flag('--bound') ?? String(CRYPTOFACE_REFRESH_BOUND));
 const threads = Number(flag('--threads') ?? '1');
+const phased = flag('--keys') === 'phased';
+if (phased && !bootstrapMode) throw new Error('--keys phased needs --refresh bootstrap');
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const rss = (): string => `RSS ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`;
 const root = join(import.meta.dirname, '..', '..');
 const model = join(root, 'models', 'cfnet4');
 const log = (msg: string) => console.error(`[${(process.uptime()).toFixed(0)} s] ${msg}`);
@@ -87,6 +95,10 @@ let keyBytes = 0;
 let relinearizationKey: RelinearizationKey;
 let keyParts: Record<string, number> = {};
 let encapsulationKeys;
+let phasedPlans: ReturnType<typeof planNetworkKeys>[] = [];
+const evaluators: Evaluator[] = [];
+let phaseKeyMs = 0;
+let afterKeyMs = 0;
 if (setup !== undefined) {
   const plan = planNetworkKeys(net, setup.bootstrapping);
   keyParts = { ...plan.bytes, unshared: plan.unsharedBytes };
@@ -100,11 +112,17 @@ if (setup !== undefined) {
       log_qp: ctx.params.logQP, refresh_period: net.refreshLayout()?.period, input_level: net.inputLevel, refresh_level: net.refreshLevel, refresh_scale_log2: Math.log2(net.refreshScale) }));
     process.exit(0);
   }
-  const keys = generateNetworkKeys(plan, sk, { onKey: (d, n) => { if (d % 20 === 0 || d === n) log(`keys ${d}/${n}`); } });
+  const phasePlans = phased ? (['beforeRefresh', 'refresh', 'afterRefresh'] as const).map((ph) => planNetworkKeys(net, setup.bootstrapping, ph)) : [];
+  if (phased) {
+    keyParts = { ...keyParts, phase_before: phasePlans[0]!.bytes.total, phase_refresh: phasePlans[1]!.bytes.total, phase_after: phasePlans[2]!.bytes.total };
+    log(`phased keys: before the refresh ${phasePlans[0]!.galoisKeys.length} keys ${(phasePlans[0]!.bytes.total / 1e9).toFixed(2)} GB, bootstrap ${phasePlans[1]!.galoisKeys.length} keys ${(phasePlans[1]!.bytes.total / 1e9).toFixed(2)} GB, after ${phasePlans[2]!.galoisKeys.length} keys ${(phasePlans[2]!.bytes.total / 1e9).toFixed(2)} GB`);
+  }
+  const keys = generateNetworkKeys(phased ? phasePlans[0]! : plan, sk, { onKey: (d, n) => { if (d % 20 === 0 || d === n) log(`keys ${d}/${n}`); } });
   galoisKeys = keys.galoisKeys;
   relinearizationKey = keys.relinearizationKey;
   encapsulationKeys = keys.encapsulationKeys;
-  keyBytes = plan.bytes.total;
+  keyBytes = phased ? Math.max(...phasePlans.map((q) => q.bytes.total)) : plan.bytes.total;
+  if (phased) phasedPlans = phasePlans;
 } else {
   for (const [step, level] of net.rotationKeyLevels()) {
     const e = galoisElementForRotation(step, ctx.ringDegree);
@@ -122,6 +140,7 @@ if (setup !== undefined) {
   relinearizationKey = levelledRelinearizationKey(ctx, sk, relinLevel);
 }
 const evaluator = new Evaluator(ctx, { relinearizationKey, galoisKeys });
+evaluators.push(evaluator);
 const keySeconds = (performance.now() - t) / 1000;
 log(`${galoisKeys.size} levelled Galois keys + relinearisation${bootstrapMode ? ' + encapsulation' : ''}: ${(keyBytes / 1e9).toFixed(2)} GB in ${keySeconds.toFixed(0)} s; RSS ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`);
 
@@ -130,7 +149,52 @@ const decryptor = new Decryptor(ctx, sk);
 let refresh: Refresher;
 let refresher: BootstrapRefresher | undefined;
 let bootstrapSetupSeconds = 0;
-if (setup !== undefined) {
+let evaluatorAfterRefresh: (() => Evaluator) | undefined;
+let bootstraps = 0;
+let bootstrapMs = 0;
+if (setup !== undefined && phased) {
+  // one phase's keys in memory at a time: what a server does that keeps keys serialised and loads each phase's set;
+  // here they are generated from the secret key instead of loaded (that time is reported apart, not in `seconds`)
+  const phaseKeys = (i: number): ReturnType<typeof generateNetworkKeys> => {
+    const t0 = performance.now();
+    const k = generateNetworkKeys(phasedPlans[i]!, sk);
+    phaseKeyMs += performance.now() - t0;
+    return k;
+  };
+  refresh = {
+    level: net.refreshLevel,
+    scale: net.refreshScale,
+    refresh: (cts) => {
+      galoisKeys.clear(); // the layers before the refresh are done: drop their keys
+      gc();
+      log(`refresh: dropped the first phase's keys; ${rss()}`);
+      const k = phaseKeys(1);
+      const ev = new Evaluator(ctx, { relinearizationKey: k.relinearizationKey, galoisKeys: k.galoisKeys });
+      evaluators.push(ev);
+      const t0 = performance.now();
+      const bs = new Bootstrapper(ev, encoder, setup.bootstrapping, { ...(k.encapsulationKeys === undefined ? {} : { encapsulationKeys: k.encapsulationKeys }), paths: ['real'] });
+      bootstrapSetupSeconds = (performance.now() - t0) / 1000;
+      log(`refresh: bootstrap keys and bootstrapper ready; ${rss()}`);
+      const r = new BootstrapRefresher(ev, bs, { level: net.refreshLevel, scale: net.refreshScale, bound, period: net.refreshLayout()!.period });
+      const out = r.refresh(cts);
+      bootstraps = r.bootstraps;
+      bootstrapMs = r.milliseconds;
+      log(`refresh: bootstrap ${(bootstrapMs / 1000).toFixed(1)} s; ${rss()}`);
+      k.galoisKeys.clear();
+      return out;
+    },
+  };
+  evaluatorAfterRefresh = () => {
+    gc();
+    const t0 = performance.now();
+    const k = phaseKeys(2);
+    afterKeyMs = performance.now() - t0;
+    const ev = new Evaluator(ctx, { relinearizationKey: k.relinearizationKey, galoisKeys: k.galoisKeys });
+    evaluators.push(ev);
+    log(`after the refresh: keys of the last phase ready; ${rss()}`);
+    return ev;
+  };
+} else if (setup !== undefined) {
   t = performance.now();
   const bootstrapper = new Bootstrapper(evaluator, encoder, setup.bootstrapping, { ...(encapsulationKeys === undefined ? {} : { encapsulationKeys }), paths: ['real'] });
   refresher = new BootstrapRefresher(evaluator, bootstrapper, { level: net.refreshLevel, scale: net.refreshScale, bound, period: net.refreshLayout()!.period });
@@ -150,23 +214,26 @@ log(`encoded ${store.size} diagonals (${(store.bytes / 1e9).toFixed(2)} GB) in $
 const input = net.packInput(toPatches(x, weights.grid)).map((v) => encryptor.encryptPublic(encoder.encode(v, { level: net.inputLevel, scale: net.inputScale }), pk));
 
 const ms = new Map<string, number>();
-const ksBefore = evaluator.keySwitchCounters.keySwitches;
+const ksNow = (): number => evaluators.reduce((a, e) => a + e.keySwitchCounters.keySwitches, 0);
+const ksBefore = ksNow();
 const ksAt = new Map<string, number>();
 let ksLast = ksBefore;
 t = performance.now();
 const cpu0 = process.cpuUsage();
 const out = net.forward(evaluator, encoder, input, refresh, {
   store,
+  ...(evaluatorAfterRefresh === undefined ? {} : { evaluatorAfterRefresh }),
   profile: (layer, dt) => {
     ms.set(layer, dt);
-    const now = evaluator.keySwitchCounters.keySwitches;
+    const now = ksNow();
     ksAt.set(layer, now - ksLast);
     ksLast = now;
     log(`${layer}: ${(dt / 1000).toFixed(1)} s`);
   },
 });
 const totalMs = performance.now() - t;
-const networkMs = totalMs - (ms.get('refresh') ?? 0);
+// the refresh (with, when phased, its key generation and bootstrapper set-up) and the last phase's key generation are not network time
+const networkMs = totalMs - (ms.get('refresh') ?? 0) - afterKeyMs;
 const cpu = process.cpuUsage(cpu0);
 const y = encoder.decodeReal(decryptor.decrypt(out)).subarray(0, 256);
 let maxAbsError = 0;
@@ -195,7 +262,7 @@ const summary = {
   herpn_keyswitches: sum((n) => n.includes('herpn')),
   pooling_keyswitches: sum((n) => n.startsWith('pool.windows')),
   fusion_keyswitches: sum((n) => n.startsWith('fusion')),
-  total_keyswitches: evaluator.keySwitchCounters.keySwitches - ksBefore,
+  total_keyswitches: ksNow() - ksBefore,
   network_keyswitches: rows.reduce((a, r) => a + r.keySwitches, 0),
   rotation_keys: galoisKeys.size,
   key_bytes: keyBytes,
@@ -206,10 +273,12 @@ const summary = {
   on_the_fly_encode_seconds: store.onTheFlyMs / 1000,
   seconds: networkMs / 1000,
   ...(bootstrapMode ? {
-    bootstrap_seconds: (ms.get('refresh') ?? 0) / 1000,
-    total_seconds: totalMs / 1000,
+    bootstrap_seconds: (phased ? bootstrapMs : (ms.get('refresh') ?? 0)) / 1000,
+    keys_phased: phased,
+    phase_key_seconds: phaseKeyMs / 1000,
+    total_seconds: (networkMs + (phased ? bootstrapMs : (ms.get('refresh') ?? 0))) / 1000,
     bootstrap_setup_seconds: bootstrapSetupSeconds,
-    bootstraps: refresher?.bootstraps,
+    bootstraps: refresher?.bootstraps ?? bootstraps,
     key_bytes_parts: keyParts,
   } : {}),
   levels_after_fusion: out.level,

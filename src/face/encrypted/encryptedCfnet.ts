@@ -94,8 +94,16 @@ interface CompiledBlock {
   readonly refreshFirst: boolean;
 }
 
+/** The whole network, or the layers before / after the refresh (phase-wise key sets). */
+export type NetworkPart = 'all' | 'beforeRefresh' | 'afterRefresh';
+
 /** Optional parts of a forward pass. */
 export interface ForwardOptions {
+  /**
+   * Called right after the refresh: the evaluator for the layers after it (default: the one passed to forward).
+   * A server that holds only one phase's keys at a time loads the next phase's keys here.
+   */
+  readonly evaluatorAfterRefresh?: () => Evaluator;
   /** Encoded weights (those not held are encoded on the fly). */
   readonly store?: PlaintextStore;
   readonly trace?: EncryptedTrace;
@@ -238,23 +246,41 @@ export class EncryptedCfnet {
     return [...new Set(steps)].sort((a, b) => a - b);
   }
 
+  /** Index of the first block after the refresh (blocks.length when none follows). */
+  private refreshIndex(): number {
+    const j = this.blocks.findIndex((b) => b.refreshFirst);
+    return j < 0 ? this.blocks.length : j;
+  }
+
+  /** The maps of a part of the network: before the refresh (stem, blocks before it), after it (the rest, gather, fusion). */
+  private mapsOf(part: NetworkPart): EncryptedLinearMap[] {
+    const j = this.refreshIndex();
+    const before = [this.stem, ...this.blocks.slice(0, j).flatMap((b) => [b.conv1, b.conv2])];
+    const after = [...this.blocks.slice(j).flatMap((b) => [b.conv1, b.conv2]), this.fusion.gather, this.fusion.fusion];
+    return part === 'beforeRefresh' ? before : part === 'afterRefresh' ? after : [...before, ...after];
+  }
+
   /**
-   * The highest level each rotation step is used at: Galois keys restricted to these levels
-   * (`levelledGaloisKey`) suffice, and take (level + 1 + k_P)/(L + 1 + k_P) of a full key's memory.
+   * The highest level each rotation step is used at (in the whole network or one part): Galois keys restricted to
+   * these levels (`levelledGaloisKey`) suffice, and take (level + 1 + k_P)/(L + 1 + k_P) of a full key's memory.
    */
-  rotationKeyLevels(): Map<number, number> {
-    return mergeKeyLevels([...this.allMaps().slice(0, -2).map((m) => m.rotationKeyLevels()), this.fusion.rotationKeyLevels()]);
+  rotationKeyLevels(part: NetworkPart = 'all'): Map<number, number> {
+    const maps = this.mapsOf(part).filter((m) => m !== this.fusion.gather && m !== this.fusion.fusion).map((m) => m.rotationKeyLevels());
+    return mergeKeyLevels(part === 'beforeRefresh' ? maps : [...maps, this.fusion.rotationKeyLevels()]);
   }
 
   /** The highest level a conjugation happens at (maps taking real parts), or undefined when none does. */
-  conjugationLevel(): number | undefined {
-    const levels = this.allMaps().map((m) => m.conjugationLevel()).filter((l): l is number => l !== undefined);
+  conjugationLevel(part: NetworkPart = 'all'): number | undefined {
+    const levels = this.mapsOf(part).map((m) => m.conjugationLevel()).filter((l): l is number => l !== undefined);
     return levels.length === 0 ? undefined : Math.max(...levels);
   }
 
-  /** The highest level a relinearisation happens at (the HerPNs). */
-  relinearizationLevel(): number {
-    return Math.max(...this.blocks.flatMap((b) => [b.herpn1.level, b.herpn2.level]), this.poolHerpn.level);
+  /** The highest level a relinearisation happens at (the HerPNs), or −1 when the part has none. */
+  relinearizationLevel(part: NetworkPart = 'all'): number {
+    const j = this.refreshIndex();
+    const blocks = part === 'beforeRefresh' ? this.blocks.slice(0, j) : part === 'afterRefresh' ? this.blocks.slice(j) : this.blocks;
+    const pool = part === 'beforeRefresh' ? [] : [this.poolHerpn.level];
+    return Math.max(-1, ...blocks.flatMap((b) => [b.herpn1.level, b.herpn2.level]), ...pool);
   }
 
   /**
@@ -295,27 +321,29 @@ export class EncryptedCfnet {
       profile?.(name, performance.now() - t0);
       return out;
     };
-    let x = timed('stem', () => this.stem.evaluate(evaluator, encoder, input, store));
+    let ev = evaluator;
+    let x = timed('stem', () => this.stem.evaluate(ev, encoder, input, store));
     trace?.('stem', this.stemLayout, x);
     this.blocks.forEach((b, j) => {
       if (b.refreshFirst) {
         x = timed('refresh', () => refresher.refresh(x));
         trace?.('refresh', undefined, x);
+        if (options.evaluatorAfterRefresh !== undefined) ev = options.evaluatorAfterRefresh();
       }
-      const u = timed(b.herpn1.name, () => b.herpn1.evaluate(evaluator, encoder, x));
-      const uIn = b.pairU ? packPairs(evaluator, u) : u;
-      const v = timed(b.conv1.name, () => b.conv1.evaluate(evaluator, encoder, uIn, store));
-      const w = timed(b.herpn2.name, () => b.herpn2.evaluate(evaluator, encoder, v));
-      const wIn = b.pairW ? packPairs(evaluator, w) : w;
-      x = timed(`${b.conv2.name}+shortcut`, () => b.conv2.evaluate(evaluator, encoder, [...wIn, ...uIn.map((c) => evaluator.dropLevels(c, 2))], store));
+      const u = timed(b.herpn1.name, () => b.herpn1.evaluate(ev, encoder, x));
+      const uIn = b.pairU ? packPairs(ev, u) : u;
+      const v = timed(b.conv1.name, () => b.conv1.evaluate(ev, encoder, uIn, store));
+      const w = timed(b.herpn2.name, () => b.herpn2.evaluate(ev, encoder, v));
+      const wIn = b.pairW ? packPairs(ev, w) : w;
+      x = timed(`${b.conv2.name}+shortcut`, () => b.conv2.evaluate(ev, encoder, [...wIn, ...uIn.map((c) => ev.dropLevels(c, 2))], store));
       trace?.(`block${j}`, b.out, x);
     });
-    const h = timed(this.poolHerpn.name, () => this.poolHerpn.evaluate(evaluator, encoder, x));
+    const h = timed(this.poolHerpn.name, () => this.poolHerpn.evaluate(ev, encoder, x));
     const f = this.fusion;
-    const sums = timed('pool.windows', () => h.map((c) => f.windowSums.evaluate(evaluator, c)));
-    const [g] = timed('pool.gather', () => f.gather.evaluate(evaluator, encoder, sums, store));
-    const z = timed('fusion.replicate', () => f.replication.evaluate(evaluator, g!));
-    const y = timed('fusion.bsgs', () => f.fusion.evaluate(evaluator, encoder, [z], store)[0]!);
+    const sums = timed('pool.windows', () => h.map((c) => f.windowSums.evaluate(ev, c)));
+    const [g] = timed('pool.gather', () => f.gather.evaluate(ev, encoder, sums, store));
+    const z = timed('fusion.replicate', () => f.replication.evaluate(ev, g!));
+    const y = timed('fusion.bsgs', () => f.fusion.evaluate(ev, encoder, [z], store)[0]!);
     trace?.('fc', undefined, [y]);
     return y;
   }

@@ -19,7 +19,10 @@ import type { CkksContext } from '../../ckks/scheme/context.js';
 import type { GaloisKey, RelinearizationKey, SecretKey } from '../../ckks/scheme/keys.js';
 import { levelledGaloisKey, levelledKeyBytes, levelledRelinearizationKey } from '../../ckks/scheme/levelledKeys.js';
 import { type EncapsulationKeys, generateEncapsulationKeys } from '../../ckks/scheme/sparseSecretEncapsulation.js';
-import type { EncryptedCfnet } from './encryptedCfnet.js';
+import type { EncryptedCfnet, NetworkPart } from './encryptedCfnet.js';
+
+/** The keys of everything ('all'), or of one phase: the network before the refresh, the bootstrap, the network after it. */
+export type KeyPhase = NetworkPart | 'refresh';
 
 /** One Galois key of the plan: its element, the level it is generated at, who uses it, its bytes. */
 export interface PlannedGaloisKey {
@@ -50,18 +53,28 @@ export interface NetworkKeyPlan {
   readonly unsharedBytes: number;
 }
 
-/** The merged key plan of a compiled network and (optionally) its bootstrap's parameters. */
-export function planNetworkKeys(net: EncryptedCfnet, bootstrapping?: BootstrappingParameters): NetworkKeyPlan {
+/**
+ * The merged key plan of a compiled network and (optionally) its bootstrap's parameters. `phase` restricts it to
+ * the keys of one phase (a server that keeps only one phase's keys in memory at a time: docs/encrypted-network.md §8).
+ */
+export function planNetworkKeys(net: EncryptedCfnet, bootstrapping?: BootstrappingParameters, phase: KeyPhase = 'all'): NetworkKeyPlan {
   const ctx = net.context;
   const N = ctx.ringDegree;
   if (bootstrapping !== undefined) ctx.assertSameParameters(bootstrapping.context, 'planNetworkKeys');
+  if (phase === 'refresh' && bootstrapping === undefined) throw new RangeError('planNetworkKeys: the refresh phase needs the bootstrapping parameters');
+  const withNetwork = phase !== 'refresh';
+  const withBootstrap = phase === 'all' || phase === 'refresh' ? bootstrapping : undefined;
+  const part: NetworkPart = phase === 'refresh' ? 'all' : phase;
   const networkLevels = new Map<number, number>();
-  for (const [step, level] of net.rotationKeyLevels()) {
-    const e = galoisElementForRotation(step, N);
-    if (e !== 1) networkLevels.set(e, Math.max(networkLevels.get(e) ?? -1, level));
+  if (withNetwork) {
+    for (const [step, level] of net.rotationKeyLevels(part)) {
+      const e = galoisElementForRotation(step, N);
+      if (e !== 1) networkLevels.set(e, Math.max(networkLevels.get(e) ?? -1, level));
+    }
+    const conj = net.conjugationLevel(part);
+    if (conj !== undefined) networkLevels.set(conjugationElement(N), Math.max(networkLevels.get(conjugationElement(N)) ?? -1, conj));
   }
-  const conj = net.conjugationLevel();
-  if (conj !== undefined) networkLevels.set(conjugationElement(N), Math.max(networkLevels.get(conjugationElement(N)) ?? -1, conj));
+  bootstrapping = withBootstrap;
   const bootLevels = bootstrapping === undefined ? new Map<number, number>() : galoisKeyLevels(bootstrapping, ['real']);
   const bytesAt = (level: number): number => levelledKeyBytes(ctx, level).plain;
   const elements = [...new Set([...networkLevels.keys(), ...bootLevels.keys()])].sort((a, b) => a - b);
@@ -74,9 +87,9 @@ export function planNetworkKeys(net: EncryptedCfnet, bootstrapping?: Bootstrappi
     const level = Math.max(a ?? -1, b ?? -1);
     return { galoisElement: e, level, usedBy: a === undefined ? 'bootstrap' : b === undefined ? 'network' : 'both', bytes: bytesAt(level) };
   });
-  const netRelin = net.relinearizationLevel();
-  const relinearizationLevel = Math.max(netRelin, bootstrapping?.levels.evalMod ?? -1);
-  unshared += bytesAt(netRelin) + (bootstrapping === undefined ? 0 : bytesAt(bootstrapping.levels.evalMod));
+  const netRelin = withNetwork ? net.relinearizationLevel(part) : -1;
+  const relinearizationLevel = Math.max(netRelin, bootstrapping?.levels.evalMod ?? -1, 0);
+  unshared += (netRelin >= 0 ? bytesAt(netRelin) : 0) + (bootstrapping === undefined ? 0 : bytesAt(bootstrapping.levels.evalMod));
   const h = bootstrapping?.ephemeralHammingWeight ?? 0;
   const p = ctx.params;
   const encapsulation = h > 0 ? 2 * 2 * N * 8 + 2 * (p.Q.length + p.P.length) * N * 8 : 0;

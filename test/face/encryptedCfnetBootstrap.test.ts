@@ -2,8 +2,10 @@
 // with channels 4-4-8-8-16-16, 16×16 patches, 2×2 patches, random weights) at N = 2^12, INSECURE, on the CryptoFace
 // chain shape scaled down (cryptofaceParameterSet: 17 levels before the refresh, CoeffsToSlots 3 + EvalMod 8 +
 // SlotsToCoeffs 3, output level 14 = 7 for the network + 7 after the fusion; 2^10 sparse slots of 2^11, h' = 32).
-// The whole client/server API: compileCryptoface → planNetworkKeys (sizes, sharing) → generateNetworkKeys (no secret
-// key leaves the client) → EncryptedFaceServer.create from the evaluation keys alone → embed.
+// The whole client/server API: compileCryptoface → planNetworkKeys (sizes, sharing; and per phase) →
+// generateNetworkKeys (no secret key leaves the client) → EncryptedFaceServer.create from evaluation keys alone, here
+// with a PhasedKeySource (one phase's keys at a time, as at N = 2^16 to stay under the memory bar; the all-at-once
+// path is exercised by test/face/protocol) → embed.
 // Against the float64 forward pass of src/face (patchForward per patch, summed), every traced layer and the fused
 // output. Tolerance: max|enc − float64| ≤ 1e-5·max(1, max|float64|) for every layer and the fused output, as the
 // oracle-refresh test (measured: ≈ 1e-10 before the refresh at Δ = 2^45, ≈ 2e-7 for block 4 after the bootstrap,
@@ -53,9 +55,27 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     // shared keys (at least the conjugation and the relinearisation) are counted once
     expect(plan.galoisKeys.some((k) => k.usedBy === 'both')).toBe(true);
     expect(plan.bytes.total).toBeLessThan(plan.unsharedBytes);
-    const keys = generateNetworkKeys(plan, f.sk, { random: seededRandom(seed(44)) });
-    expect(keys.galoisKeys.size).toBe(plan.galoisKeys.length);
-    const server = EncryptedFaceServer.create(f.ctx, weights, keys, { set: SET, bound: BOUND, patchSize: 16 });
+    const phases = { beforeRefresh: 0, refresh: 0, afterRefresh: 0 };
+    const phasePlans = {
+      beforeRefresh: planNetworkKeys(setup.net, setup.bootstrapping, 'beforeRefresh'),
+      refresh: planNetworkKeys(setup.net, setup.bootstrapping, 'refresh'),
+      afterRefresh: planNetworkKeys(setup.net, setup.bootstrapping, 'afterRefresh'),
+    };
+    // every key of the merged plan is in some phase, at a level at least as high
+    for (const k of plan.galoisKeys) {
+      const levels = Object.values(phasePlans).flatMap((q) => q.galoisKeys.filter((x) => x.galoisElement === k.galoisElement).map((x) => x.level));
+      expect(Math.max(...levels), `element ${k.galoisElement}`).toBe(k.level);
+    }
+    const random = seededRandom(seed(44));
+    const source = {
+      load: (phase: keyof typeof phases) => {
+        phases[phase]++;
+        const keys = generateNetworkKeys(phasePlans[phase], f.sk, { random });
+        expect(keys.galoisKeys.size).toBe(phasePlans[phase].galoisKeys.length);
+        return keys;
+      },
+    };
+    const server = EncryptedFaceServer.create(f.ctx, weights, source, { set: SET, bound: BOUND, patchSize: 16 });
     const net = server.net;
     const input = f.encryptVectors(net.packInput(patches), net.inputLevel, net.inputScale);
     const worst: Record<string, number> = {};
@@ -73,6 +93,7 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     } });
     const seconds = (performance.now() - t0) / 1000;
     expect(server.refresher.bootstraps).toBe(1);
+    expect(phases).toEqual({ beforeRefresh: 1, refresh: 2, afterRefresh: 1 }); // 'refresh' once at set-up (relinearisation, encapsulation)
     expect(out.level).toBe(SET.levelsAfterFusion);
     expect(SET.levelsAfterFusion).toBe(7);
     expect(Object.keys(worst)).toEqual(['stem', 'block0', 'block1', 'block2', 'block3', 'block4']);
@@ -85,6 +106,7 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     expect(e / m).toBeLessThanOrEqual(1e-5);
     console.log(`reduced encrypted CFNet + bootstrap (N = 2^12): ${seconds.toFixed(1)} s (bootstrap ${(server.refresher.milliseconds / 1000).toFixed(1)} s), `
       + `block-3 max ${block3Max.toFixed(2)} (B = ${BOUND}), fused max error ${e.toExponential(2)} (max |y| ${m.toFixed(2)}), per layer ${JSON.stringify(worst)}; `
-      + `${plan.galoisKeys.length} Galois keys (${plan.galoisKeys.filter((k) => k.usedBy === 'both').length} shared), ${(plan.bytes.total / 1e6).toFixed(0)} MB (unshared ${(plan.unsharedBytes / 1e6).toFixed(0)} MB)`);
+      + `${plan.galoisKeys.length} Galois keys (${plan.galoisKeys.filter((k) => k.usedBy === 'both').length} shared), ${(plan.bytes.total / 1e6).toFixed(0)} MB (unshared ${(plan.unsharedBytes / 1e6).toFixed(0)} MB); `
+      + `phases ${Object.values(phasePlans).map((q) => `${(q.bytes.total / 1e6).toFixed(0)} MB`).join(' / ')}`);
   });
 });

@@ -21,8 +21,18 @@ import type { Ciphertext } from '../../ckks/scheme/plaintext.js';
 import { PlaintextStore } from '../../nn/encrypted/plaintextStore.js';
 import { BootstrapRefresher } from './bootstrapRefresher.js';
 import { CRYPTOFACE_N16, CRYPTOFACE_REFRESH_BOUND, type CryptofaceParameterSet } from './cryptofaceParameters.js';
-import { type CompileOptions, EncryptedCfnet, type ForwardOptions, type NetworkWeights } from './encryptedCfnet.js';
-import type { NetworkEvaluationKeys } from './networkKeys.js';
+import { type CompileOptions, EncryptedCfnet, type ForwardOptions, type NetworkWeights, type Refresher } from './encryptedCfnet.js';
+import type { GaloisKey } from '../../ckks/scheme/keys.js';
+import type { KeyPhase, NetworkEvaluationKeys } from './networkKeys.js';
+
+/**
+ * Keys handed over one phase at a time (`planNetworkKeys(net, bootstrapping, phase)` for each phase): a server that
+ * keeps the evaluation keys serialised and loads only the current phase's set. At CRYPTOFACE_N16 the sets are
+ * 3.9 GB (before the refresh), 7.9 GB (bootstrap), 5.1 GB (after) instead of 13.6 GB together.
+ */
+export interface PhasedKeySource {
+  load(phase: Exclude<KeyPhase, 'all'>): NetworkEvaluationKeys;
+}
 
 export interface CryptofaceOptions {
   /** The parameter set the context was built from (default CRYPTOFACE_N16). */
@@ -76,29 +86,51 @@ export interface ServerOptions extends CryptofaceOptions {
   readonly budgetBytes?: number;
 }
 
-/** Server side: evaluates the encrypted network with its bootstrap from evaluation keys alone. */
+const isPhased = (keys: NetworkEvaluationKeys | PhasedKeySource): keys is PhasedKeySource => typeof (keys as PhasedKeySource).load === 'function';
+
+/**
+ * Server side: evaluates the encrypted network with its bootstrap from evaluation keys alone — all of them at once,
+ * or a `PhasedKeySource` that hands over one phase's set at a time (the bootstrap's relinearisation and
+ * encapsulation keys and its encoded DFT diagonals stay resident; its Galois keys are loaded for the refresh only).
+ */
 export class EncryptedFaceServer {
   private constructor(
     readonly setup: CryptofaceSetup,
+    /** The evaluator holding all the keys; with phased keys, only the bootstrap's relinearisation key. */
     readonly evaluator: Evaluator,
     readonly encoder: Encoder,
     readonly refresher: BootstrapRefresher,
     readonly store: PlaintextStore,
+    private readonly phases: { source: PhasedKeySource; bootstrapKeys: Map<number, GaloisKey> } | undefined,
   ) {}
 
   /** Compiles, builds the evaluator and the bootstrapper (encoding its DFT diagonals) and encodes weights up to the budget. */
-  static create(ctx: CkksContext, weights: NetworkWeights, keys: NetworkEvaluationKeys, options: ServerOptions = {}): EncryptedFaceServer {
+  static create(ctx: CkksContext, weights: NetworkWeights, keys: NetworkEvaluationKeys | PhasedKeySource, options: ServerOptions = {}): EncryptedFaceServer {
     const setup = compileCryptoface(ctx, weights, options);
     const { net, bootstrapping, bound } = setup;
-    const evaluator = new Evaluator(ctx, { relinearizationKey: keys.relinearizationKey, galoisKeys: keys.galoisKeys });
     const encoder = new Encoder(ctx);
-    const bootstrapper = new Bootstrapper(evaluator, encoder, bootstrapping, {
-      ...(keys.encapsulationKeys === undefined ? {} : { encapsulationKeys: keys.encapsulationKeys }), paths: ['real'],
+    let evaluator: Evaluator;
+    let bootEvaluator: Evaluator;
+    let encapsulationKeys = isPhased(keys) ? undefined : keys.encapsulationKeys;
+    let phases: { source: PhasedKeySource; bootstrapKeys: Map<number, GaloisKey> } | undefined;
+    if (isPhased(keys)) {
+      const boot = keys.load('refresh');
+      encapsulationKeys = boot.encapsulationKeys;
+      const bootstrapKeys = new Map<number, GaloisKey>(); // filled for each refresh, emptied after it
+      bootEvaluator = new Evaluator(ctx, { relinearizationKey: boot.relinearizationKey, galoisKeys: bootstrapKeys });
+      evaluator = bootEvaluator; // replaced per pass by the phases' evaluators
+      phases = { source: keys, bootstrapKeys };
+    } else {
+      evaluator = new Evaluator(ctx, { relinearizationKey: keys.relinearizationKey, galoisKeys: keys.galoisKeys });
+      bootEvaluator = evaluator;
+    }
+    const bootstrapper = new Bootstrapper(bootEvaluator, encoder, bootstrapping, {
+      ...(encapsulationKeys === undefined ? {} : { encapsulationKeys }), paths: ['real'],
     });
-    const refresher = new BootstrapRefresher(evaluator, bootstrapper, { level: net.refreshLevel, scale: net.refreshScale, bound, period: net.refreshLayout()!.period });
+    const refresher = new BootstrapRefresher(bootEvaluator, bootstrapper, { level: net.refreshLevel, scale: net.refreshScale, bound, period: net.refreshLayout()!.period });
     const store = new PlaintextStore(options.budgetBytes ?? Infinity);
     net.prepare(encoder, store);
-    return new EncryptedFaceServer(setup, evaluator, encoder, refresher, store);
+    return new EncryptedFaceServer(setup, evaluator, encoder, refresher, store, phases);
   }
 
   get net(): EncryptedCfnet {
@@ -106,7 +138,31 @@ export class EncryptedFaceServer {
   }
 
   /** The fused feature y (slots 0 … 255, before normalisation) at level `set.levelsAfterFusion`. */
-  embed(input: readonly Ciphertext[], options: Omit<ForwardOptions, 'store'> = {}): Ciphertext {
-    return this.setup.net.forward(this.evaluator, this.encoder, input, this.refresher, { ...options, store: this.store });
+  embed(input: readonly Ciphertext[], options: Omit<ForwardOptions, 'store' | 'evaluatorAfterRefresh'> = {}): Ciphertext {
+    const net = this.setup.net;
+    if (this.phases === undefined) return net.forward(this.evaluator, this.encoder, input, this.refresher, { ...options, store: this.store });
+    const { source, bootstrapKeys } = this.phases;
+    const ctx = net.context;
+    const before = source.load('beforeRefresh');
+    const refresher = this.refresher;
+    const phasedRefresh: Refresher = {
+      level: refresher.level,
+      scale: refresher.scale,
+      refresh: (cts) => {
+        before.galoisKeys.clear(); // the layers before the refresh are done
+        for (const [e, k] of source.load('refresh').galoisKeys) bootstrapKeys.set(e, k);
+        try {
+          return refresher.refresh(cts);
+        } finally {
+          bootstrapKeys.clear();
+        }
+      },
+    };
+    const evaluatorAfterRefresh = (): Evaluator => {
+      const after = source.load('afterRefresh');
+      return new Evaluator(ctx, { relinearizationKey: after.relinearizationKey, galoisKeys: after.galoisKeys });
+    };
+    const evaluator = new Evaluator(ctx, { relinearizationKey: before.relinearizationKey, galoisKeys: before.galoisKeys });
+    return net.forward(evaluator, this.encoder, input, phasedRefresh, { ...options, store: this.store, evaluatorAfterRefresh });
   }
 }

@@ -18,7 +18,7 @@ import type { RandomSource } from '../../ckks/ring/randomSource.js';
 import { Encoder } from '../../ckks/scheme/encoder.js';
 import { Decryptor, Encryptor } from '../../ckks/scheme/encryptor.js';
 import { KeyGenerator } from '../../ckks/scheme/keyGenerator.js';
-import type { PublicKey, SecretKey } from '../../ckks/scheme/keys.js';
+import { SecretKey, type PublicKey } from '../../ckks/scheme/keys.js';
 import type { Tensor3 } from '../../nn/tensor.js';
 import { PATCH_SIZE } from '../architecture.js';
 import { readVerdicts } from '../encrypted/encryptedMatch.js';
@@ -43,10 +43,15 @@ export class FaceClient {
     this.decryptor = new Decryptor(setup.context, secretKey);
   }
 
-  /** A fresh secret key (crypto.getRandomValues unless `random` is given: tests only) and its public key. */
-  static create(setup: FaceSetup, options: { random?: RandomSource } = {}): FaceClient {
+  /**
+   * A fresh secret key (crypto.getRandomValues unless `random` is given: tests only) and its public key, or the
+   * key holder's existing secret key (`secretKey`, e.g. restored with deserializeSecretKey) with a fresh public key.
+   */
+  static create(setup: FaceSetup, options: { random?: RandomSource; secretKey?: SecretKey } = {}): FaceClient {
     const kg = options.random === undefined ? new KeyGenerator(setup.context) : new KeyGenerator(setup.context, options.random);
-    const sk = kg.secretKey();
+    const sk = options.secretKey ?? kg.secretKey();
+    if (!(sk instanceof SecretKey)) throw new TypeError('FaceClient.create: secretKey must be a SecretKey');
+    setup.context.assertSameParameters(sk.context, 'FaceClient.create');
     return new FaceClient(setup, sk, kg.publicKey(sk), options.random);
   }
 

@@ -14,13 +14,13 @@ import { planNetworkKeys } from '../encrypted/networkKeys.js';
 import { compileCryptoface, type CryptofaceSetup } from '../encrypted/encryptedFaceServer.js';
 import { CRYPTOFACE_N16, type CryptofaceParameterSet } from '../encrypted/cryptofaceParameters.js';
 import type { NetworkWeights } from '../encrypted/encryptedCfnet.js';
-import { cfnetFeatureLayout, type FeatureLayout } from '../encrypted/encryptedNormalize.js';
+import type { FeatureLayout } from '../encrypted/encryptedNormalize.js';
+import type { FusionArrangement } from '../../nn/encrypted/fusionMap.js';
 import { matcherKeyPlan, MATCH_LEVELS, type MatcherOptions } from '../encrypted/encryptedMatch.js';
 import { conjugationElement, galoisElementForRotation } from '../../ckks/ring/automorphism.js';
 import { levelledKeyBytes } from '../../ckks/scheme/levelledKeys.js';
 import { sha256Hex } from '../sha256.js';
 import type { NormPolynomial } from '../weights.js';
-import { EMBEDDING_DIM } from '../architecture.js';
 
 /** The weights the protocol needs: the network's, its normalisation polynomial and threshold. */
 export type FaceWeights = NetworkWeights & { readonly normalization: Pick<NormPolynomial, 'a' | 'b' | 'c'>; readonly tau: number };
@@ -69,7 +69,7 @@ export class FaceSetup {
       ...(options.patchSize === undefined ? {} : { patchSize: options.patchSize }),
     });
     const fusion = crypto.net.fusion.fusion;
-    const layout = cfnetFeatureLayout(context.params.maxSlots, fusion.level - 1, fusion.outputScale, EMBEDDING_DIM);
+    const layout = featureLayout(crypto.net.fusion.arrangement, fusion.level - 1, fusion.outputScale);
     if (layout.level < MATCH_LEVELS) {
       throw new RangeError(`the parameter set leaves ${layout.level} levels after the fusion; normalisation and matching need ${MATCH_LEVELS}`);
     }
@@ -99,6 +99,16 @@ export class FaceSetup {
     const bytesSeeded = galoisKeys.reduce((s, k) => s + bytesAt(k.level).seeded, 0) + bytesAt(relinearizationLevel).seeded + encapsulation / 2;
     return Object.freeze({ galoisKeys: Object.freeze(galoisKeys), relinearizationLevel, ephemeralHammingWeight: net.ephemeralHammingWeight, bytes, bytesSeeded });
   }
+}
+
+/**
+ * Where the fusion leaves y (fusionMap.ts): y_j at slot j < D, repeated with period 2F when the replicas and patch
+ * ranges fill the slots exactly (CFNet4 at N = 2^16: D = F = 256, period 512); otherwise once, with other sums in the
+ * remaining slots (period = slots: the normaliser masks everything but slots 0 … D − 1).
+ */
+export function featureLayout(a: FusionArrangement, level: number, scale: number): FeatureLayout {
+  const full = a.replicas * a.ranges * 2 * a.features === a.slots;
+  return { slots: a.slots, dim: a.rows, period: full ? 2 * a.features : a.slots, level, scale };
 }
 
 /** SHA-256 over the network's weights (every Float64Array, in key order), the normalisation polynomial and τ. */

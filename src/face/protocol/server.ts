@@ -34,6 +34,8 @@ export interface FaceServerOptions {
 
 /** A probe whose feature has been computed: match it against templates and galleries without re-running the network. */
 export interface ProbeSession {
+  /** The probe's normalised feature ŷ (a ciphertext the server computed; for diagnostics and benchmarks). */
+  readonly feature: Ciphertext;
   verify(template: Uint8Array): Uint8Array;
   identify(gallery: Uint8Array): Uint8Array;
 }
@@ -90,6 +92,7 @@ export class FaceServer {
   probe(probe: Uint8Array): ProbeSession {
     const p = this.normalizedProbe(probe);
     return {
+      feature: p,
       verify: (template: Uint8Array): Uint8Array => {
         const tpl = this.read(template, 'template');
         const v = this.timed('match', () => this.matcher.verify(p, tpl.ciphertexts[0]!));

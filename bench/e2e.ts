@@ -1,0 +1,175 @@
+/**
+ * End-to-end benchmark of the encrypted face pipeline (issue 15): `npm run bench:e2e -- [--quick] [--threads T]
+ * [--budget-gb G] [--reduced]`. At the secure set (CRYPTOFACE_N16, N = 2^16, 128-bit) with the trained CFNet4 and the
+ * bundled crops: key generation (streamed to a temporary directory as serialised blobs), the server built from those
+ * files, one enrolment (Hopper) and one verification (the Hopper probe: probe encryption → network → bootstrap →
+ * normalisation → masked, flooded verdict → decryption by the key holder). `--quick`: just that; without it, also the
+ * impostor probe. `--reduced`: the protocol test's reduced network at INSECURE N = 2^11 (a smoke test of this script).
+ *
+ * Ends with one JSON line: seconds_keygen, seconds_server_setup, seconds_enrol, seconds_verify (both sides, from the
+ * probe's encryption to the decrypted verdict), seconds_bootstrap (inside the verification), threads,
+ * peak_rss_bytes, eval_key_bytes (all blobs as sent, seeded), probe_bytes, template_bytes, verdict_bytes,
+ * score_abs_error (the unmasked score ‖ŷ_p − ŷ_t‖² − τ, decrypted with the bench's copy of the secret key, against
+ * the plaintext pipeline on the same crops) and verdict_agrees.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ThreadPool } from '../src/ckks/parallel/index.js';
+import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
+import { Encoder } from '../src/ckks/scheme/encoder.js';
+import { Decryptor } from '../src/ckks/scheme/encryptor.js';
+import { loadWeights } from '../src/face/weights.js';
+import { embedFace, patchForward } from '../src/face/model.js';
+import { fitNormPolynomial, normalizePoly, squaredDistance, squaredNorm } from '../src/face/normalize.js';
+import { decodeFaceCrop } from '../src/face/io/faceCrop.js';
+import { cryptofaceParameterSet } from '../src/face/encrypted/cryptofaceParameters.js';
+import { FaceSetup, type FaceSetupOptions, type FaceWeights } from '../src/face/protocol/faceSetup.js';
+import { FaceClient } from '../src/face/protocol/client.js';
+import { FaceServer } from '../src/face/protocol/server.js';
+import { ServerKeys, type EvaluationKeyBlob } from '../src/face/protocol/evaluationKeys.js';
+import { deserializeFaceMessage } from '../src/face/protocol/messages.js';
+import type { Tensor3 } from '../src/nn/tensor.js';
+import { reducedNetwork } from '../test/face/reducedNetwork.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = argv.includes('--quick');
+const reduced = argv.includes('--reduced');
+const threads = Number(flag('threads') ?? availableParallelism());
+const budgetGb = Number(flag('budget-gb') ?? 2);
+const root = new URL('..', import.meta.url).pathname.replace(/build\/$/, '');
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const now = () => performance.now();
+
+/** Inputs: the encrypted side's (bytes for the client) and the plaintext pipeline's normalised feature. */
+interface Face { readonly encrypt: (c: FaceClient) => Uint8Array; readonly plain: Float64Array }
+
+const pool = await ThreadPool.create({ threads });
+try {
+  let weights: FaceWeights;
+  let options: FaceSetupOptions;
+  let faces: { enrol: Face; genuine: Face; impostor: Face };
+  if (reduced) {
+    const net = reducedNetwork({ grid: 2, channels: [4, 4, 8, 8, 16, 16] }, 5, 1.6);
+    let s = 0;
+    const face = (seed: number): Tensor3[] => {
+      s = seed;
+      const r = () => { s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0; return s / 2 ** 31 - 1; };
+      return Array.from({ length: 4 }, () => ({ c: 3, h: 16, w: 16, data: Float64Array.from({ length: 768 }, r) }));
+    };
+    const embed = (p: Tensor3[]) => {
+      const y = new Float64Array(net.fcBias.length);
+      p.forEach((x, i) => patchForward(net.patches[i]!, net.fcBias, x, () => undefined).forEach((v, j) => { y[j] = y[j]! + v; }));
+      return y;
+    };
+    const inputs = [face(101), face(202), face(303)];
+    const ys = inputs.map(embed);
+    const n = ys.map(squaredNorm);
+    const mid = (Math.min(...n) + Math.max(...n)) / 2;
+    const poly = fitNormPolynomial(mid, Math.max(...n), Math.min(...n));
+    weights = { ...net, normalization: poly, tau: 0.5 };
+    options = { set: cryptofaceParameterSet({ logN: 11, logSlots: 10, insecure: true }), bound: 8, patchSize: 16 };
+    const mk = (i: number): Face => ({ encrypt: (c) => c.encryptPatches(inputs[i]!), plain: normalizePoly(ys[i]!, poly), y: ys[i]! } as Face);
+    faces = { enrol: mk(0), genuine: mk(1), impostor: mk(2) };
+  } else {
+    const w = loadWeights(readFileSync(join(root, 'models/cfnet4/weights.json'), 'utf8'), readFileSync(join(root, 'models/cfnet4/weights.bin')));
+    weights = w;
+    options = {};
+    const mk = async (file: string): Promise<Face> => {
+      const path = join(root, 'assets/faces', file);
+      const rgb = (await decodeFaceCrop(readFileSync(path), path)).rgb;
+      return { encrypt: (c) => c.encryptFace(rgb), plain: normalizePoly(embedFace(w, rgb), w.normalization) };
+    };
+    faces = { enrol: await mk('hopper.png'), genuine: await mk('hopper-probe.png'), impostor: await mk('collins-probe.png') };
+  }
+
+  let t = now();
+  const setup = FaceSetup.create(weights, { ...options, pool });
+  const p = setup.context.params;
+  log(`N = 2^${p.logN}${p.insecure ? ' (INSECURE)' : ''}, log2 QP = ${p.logQP.toFixed(1)}, ${pool.threads} thread(s); compile ${((now() - t) / 1000).toFixed(1)} s`);
+  const sk = new KeyGenerator(setup.context).secretKey();
+  const client = FaceClient.create(setup, { secretKey: sk });
+  const plan = client.keyPlan();
+
+  t = now();
+  const dir = mkdtempSync(join(tmpdir(), 'cryptoface-e2e-'));
+  let evalKeyBytes = 0;
+  for (const blob of client.evaluationKeys({ onKey: (d, total) => { if (d % 20 === 0 || d === total) log(`keys ${d}/${total}`); } })) {
+    writeFileSync(join(dir, blob.name), blob.bytes);
+    evalKeyBytes += blob.bytes.length;
+  }
+  const secondsKeygen = (now() - t) / 1000;
+
+  t = now();
+  function* files(): Generator<EvaluationKeyBlob> {
+    for (const name of readdirSync(dir)) yield { name, bytes: readFileSync(join(dir, name)) };
+  }
+  let refreshMs = 0;
+  const server = FaceServer.create(setup, ServerKeys.fromBlobs(setup.context, plan, files()), {
+    budgetBytes: budgetGb * 1e9,
+    onLayer: (name, ms) => { if (name === 'refresh') refreshMs += ms; },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const secondsServer = (now() - t) / 1000;
+  log(`keys ${secondsKeygen.toFixed(1)} s (${(evalKeyBytes / 1e9).toFixed(2)} GB), server set-up ${secondsServer.toFixed(1)} s`);
+
+  t = now();
+  const enrolProbe = faces.enrol.encrypt(client);
+  const template = server.enrol(enrolProbe);
+  const secondsEnrol = (now() - t) / 1000;
+  log(`enrol ${secondsEnrol.toFixed(1)} s`);
+
+  const verifyOnce = (face: Face) => {
+    refreshMs = 0;
+    const t0 = now();
+    const probe = face.encrypt(client);
+    const session = server.probe(probe);
+    const verdict = session.verify(template);
+    const match = client.readVerdict(verdict).match;
+    const seconds = (now() - t0) / 1000;
+    // diagnostics: the unmasked score, decrypted with the bench's copy of the secret key
+    const tpl = deserializeFaceMessage(setup.context, template, 'template').ciphertexts[0]!;
+    const score = new Encoder(setup.context).decodeReal(new Decryptor(setup.context, sk).decrypt(server.matcher.verifyScore(session.feature, tpl)))[0]!;
+    const plainScore = squaredDistance(face.plain, faces.enrol.plain) - weights.tau;
+    if (process.env['E2E_DEBUG']) {
+      const dec = new Encoder(setup.context).decodeReal(new Decryptor(setup.context, sk).decrypt(session.feature));
+      const dt = new Encoder(setup.context).decodeReal(new Decryptor(setup.context, sk).decrypt(tpl));
+      let e = 0, et = 0, m = 0;
+      for (let j = 0; j < face.plain.length; j++) { e = Math.max(e, Math.abs(dec[j]! - face.plain[j]!)); et = Math.max(et, Math.abs(dt[j]! - faces.enrol.plain[j]!)); m = Math.max(m, Math.abs(face.plain[j]!)); }
+      const pm = deserializeFaceMessage(setup.context, probe, 'probe');
+      const yc = server.network.embed(pm.ciphertexts);
+      const yd = new Encoder(setup.context).decodeReal(new Decryptor(setup.context, sk).decrypt(yc));
+      const yp = (face as Face & { y?: Float64Array }).y;
+      if (yp !== undefined) {
+        let ey = 0, my = 0;
+        for (let j = 0; j < yp.length; j++) { ey = Math.max(ey, Math.abs(yd[j]! - yp[j]!)); my = Math.max(my, Math.abs(yp[j]!)); }
+        log(`DEBUG y err ${ey.toExponential(2)} max|y| ${my.toFixed(3)} ‖y‖² ${squaredNorm(yp).toFixed(3)}`);
+      }
+      log(`DEBUG feature err ${e.toExponential(2)} template err ${et.toExponential(2)} max|ŷ| ${m.toFixed(3)} ‖ŷ‖² ${squaredNorm(face.plain).toFixed(3)} score dec ${score} plain ${plainScore}`);
+    }
+    return { seconds, bootstrap: refreshMs / 1000, match, plainMatch: plainScore < 0, scoreError: Math.abs(score - plainScore), probeBytes: probe.length, verdictBytes: verdict.length, plainScore };
+  };
+  const genuine = verifyOnce(faces.genuine);
+  log(`verify (genuine) ${genuine.seconds.toFixed(1)} s, bootstrap ${genuine.bootstrap.toFixed(1)} s, encrypted ${genuine.match}, plaintext ${genuine.plainMatch} (score ${genuine.plainScore.toFixed(4)}, error ${genuine.scoreError.toExponential(2)})`);
+  const runs = [genuine];
+  if (!quick) {
+    const impostor = verifyOnce(faces.impostor);
+    log(`verify (impostor) ${impostor.seconds.toFixed(1)} s, encrypted ${impostor.match}, plaintext ${impostor.plainMatch} (score ${impostor.plainScore.toFixed(4)}, error ${impostor.scoreError.toExponential(2)})`);
+    runs.push(impostor);
+  }
+  console.log(JSON.stringify({
+    logN: p.logN, secure: !p.insecure, threads: pool.threads, load_average: Number(loadavg()[0]!.toFixed(2)),
+    seconds_keygen: secondsKeygen, seconds_server_setup: secondsServer, seconds_enrol: secondsEnrol,
+    seconds_verify: genuine.seconds, seconds_bootstrap: genuine.bootstrap,
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024, eval_key_bytes: evalKeyBytes,
+    probe_bytes: genuine.probeBytes, template_bytes: template.length, verdict_bytes: genuine.verdictBytes,
+    score_abs_error: Math.max(...runs.map((r) => r.scoreError)), verdict_agrees: runs.every((r) => r.match === r.plainMatch),
+    verifications: runs.length,
+  }));
+} finally {
+  pool.dispose();
+}

@@ -1,5 +1,5 @@
 /**
- * The project's main job on a bundled default — until the encrypted face pipeline lands, an end-to-end
+ * The project's main job on a bundled default (until the face pipeline demo, `npm run demo:face`, replaces it): an end-to-end
  * encrypted computation at secure parameters (N = 2^14, 128-bit): a client encrypts two 8192-slot vectors, a
  * server that holds only public/evaluation keys computes the encrypted dot product ⟨x, y⟩ (slot-wise product,
  * then rotate-and-sum over all slots), the client decrypts. The result is checked against float64.

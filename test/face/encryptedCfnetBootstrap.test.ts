@@ -4,7 +4,8 @@
 // SlotsToCoeffs 3, output level 14 = 7 for the network + 7 after the fusion; 2^10 sparse slots of 2^11, h' = 32).
 // The whole client/server API: compileCryptoface → planNetworkKeys (sizes, sharing; and per phase) →
 // generateNetworkKeys (no secret key leaves the client) → EncryptedFaceServer.create from evaluation keys alone, here
-// with a PhasedKeySource (one phase's keys at a time, as at N = 2^16 to stay under the memory bar; the all-at-once
+// with a PhasedKeySource (one phase's keys at a time — before the refresh, SubSum + CoeffsToSlots, SlotsToCoeffs,
+// after — as at N = 2^16 to stay under the memory bar; the all-at-once
 // path is exercised by test/face/protocol) → embed.
 // Against the float64 forward pass of src/face (patchForward per patch, summed), every traced layer and the fused
 // output. Tolerance: max|enc − float64| ≤ 1e-5·max(1, max|float64|) for every layer and the fused output, as the
@@ -55,12 +56,18 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     // shared keys (at least the conjugation and the relinearisation) are counted once
     expect(plan.galoisKeys.some((k) => k.usedBy === 'both')).toBe(true);
     expect(plan.bytes.total).toBeLessThan(plan.unsharedBytes);
-    const phases = { beforeRefresh: 0, refresh: 0, afterRefresh: 0 };
+    const phases = { beforeRefresh: 0, coeffsToSlots: 0, slotsToCoeffs: 0, afterRefresh: 0 };
     const phasePlans = {
       beforeRefresh: planNetworkKeys(setup.net, setup.bootstrapping, 'beforeRefresh'),
-      refresh: planNetworkKeys(setup.net, setup.bootstrapping, 'refresh'),
+      coeffsToSlots: planNetworkKeys(setup.net, setup.bootstrapping, 'coeffsToSlots'),
+      slotsToCoeffs: planNetworkKeys(setup.net, setup.bootstrapping, 'slotsToCoeffs'),
       afterRefresh: planNetworkKeys(setup.net, setup.bootstrapping, 'afterRefresh'),
     };
+    // the two halves of the bootstrap hold together exactly the keys of the whole bootstrap, at the same levels
+    const whole = planNetworkKeys(setup.net, setup.bootstrapping, 'refresh').galoisKeys.map((k) => [k.galoisElement, k.level]);
+    const halves = new Map<number, number>();
+    for (const k of [...phasePlans.coeffsToSlots.galoisKeys, ...phasePlans.slotsToCoeffs.galoisKeys]) halves.set(k.galoisElement, Math.max(halves.get(k.galoisElement) ?? -1, k.level));
+    expect([...halves].sort((a, b) => a[0] - b[0])).toEqual(whole);
     // every key of the merged plan is in some phase, at a level at least as high
     for (const k of plan.galoisKeys) {
       const levels = Object.values(phasePlans).flatMap((q) => q.galoisKeys.filter((x) => x.galoisElement === k.galoisElement).map((x) => x.level));
@@ -93,7 +100,7 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     } });
     const seconds = (performance.now() - t0) / 1000;
     expect(server.refresher.bootstraps).toBe(1);
-    expect(phases).toEqual({ beforeRefresh: 1, refresh: 2, afterRefresh: 1 }); // 'refresh' once at set-up (relinearisation, encapsulation)
+    expect(phases).toEqual({ beforeRefresh: 1, coeffsToSlots: 2, slotsToCoeffs: 1, afterRefresh: 1 }); // once more at set-up (relinearisation, encapsulation)
     expect(out.level).toBe(SET.levelsAfterFusion);
     expect(SET.levelsAfterFusion).toBe(7);
     expect(Object.keys(worst)).toEqual(['stem', 'block0', 'block1', 'block2', 'block3', 'block4']);

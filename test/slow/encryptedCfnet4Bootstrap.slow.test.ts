@@ -19,7 +19,7 @@ import { loadWeights } from '../../src/face/weights.js';
 import { embedInput } from '../../src/face/model.js';
 import { preprocessFace, toPatches } from '../../src/face/preprocess.js';
 import { CRYPTOFACE_N16, POST_FUSION_LEVELS } from '../../src/face/encrypted/cryptofaceParameters.js';
-import { compileCryptoface, EncryptedFaceServer } from '../../src/face/encrypted/encryptedFaceServer.js';
+import { compileCryptoface, EncryptedFaceServer, type ServerKeyPhase } from '../../src/face/encrypted/encryptedFaceServer.js';
 import { generateNetworkKeys, planNetworkKeys } from '../../src/face/encrypted/networkKeys.js';
 import { unpackTensors } from '../../src/nn/encrypted/packedLayout.js';
 import type { Tensor3 } from '../../src/nn/tensor.js';
@@ -46,7 +46,7 @@ describe('encrypted CFNet4 at N = 2^16 (CRYPTOFACE_N16, secure) with the real bo
     const setup = compileCryptoface(ctx, weights);
     const plan = planNetworkKeys(setup.net, setup.bootstrapping);
     // the client's side of a phased hand-over: each phase's evaluation keys when the server asks for them
-    const source = { load: (phase: 'beforeRefresh' | 'refresh' | 'afterRefresh') => generateNetworkKeys(planNetworkKeys(setup.net, setup.bootstrapping, phase), sk) };
+    const source = { load: (phase: ServerKeyPhase) => generateNetworkKeys(planNetworkKeys(setup.net, setup.bootstrapping, phase), sk) };
     // server: evaluation keys only
     const server = EncryptedFaceServer.create(ctx, weights, source, { budgetBytes: 0.5e9 });
     const net = server.net;

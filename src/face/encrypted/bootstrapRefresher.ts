@@ -20,7 +20,7 @@
  * other coefficients' noise and the integer parts there) and relabelled back to N/2 slots, where its slots repeat.
  */
 import { CkksError } from '../../ckks/errors.js';
-import type { Bootstrapper } from '../../ckks/circuits/bootstrapping/bootstrapper.js';
+import type { Bootstrapper, BootstrapPhase } from '../../ckks/circuits/bootstrapping/bootstrapper.js';
 import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import { Ciphertext } from '../../ckks/scheme/plaintext.js';
 import type { Refresher } from './encryptedCfnet.js';
@@ -67,8 +67,11 @@ export class BootstrapRefresher implements Refresher {
     this.period = period;
   }
 
-  /** Bootstraps every ciphertext: each must be periodic with `period` (the network's layout says so). */
-  refresh(cts: readonly Ciphertext[]): Ciphertext[] {
+  /**
+   * Bootstraps every ciphertext: each must be periodic with `period` (the network's layout says so). `onPhase` sees
+   * each bootstrap phase as it starts (a server holding one stage's keys at a time swaps them there).
+   */
+  refresh(cts: readonly Ciphertext[], onPhase?: (phase: BootstrapPhase) => void): Ciphertext[] {
     const p = this.bootstrapper.params;
     const ev = this.evaluator;
     return cts.map((ct) => {
@@ -77,7 +80,12 @@ export class BootstrapRefresher implements Refresher {
       const atZero = ct.level > 0 ? ev.dropLevels(ct, ct.level) : ct;
       // m at scale Δ ≡ m/B at scale Δ·B; on p.slots slots (periodic input: a valid sparse ciphertext)
       const sparse = new Ciphertext(atZero.context, atZero.parts, atZero.scale * this.bound, p.slots);
-      const fresh = this.bootstrapper.bootstrap(sparse, { outputScale: this.scale * this.bound });
+      let last: BootstrapPhase | undefined;
+      const progress = onPhase === undefined ? undefined : (phase: BootstrapPhase) => {
+        if (phase !== last) onPhase(phase);
+        last = phase;
+      };
+      const fresh = this.bootstrapper.bootstrap(sparse, { outputScale: this.scale * this.bound, ...(progress === undefined ? {} : { progress }) });
       const lowered = fresh.level > this.level ? ev.dropLevels(fresh, fresh.level - this.level) : fresh;
       this.bootstraps++;
       this.milliseconds += performance.now() - t0;

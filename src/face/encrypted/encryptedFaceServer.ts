@@ -25,13 +25,17 @@ import { type CompileOptions, EncryptedCfnet, type ForwardOptions, type NetworkW
 import type { GaloisKey } from '../../ckks/scheme/keys.js';
 import type { KeyPhase, NetworkEvaluationKeys } from './networkKeys.js';
 
+/** The phases a `PhasedKeySource` is asked for, in order (the bootstrap in its two halves). */
+export type ServerKeyPhase = Exclude<KeyPhase, 'all' | 'refresh'>;
+
 /**
  * Keys handed over one phase at a time (`planNetworkKeys(net, bootstrapping, phase)` for each phase): a server that
- * keeps the evaluation keys serialised and loads only the current phase's set. At CRYPTOFACE_N16 the sets are
- * 3.9 GB (before the refresh), 7.9 GB (bootstrap), 5.1 GB (after) instead of 13.6 GB together.
+ * keeps the evaluation keys serialised and loads only the current phase's set. At CRYPTOFACE_N16 the network's sets
+ * are 3.9 GB (before the refresh) and 5.1 GB (after) instead of 13.6 GB for everything; the bootstrap's is split into
+ * SubSum + CoeffsToSlots and SlotsToCoeffs (docs/encrypted-network.md §8).
  */
 export interface PhasedKeySource {
-  load(phase: Exclude<KeyPhase, 'all'>): NetworkEvaluationKeys;
+  load(phase: ServerKeyPhase): NetworkEvaluationKeys;
 }
 
 export interface CryptofaceOptions {
@@ -114,7 +118,7 @@ export class EncryptedFaceServer {
     let encapsulationKeys = isPhased(keys) ? undefined : keys.encapsulationKeys;
     let phases: { source: PhasedKeySource; bootstrapKeys: Map<number, GaloisKey> } | undefined;
     if (isPhased(keys)) {
-      const boot = keys.load('refresh');
+      const boot = keys.load('coeffsToSlots');
       encapsulationKeys = boot.encapsulationKeys;
       const bootstrapKeys = new Map<number, GaloisKey>(); // filled for each refresh, emptied after it
       bootEvaluator = new Evaluator(ctx, { relinearizationKey: boot.relinearizationKey, galoisKeys: bootstrapKeys });
@@ -150,9 +154,15 @@ export class EncryptedFaceServer {
       scale: refresher.scale,
       refresh: (cts) => {
         before.galoisKeys.clear(); // the layers before the refresh are done
-        for (const [e, k] of source.load('refresh').galoisKeys) bootstrapKeys.set(e, k);
+        const fill = (phase: ServerKeyPhase) => {
+          bootstrapKeys.clear();
+          for (const [e, k] of source.load(phase).galoisKeys) bootstrapKeys.set(e, k);
+        };
         try {
-          return refresher.refresh(cts);
+          return refresher.refresh(cts, (phase) => {
+            if (phase === 'modRaise') fill('coeffsToSlots');
+            if (phase === 'slotsToCoeffs') fill('slotsToCoeffs');
+          });
         } finally {
           bootstrapKeys.clear();
         }

@@ -14,15 +14,41 @@
 import { conjugationElement, galoisElementForRotation } from '../../ckks/ring/automorphism.js';
 import type { RandomSource } from '../../ckks/ring/randomSource.js';
 import type { BootstrappingParameters } from '../../ckks/circuits/bootstrapping/bootstrappingParameters.js';
-import { galoisKeyLevels } from '../../ckks/circuits/bootstrapping/bootstrappingKeys.js';
+import { dftMatrices, galoisKeyLevels, planRotationSteps, subSumSteps } from '../../ckks/circuits/bootstrapping/bootstrappingKeys.js';
 import type { CkksContext } from '../../ckks/scheme/context.js';
 import type { GaloisKey, RelinearizationKey, SecretKey } from '../../ckks/scheme/keys.js';
 import { levelledGaloisKey, levelledKeyBytes, levelledRelinearizationKey } from '../../ckks/scheme/levelledKeys.js';
 import { type EncapsulationKeys, generateEncapsulationKeys } from '../../ckks/scheme/sparseSecretEncapsulation.js';
 import type { EncryptedCfnet, NetworkPart } from './encryptedCfnet.js';
 
-/** The keys of everything ('all'), or of one phase: the network before the refresh, the bootstrap, the network after it. */
-export type KeyPhase = NetworkPart | 'refresh';
+/**
+ * The keys of everything ('all'), or of one phase: the network before the refresh, the bootstrap ('refresh'; or its
+ * two halves: SubSum + CoeffsToSlots, then SlotsToCoeffs — each with the conjugation, the relinearisation and the
+ * encapsulation keys), the network after it.
+ */
+export type KeyPhase = NetworkPart | 'refresh' | 'coeffsToSlots' | 'slotsToCoeffs';
+
+/** Galois element → level of the bootstrap's keys (real path), all of them or one half's. */
+function bootstrapKeyLevels(params: BootstrappingParameters, half: 'all' | 'coeffsToSlots' | 'slotsToCoeffs'): Map<number, number> {
+  if (half === 'all') return galoisKeyLevels(params, ['real']);
+  const N = params.context.ringDegree;
+  const levels = new Map<number, number>();
+  const use = (steps: readonly number[], level: number) => {
+    for (const st of steps) {
+      const e = galoisElementForRotation(st, N);
+      if (e !== 1) levels.set(e, Math.max(levels.get(e) ?? -1, level));
+    }
+  };
+  const m = dftMatrices(params, 'real');
+  if (half === 'coeffsToSlots') {
+    use(subSumSteps(params), params.levels.coeffsToSlots);
+    m.coeffsToSlots.forEach((mat, i) => use(planRotationSteps([mat], params.giantStepCost), params.levels.coeffsToSlots - i));
+  } else {
+    m.slotsToCoeffs.forEach((mat, i) => use(planRotationSteps([mat], params.giantStepCost), params.levels.slotsToCoeffs - i));
+  }
+  levels.set(conjugationElement(N), params.levels.evalMod); // the split after CoeffsToSlots, the last conjugate-and-add
+  return levels;
+}
 
 /** One Galois key of the plan: its element, the level it is generated at, who uses it, its bytes. */
 export interface PlannedGaloisKey {
@@ -61,10 +87,11 @@ export function planNetworkKeys(net: EncryptedCfnet, bootstrapping?: Bootstrappi
   const ctx = net.context;
   const N = ctx.ringDegree;
   if (bootstrapping !== undefined) ctx.assertSameParameters(bootstrapping.context, 'planNetworkKeys');
-  if (phase === 'refresh' && bootstrapping === undefined) throw new RangeError('planNetworkKeys: the refresh phase needs the bootstrapping parameters');
-  const withNetwork = phase !== 'refresh';
-  const withBootstrap = phase === 'all' || phase === 'refresh' ? bootstrapping : undefined;
-  const part: NetworkPart = phase === 'refresh' ? 'all' : phase;
+  const bootPhase = phase === 'refresh' || phase === 'coeffsToSlots' || phase === 'slotsToCoeffs';
+  if (bootPhase && bootstrapping === undefined) throw new RangeError(`planNetworkKeys: the ${phase} phase needs the bootstrapping parameters`);
+  const withNetwork = !bootPhase;
+  const withBootstrap = phase === 'all' || bootPhase ? bootstrapping : undefined;
+  const part: NetworkPart = bootPhase ? 'all' : phase;
   const networkLevels = new Map<number, number>();
   if (withNetwork) {
     for (const [step, level] of net.rotationKeyLevels(part)) {
@@ -75,7 +102,8 @@ export function planNetworkKeys(net: EncryptedCfnet, bootstrapping?: Bootstrappi
     if (conj !== undefined) networkLevels.set(conjugationElement(N), Math.max(networkLevels.get(conjugationElement(N)) ?? -1, conj));
   }
   bootstrapping = withBootstrap;
-  const bootLevels = bootstrapping === undefined ? new Map<number, number>() : galoisKeyLevels(bootstrapping, ['real']);
+  const bootLevels = bootstrapping === undefined ? new Map<number, number>()
+    : bootstrapKeyLevels(bootstrapping, phase === 'coeffsToSlots' || phase === 'slotsToCoeffs' ? phase : 'all');
   const bytesAt = (level: number): number => levelledKeyBytes(ctx, level).plain;
   const elements = [...new Set([...networkLevels.keys(), ...bootLevels.keys()])].sort((a, b) => a - b);
   let unshared = 0;

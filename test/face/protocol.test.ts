@@ -57,9 +57,12 @@ describe('face protocol: client/server (reduced network, N = 2^11, insecure, rea
   const tau = (dGenuine + dImpostor) / 2;
   const weights: FaceWeights = { ...net, normalization: poly, tau };
 
-  let setup: FaceSetup, client: FaceClient, server: FaceServer, sk: SecretKey;
+  // two servers from the same blobs: one holding every key (ServerKeys), one reading each phase's keys from a store
+  // when it needs them (KeyBlobStore, keys cut to the level each phase uses) — they must interoperate
+  let setup: FaceSetup, client: FaceClient, server: FaceServer, phased: FaceServer, sk: SecretKey;
   const decrypt = (c: Ciphertext) => new Encoder(setup.context).decodeReal(new Decryptor(setup.context, sk).decrypt(c));
   const blobs: EvaluationKeyBlob[] = [];
+  let reads = 0;
   beforeAll(() => {
     const t = [performance.now()];
     setup = FaceSetup.create(weights, { set: SET, bound: BOUND, patchSize: 16 });
@@ -74,6 +77,9 @@ describe('face protocol: client/server (reduced network, N = 2^11, insecure, rea
     t.push(performance.now());
     server = FaceServer.create(setup, keys, { random: seededRandom(new Uint8Array(32).fill(10)) });
     t.push(performance.now());
+    const byName = new Map(blobs.map((b) => [b.name, b.bytes]));
+    reads = 0;
+    phased = FaceServer.create(setup, { names: () => [...byName.keys()], read: (n) => { reads++; return byName.get(n)!; } }, { random: seededRandom(new Uint8Array(32).fill(12)) });
     console.log(`protocol test set-up (ms): compile ${(t[1]! - t[0]!).toFixed(0)}, keys ${(t[2]! - t[1]!).toFixed(0)} (${blobs.length} blobs), read keys ${(t[3]! - t[2]!).toFixed(0)}, server ${(t[4]! - t[3]!).toFixed(0)}`);
   });
 
@@ -87,8 +93,10 @@ describe('face protocol: client/server (reduced network, N = 2^11, insecure, rea
     const t0 = performance.now();
     const tA = server.enrol(client.encryptPatches(alice));
     console.log(`protocol test: one enrolment ${(performance.now() - t0).toFixed(0)} ms`);
-    const tB = server.enrol(client.encryptPatches(bob));
-    const session = server.probe(client.encryptPatches(aliceProbe)); // the network runs once for the three answers
+    const readsBefore = reads;
+    const tB = phased.enrol(client.encryptPatches(bob));
+    const session = phased.probe(client.encryptPatches(aliceProbe)); // the network runs once for the three answers
+    expect(reads - readsBefore).toBeGreaterThan(2 * setup.keyPlan().galoisKeys.length / 2); // keys re-read per pass
     // the server's normalised feature and unmasked scores against the float64 pipeline (the verdicts alone could
     // agree by luck): within 1e-6, measured ≈ 1e-8
     const feature = decrypt(session.feature);
@@ -104,7 +112,7 @@ describe('face protocol: client/server (reduced network, N = 2^11, insecure, rea
     const vA = session.verify(tA);
     expect(client.readVerdict(vA)).toEqual({ match: true });
     expect(client.readVerdict(session.verify(tB))).toEqual({ match: false });
-    const gallery = server.packGallery([tB, tA]);
+    const gallery = phased.packGallery([tB, tA]);
     expect(client.readIdentification(session.identify(gallery))).toEqual({ matches: [false, true] });
     // messages name their kind: a template is not a gallery, a verdict of one mode is not read as the other
     expectCkksError(() => session.identify(tA), 'CORRUPT_INPUT');

@@ -324,12 +324,15 @@ function keyLevel(key: SwitchingKey): number | undefined {
 }
 
 function serializeSwitching(type: ObjectType, key: SwitchingKey, galoisElement: number, seeded: boolean): Uint8Array {
+  if (key.seed.length !== 32) {
+    if (seeded) throw new RangeError('serialize: this key has no seed (it was derived from another key); serialise it with { seeded: false }');
+  }
   const level = keyLevel(key);
   const w = begin(type, (seeded ? FLAG_SEEDED : 0) | (level === undefined ? 0 : FLAG_LEVELLED), key.context.params);
   w.u32(galoisElement);
   w.u8(key.digitCount);
   if (level !== undefined) w.u8(level);
-  w.bytes(key.seed);
+  w.bytes(key.seed.length === 32 ? key.seed : new Uint8Array(32));
   // keys live in Montgomery form in memory; the format stores plain residues
   for (const b of key.b) writePoly(w, fromMontgomeryForm(b));
   if (!seeded) for (const a of key.a) writePoly(w, fromMontgomeryForm(a));

@@ -11,6 +11,7 @@
  */
 import { CkksError } from '../../ckks/errors.js';
 import type { CkksContext } from '../../ckks/scheme/context.js';
+import { RnsPoly } from '../../ckks/ring/rnsPoly.js';
 import type { RandomSource } from '../../ckks/ring/randomSource.js';
 import { GaloisKey, PublicKey, RelinearizationKey, SecretKey } from '../../ckks/scheme/keys.js';
 import { levelledGaloisKey, levelledRelinearizationKey } from '../../ckks/scheme/levelledKeys.js';
@@ -118,4 +119,68 @@ export class ServerKeys {
     ctx.assertSameParameters(keys.publicKey.context, 'ServerKeys');
     return new ServerKeys(keys.publicKey, keys.relinearizationKey, keys.galoisKeys, keys.encapsulationKeys);
   }
+}
+
+/**
+ * Evaluation key blobs kept outside memory (a directory, a database): the server reads each key when a phase of the
+ * computation needs it and drops it afterwards (`FaceServer.create` with a store), so at N = 2^16 it never holds the
+ * ≈ 14 GB of keys at once — at the cost of parsing them again on every pass.
+ */
+export interface KeyBlobStore {
+  names(): readonly string[];
+  read(name: string): Uint8Array;
+}
+
+/** Checks a store's names against the plan (cheap: nothing is parsed). */
+export function checkKeyBlobNames(plan: FaceKeyPlan, store: KeyBlobStore): void {
+  const expected = new Set(evaluationKeyNames(plan));
+  const names = store.names();
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!expected.has(n)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${n}" is not in the key plan`);
+    if (seen.has(n)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${n}" was given twice`);
+    seen.add(n);
+  }
+  const missing = [...expected].filter((n) => !seen.has(n));
+  if (missing.length > 0) throw new CkksError('MISSING_KEY', `evaluation keys missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+}
+
+/**
+ * One Galois key from a store, checked (element, level ≥ `level`) and cut down to `level`: a key over Q_M ∪ P is,
+ * limb by limb, a key over Q_m ∪ P for m < M (each limb's relation holds modulo its own prime; the digits that start
+ * above m are dropped), so a key stored once at its highest level serves every phase at the size that phase needs.
+ */
+export function readGaloisKey(ctx: CkksContext, store: KeyBlobStore, element: number, level: number): GaloisKey {
+  const key = deserializeGaloisKey(ctx, store.read(`galois-${element}`));
+  if (key.galoisElement !== element) throw new CkksError('CORRUPT_INPUT', `blob "galois-${element}" holds the Galois key of element ${key.galoisElement}`);
+  const kP = ctx.params.P.length;
+  const keyLevel = key.b[0]!.limbCount - kP - 1;
+  if (keyLevel < level) throw new CkksError('MISSING_KEY', `Galois key ${element} serves levels ≤ ${keyLevel}, ${level} is needed`);
+  if (keyLevel === level) return key;
+  const basis = ctx.levelBasisQP(level);
+  const N = ctx.ringDegree;
+  const digits = ctx.params.digits.filter(([start]) => start <= level).length;
+  const cut = (x: RnsPoly): RnsPoly => {
+    const out = new RnsPoly(basis, x.form);
+    out.data.set(x.data.subarray(0, (level + 1) * N), 0);
+    out.data.set(x.data.subarray((keyLevel + 1) * N, (keyLevel + 1 + kP) * N), (level + 1) * N);
+    return out;
+  };
+  // no seed: the cut `a` parts are not what the seed expands to over the smaller basis (serialising it seeded is refused)
+  return new GaloisKey(ctx, element, key.b.slice(0, digits).map(cut), key.a.slice(0, digits).map(cut), new Uint8Array(0));
+}
+
+/** The public, relinearisation and encapsulation keys from a store (the ones a phased server keeps resident). */
+export function readResidentKeys(ctx: CkksContext, plan: FaceKeyPlan, store: KeyBlobStore): { publicKey: PublicKey; relinearizationKey: RelinearizationKey; encapsulationKeys: EncapsulationKeys | undefined } {
+  checkKeyBlobNames(plan, store);
+  const publicKey = deserializePublicKey(ctx, store.read('public'));
+  const relinearizationKey = deserializeRelinearizationKey(ctx, store.read('relinearization'));
+  const relinLevel = relinearizationKey.b[0]!.limbCount - ctx.params.P.length - 1;
+  if (relinLevel < plan.relinearizationLevel) throw new CkksError('MISSING_KEY', `the relinearisation key serves levels ≤ ${relinLevel}, the plan needs ${plan.relinearizationLevel}`);
+  let encapsulationKeys: EncapsulationKeys | undefined;
+  if (plan.ephemeralHammingWeight > 0) {
+    encapsulationKeys = deserializeEncapsulationKeys(ctx, store.read('encapsulation'));
+    if (encapsulationKeys.hammingWeight !== plan.ephemeralHammingWeight) throw new CkksError('INCOMPATIBLE_PARAMETERS', `encapsulation keys of weight ${encapsulationKeys.hammingWeight}, the plan uses ${plan.ephemeralHammingWeight}`);
+  }
+  return { publicKey, relinearizationKey, encapsulationKeys };
 }

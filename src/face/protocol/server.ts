@@ -17,7 +17,13 @@ import type { RandomSource } from '../../ckks/ring/randomSource.js';
 import type { Ciphertext } from '../../ckks/scheme/plaintext.js';
 import { EncryptedFaceServer } from '../encrypted/encryptedFaceServer.js';
 import { EncryptedMatcher } from '../encrypted/encryptedMatch.js';
-import type { ServerKeys } from './evaluationKeys.js';
+import { ServerKeys, readGaloisKey, readResidentKeys, type KeyBlobStore } from './evaluationKeys.js';
+import { Evaluator } from '../../ckks/scheme/evaluator.js';
+import type { GaloisKey } from '../../ckks/scheme/keys.js';
+import { conjugationElement, galoisElementForRotation } from '../../ckks/ring/automorphism.js';
+import { planNetworkKeys } from '../encrypted/networkKeys.js';
+import type { PhasedKeySource } from '../encrypted/encryptedFaceServer.js';
+import { matcherKeyPlan } from '../encrypted/encryptedMatch.js';
 import type { FaceSetup } from './faceSetup.js';
 import { deserializeFaceMessage, serializeFaceMessage, type FaceMessage, type FaceMessageKind } from './messages.js';
 
@@ -53,17 +59,50 @@ export class FaceServer {
    * Encodes the network's weights (up to the budget) and the bootstrap's DFT matrices: minutes and gigabytes at
    * N = 2^16. `keys` must hold every key of `setup.keyPlan()`.
    */
-  static create(setup: FaceSetup, keys: ServerKeys, options: FaceServerOptions = {}): FaceServer {
+  static create(setup: FaceSetup, keys: ServerKeys | KeyBlobStore, options: FaceServerOptions = {}): FaceServer {
     const ctx = setup.context;
-    const network = EncryptedFaceServer.create(ctx, setup.weights, {
-      relinearizationKey: keys.relinearizationKey, galoisKeys: new Map(keys.galoisKeys), encapsulationKeys: keys.encapsulationKeys,
-    }, {
+    const networkOptions = {
       set: setup.options.set, ...(setup.options.bound === undefined ? {} : { bound: setup.options.bound }),
       ...(setup.options.patchSize === undefined ? {} : { patchSize: setup.options.patchSize }),
       ...(options.budgetBytes === undefined ? {} : { budgetBytes: options.budgetBytes }),
-    });
+    };
+    let network: EncryptedFaceServer;
+    let matcherEvaluator: Evaluator;
+    let publicKey;
+    if (keys instanceof ServerKeys) {
+      network = EncryptedFaceServer.create(ctx, setup.weights, {
+        relinearizationKey: keys.relinearizationKey, galoisKeys: new Map(keys.galoisKeys), encapsulationKeys: keys.encapsulationKeys,
+      }, networkOptions);
+      matcherEvaluator = network.evaluator;
+      publicKey = keys.publicKey;
+    } else {
+      // keys stay in the store: each phase of a pass reads its own (EncryptedFaceServer's PhasedKeySource)
+      const plan = setup.keyPlan();
+      const resident = readResidentKeys(ctx, plan, keys);
+      publicKey = resident.publicKey;
+      const levels = new Map(plan.galoisKeys.map((k) => [k.galoisElement, k.level]));
+      const source: PhasedKeySource = {
+        load: (phase) => {
+          const part = planNetworkKeys(setup.crypto.net, setup.crypto.bootstrapping, phase);
+          const galoisKeys = new Map<number, GaloisKey>();
+          for (const k of part.galoisKeys) galoisKeys.set(k.galoisElement, readGaloisKey(ctx, keys, k.galoisElement, Math.min(k.level, levels.get(k.galoisElement) ?? k.level)));
+          return { relinearizationKey: resident.relinearizationKey, galoisKeys, encapsulationKeys: resident.encapsulationKeys };
+        },
+      };
+      network = EncryptedFaceServer.create(ctx, setup.weights, source, networkOptions);
+      // the matcher's keys are small (low levels): resident
+      const m = matcherKeyPlan(setup.featureLayout);
+      const N = ctx.ringDegree;
+      const matcherKeys = new Map<number, GaloisKey>();
+      for (const [step, level] of m.rotationKeyLevels) {
+        const e = galoisElementForRotation(step, N);
+        matcherKeys.set(e, readGaloisKey(ctx, keys, e, level));
+      }
+      matcherKeys.set(conjugationElement(N), readGaloisKey(ctx, keys, conjugationElement(N), m.conjugationLevel));
+      matcherEvaluator = new Evaluator(ctx, { relinearizationKey: resident.relinearizationKey, galoisKeys: matcherKeys });
+    }
     const w = setup.weights;
-    const matcher = new EncryptedMatcher(ctx, network.evaluator, network.encoder, keys.publicKey, w.normalization, w.tau, setup.featureLayout, {
+    const matcher = new EncryptedMatcher(ctx, matcherEvaluator, network.encoder, publicKey, w.normalization, w.tau, setup.featureLayout, {
       ...setup.options.matcher, ...(options.random === undefined ? {} : { random: options.random }),
     });
     return new FaceServer(setup, network, matcher, options.onPhase, options.onLayer);

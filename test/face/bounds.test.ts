@@ -66,6 +66,7 @@ describe('activation bounds', () => {
       const n = m['normalization'] as { stats: Record<string, number> };
       n.stats['min'] = sorted[0]!;
       n.stats['max'] = sorted[1]!;
+      delete m['bounds']; // recorded against the real range: the loader would (rightly) refuse the pair
     });
     const meter = new BoundsMeter(narrowed);
     for (const x of inputs) meter.observe(x);
@@ -86,6 +87,7 @@ describe('activation bounds', () => {
     expect(parseBounds(JSON.parse(JSON.stringify(good)))).toEqual(measured);
     expect(withManifest((m) => (m['bounds'] = good)).bounds).toEqual(measured);
     expect(withManifest((m) => delete m['bounds']).bounds).toBeUndefined();
+    expect(weights.bounds?.count).toBe(639); // the committed figures (npm run eval:face -- --write-bounds) load
     const bad: Array<(b: Record<string, unknown>) => void> = [
       (b) => (b['bootstrapMaxAbs'] = -1),
       (b) => (b['bootstrapMaxAbs'] = (b['bootstrapMaxAbs'] as number) * 2), // ≠ herpnMaxAbs at the bootstrap point

@@ -156,14 +156,24 @@ say(`bounds over ${bounds.count} faces: bootstrap point (block 4 input) max |x| 
 if (argv.includes('--write-bounds')) {
   parseBounds(bounds); // refuse to record non-finite or inconsistent figures
   const file = path.join(modelDir, 'weights.json');
-  const m = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const out = {};
-  for (const [k, v] of Object.entries(m)) {
-    if (k === 'bounds') continue;
-    if (k === 'byteLength') out.bounds = bounds;
-    out[k] = v;
+  const text = fs.readFileSync(file, 'utf8');
+  const m = JSON.parse(text);
+  const at = text.indexOf('\n "byteLength"');
+  if (m.bounds === undefined && at >= 0) {
+    // first time: insert the field before byteLength and leave the rest of the file byte for byte
+    const block = JSON.stringify({ bounds }, null, 1).split('\n').slice(1, -1).join('\n');
+    fs.writeFileSync(file, `${text.slice(0, at + 1)}${block},\n${text.slice(at + 1)}`);
+  } else {
+    const out = {};
+    for (const [k, v] of Object.entries(m)) {
+      if (k === 'bounds') continue;
+      if (k === 'byteLength') out.bounds = bounds;
+      out[k] = v;
+    }
+    if (out.bounds === undefined) out.bounds = bounds;
+    fs.writeFileSync(file, JSON.stringify(out, null, 1) + '\n');
   }
-  fs.writeFileSync(file, JSON.stringify(out, null, 1) + '\n');
+  JSON.parse(fs.readFileSync(file, 'utf8'));
   say(`recorded bounds in ${path.relative(process.cwd(), file)}`);
 }
 say(`ROC plots: ${path.relative(process.cwd(), rocFile)}, ${path.relative(process.cwd(), rocAugFile)}`);

@@ -1,6 +1,6 @@
 /**
  * End-to-end benchmark of the encrypted face pipeline (issue 15): `npm run bench:e2e -- [--quick] [--threads T]
- * [--budget-gb G] [--reduced]`. At the secure set (CRYPTOFACE_N16, N = 2^16, 128-bit) with the trained CFNet4 and the
+ * [--budget-gb G] [--reduced] [--keys memory]`. At the secure set (CRYPTOFACE_N16, N = 2^16, 128-bit) with the trained CFNet4 and the
  * bundled crops: key generation (streamed to a temporary directory as serialised blobs), the server built from those
  * files, one enrolment (Hopper) and one verification (the Hopper probe: probe encryption → network → bootstrap →
  * normalisation → masked, flooded verdict → decryption by the key holder). `--quick`: just that; without it, also the
@@ -31,6 +31,7 @@ import { ServerKeys, type EvaluationKeyBlob } from '../src/face/protocol/evaluat
 import { deserializeFaceMessage } from '../src/face/protocol/messages.js';
 import type { Tensor3 } from '../src/nn/tensor.js';
 import { reducedNetwork } from '../test/face/reducedNetwork.js';
+import { directoryKeyStore } from '../src/cli/keyDirectory.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -109,11 +110,13 @@ try {
     for (const name of readdirSync(dir)) yield { name, bytes: readFileSync(join(dir, name)) };
   }
   let refreshMs = 0;
-  const server = FaceServer.create(setup, ServerKeys.fromBlobs(setup.context, plan, files()), {
+  // default: keys stay in the directory and each phase reads its own (memory); --keys memory: all keys held
+  const inMemory = flag('keys') === 'memory';
+  const server = FaceServer.create(setup, inMemory ? ServerKeys.fromBlobs(setup.context, plan, files()) : directoryKeyStore(dir), {
     budgetBytes: budgetGb * 1e9,
     onLayer: (name, ms) => { if (name === 'refresh') refreshMs += ms; },
   });
-  rmSync(dir, { recursive: true, force: true });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const secondsServer = (now() - t) / 1000;
   log(`keys ${secondsKeygen.toFixed(1)} s (${(evalKeyBytes / 1e9).toFixed(2)} GB), server set-up ${secondsServer.toFixed(1)} s`);
 
@@ -162,7 +165,7 @@ try {
     runs.push(impostor);
   }
   console.log(JSON.stringify({
-    logN: p.logN, secure: !p.insecure, threads: pool.threads, load_average: Number(loadavg()[0]!.toFixed(2)),
+    logN: p.logN, secure: !p.insecure, threads: pool.threads, keys: inMemory ? 'memory' : 'phased', load_average: Number(loadavg()[0]!.toFixed(2)),
     seconds_keygen: secondsKeygen, seconds_server_setup: secondsServer, seconds_enrol: secondsEnrol,
     seconds_verify: genuine.seconds, seconds_bootstrap: genuine.bootstrap,
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024, eval_key_bytes: evalKeyBytes,

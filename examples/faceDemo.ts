@@ -13,7 +13,7 @@
  *   npm run demo:face -- [--threads T] [--budget-gb G] [--keys-dir DIR]
  * Needs ≈ 12 GB of memory and, on 2 cores, tens of minutes (timings per phase are printed).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ThreadPool } from '../src/ckks/parallel/index.js';
@@ -24,7 +24,7 @@ import { decodeFaceCrop } from '../src/face/io/faceCrop.js';
 import { FaceSetup } from '../src/face/protocol/faceSetup.js';
 import { FaceClient } from '../src/face/protocol/client.js';
 import { FaceServer } from '../src/face/protocol/server.js';
-import { ServerKeys, type EvaluationKeyBlob } from '../src/face/protocol/evaluationKeys.js';
+import { directoryKeyStore } from '../src/cli/keyDirectory.js';
 import { Progress } from './progress.js';
 
 const argv = process.argv.slice(2);
@@ -74,17 +74,14 @@ try {
 
   // ---- server: from the key files alone
   t0 = performance.now();
-  const names = readdirSync(keysDir);
-  function* readKeys(): Generator<EvaluationKeyBlob> {
-    for (const name of names) yield { name, bytes: readFileSync(join(keysDir, name)) };
-  }
   const layers = new Progress('server: network', 26);
   let layerCount = 0;
-  const server = FaceServer.create(setup, ServerKeys.fromBlobs(setup.context, plan, readKeys()), {
+  // the server reads each phase's keys from the directory when it needs them (memory: never all ≈ 14 GB at once)
+  const server = FaceServer.create(setup, directoryKeyStore(keysDir), {
     budgetBytes: budgetGb * 1e9,
     onLayer: (name) => layers.update(++layerCount % 26, name),
   });
-  if (flag('keys-dir') === undefined) rmSync(keysDir, { recursive: true, force: true });
+  if (flag('keys-dir') === undefined) process.on('exit', () => rmSync(keysDir, { recursive: true, force: true }));
   timings.push(['server set-up (load keys, encode weights and DFT matrices)', (performance.now() - t0) / 1000]);
 
   const run = <T>(label: string, f: () => T): T => {

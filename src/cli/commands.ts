@@ -12,15 +12,18 @@
  * Inputs are aligned 112×112 PNG crops (tools/align makes one from any photo). Errors name the file; outputs are
  * written atomically (nothing half-written). At N = 2^16 every command needs ≈ 12 GB and minutes per face.
  */
-import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { directoryKeyStore } from './keyDirectory.js';
 import { deserializeSecretKey, serializeSecretKey } from '../ckks/serialization/format.js';
 import { KeyGenerator } from '../ckks/scheme/keyGenerator.js';
 import type { ThreadPool } from '../ckks/parallel/index.js';
 import { FaceClient } from '../face/protocol/client.js';
 import { FaceSetup, type FaceWeights } from '../face/protocol/faceSetup.js';
 import { FaceServer } from '../face/protocol/server.js';
-import { ServerKeys, type EvaluationKeyBlob } from '../face/protocol/evaluationKeys.js';
+import type { KeyBlobStore } from '../face/protocol/evaluationKeys.js';
 import { readFaceCrop } from './readFaceCrop.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
 
@@ -97,13 +100,15 @@ export interface Context {
 }
 
 /** The key holder's state: secret key and the directory of evaluation key blobs. */
-async function keyHolder(setup: FaceSetup, dir: string | undefined, log: (s: string) => void): Promise<{ client: FaceClient; blobs: () => AsyncGenerator<EvaluationKeyBlob> | Generator<EvaluationKeyBlob> }> {
+async function keyHolder(setup: FaceSetup, dir: string | undefined, log: (s: string) => void): Promise<{ client: FaceClient; store: KeyBlobStore }> {
   if (dir === undefined) {
+    // one-shot: the keys go to a temporary directory (removed at exit), read back per phase by the server
+    const tmp = await mkdtemp(join(tmpdir(), 'cryptoface-keys-'));
+    process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
     const client = FaceClient.create(setup);
-    const blobs: EvaluationKeyBlob[] = [];
     log(`generating ${setup.keyPlan().galoisKeys.length + 3} evaluation keys (${(setup.keyPlan().bytesSeeded / 1e9).toFixed(2)} GB) …`);
-    for (const b of client.evaluationKeys()) blobs.push(b);
-    return { client, blobs: function* () { yield* blobs; } };
+    for (const b of client.evaluationKeys()) await writeFileAtomic(join(tmp, b.name), b.bytes);
+    return { client, store: directoryKeyStore(tmp) };
   }
   const skPath = join(dir, 'secret.key');
   const evalDir = join(dir, 'eval');
@@ -121,19 +126,7 @@ async function keyHolder(setup: FaceSetup, dir: string | undefined, log: (s: str
     await writeFile(skPath, serializeSecretKey(sk), { mode: 0o600 });
     await chmod(skPath, 0o600);
   }
-  const names = await readdir(evalDir);
-  return {
-    client,
-    blobs: async function* () {
-      for (const name of names) if (!name.startsWith('.')) yield { name, bytes: await readFile(join(evalDir, name)) };
-    },
-  };
-}
-
-async function collect(g: AsyncGenerator<EvaluationKeyBlob> | Generator<EvaluationKeyBlob>): Promise<EvaluationKeyBlob[]> {
-  const out: EvaluationKeyBlob[] = [];
-  for await (const b of g) out.push(b);
-  return out;
+  return { client, store: directoryKeyStore(evalDir) };
 }
 
 /** Runs a parsed command; returns the process exit code (0 ok). */
@@ -150,9 +143,9 @@ export async function run(args: ParsedArgs, ctx: Context): Promise<number> {
   })));
   const t0 = performance.now();
   const setup = FaceSetup.create(ctx.weights, { pool: ctx.pool });
-  const { client, blobs } = await keyHolder(setup, args.keys, ctx.log);
-  ctx.log('server: loading keys and encoding weights …');
-  const server = FaceServer.create(setup, ServerKeys.fromBlobs(setup.context, setup.keyPlan(), await collect(blobs())), { budgetBytes: args.budgetGb * 1e9 });
+  const { client, store } = await keyHolder(setup, args.keys, ctx.log);
+  ctx.log('server: encoding weights and the bootstrap …');
+  const server = FaceServer.create(setup, store, { budgetBytes: args.budgetGb * 1e9 });
   const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
   if (args.command === 'enrol') {
     const template = server.enrol(client.encryptFace(faces[0]!));

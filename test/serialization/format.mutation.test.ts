@@ -68,7 +68,9 @@ describe('header fields (CRC recomputed, so the field check must refuse)', () =>
   it('each magic byte, the version (0, 2, 256) and an unknown or different type are CORRUPT_INPUT', () => {
     for (let i = 0; i < 4; i++) expectCkksError(() => read(patched(blob, (b) => { b[i] = b[i]! ^ 0x20; })), 'CORRUPT_INPUT');
     for (const v of [0, 2, 256]) expectCkksError(() => read(patched(blob, (_, d) => d.setUint16(4, v, true))), 'CORRUPT_INPUT');
-    for (const t of [0, 2, 9, 255]) expectCkksError(() => read(patched(blob, (b) => { b[6] = t; })), 'CORRUPT_INPUT');
+    for (const t of [0, 2, 7, 9, 255]) expectCkksError(() => read(patched(blob, (b) => { b[6] = t; })), 'CORRUPT_INPUT');
+    // the retired Galois-key type 7 is refused even where a Galois key is expected
+    expectCkksError(() => S.deserializeGaloisKey(s.ctx, patched(S.serializeGaloisKey(s.gk), (b) => { b[6] = 7; })), 'CORRUPT_INPUT');
     // a valid object of another type
     expectCkksError(() => S.deserializePlaintext(s.ctx, blob), 'CORRUPT_INPUT');
     expectCkksError(() => read(S.serializePlaintext(s.pt)), 'CORRUPT_INPUT');

@@ -109,7 +109,11 @@ if (setup !== undefined) {
     for (const k of plan.galoisKeys) byLevel.set(k.level, (byLevel.get(k.level) ?? 0) + 1);
     console.log(JSON.stringify({ galois_keys: plan.galoisKeys.length, by_level: Object.fromEntries(byLevel), shared: plan.galoisKeys.filter((k) => k.usedBy === 'both').length,
       relinearization_level: plan.relinearizationLevel, bytes: plan.bytes, unshared_bytes: plan.unsharedBytes, bootstrap: setup.bootstrapping.describe(),
-      log_qp: ctx.params.logQP, refresh_period: net.refreshLayout()?.period, input_level: net.inputLevel, refresh_level: net.refreshLevel, refresh_scale_log2: Math.log2(net.refreshScale) }));
+      log_qp: ctx.params.logQP, refresh_period: net.refreshLayout()?.period, input_level: net.inputLevel, refresh_level: net.refreshLevel, refresh_scale_log2: Math.log2(net.refreshScale),
+      phases: Object.fromEntries((['beforeRefresh', 'refresh', 'coeffsToSlots:0', 'coeffsToSlots:1', 'coeffsToSlots:2', 'slotsToCoeffs', 'afterRefresh'] as const).map((ph) => {
+        const q = planNetworkKeys(net, setup.bootstrapping, ph);
+        return [ph, { galois_keys: q.galoisKeys.length, bytes: q.bytes.total }];
+      })) }));
     process.exit(0);
   }
   const phasePlans = phased ? (['beforeRefresh', 'refresh', 'afterRefresh'] as const).map((ph) => planNetworkKeys(net, setup.bootstrapping, ph)) : [];

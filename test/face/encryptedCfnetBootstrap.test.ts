@@ -4,7 +4,7 @@
 // SlotsToCoeffs 3, output level 14 = 7 for the network + 7 after the fusion; 2^10 sparse slots of 2^11, h' = 32).
 // The whole client/server API: compileCryptoface → planNetworkKeys (sizes, sharing; and per phase) →
 // generateNetworkKeys (no secret key leaves the client) → EncryptedFaceServer.create from evaluation keys alone, here
-// with a PhasedKeySource (one phase's keys at a time — before the refresh, SubSum + CoeffsToSlots, SlotsToCoeffs,
+// with a PhasedKeySource (one phase's keys at a time — before the refresh, each CoeffsToSlots stage, SlotsToCoeffs,
 // after — as at N = 2^16 to stay under the memory bar; the all-at-once
 // path is exercised by test/face/protocol) → embed.
 // Against the float64 forward pass of src/face (patchForward per patch, summed), every traced layer and the fused
@@ -13,7 +13,7 @@
 // ≈ 3e-8 fused; the log line prints them). B = 2 for this network (its block-3 maximum is 0.79, checked below).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { patchForward } from '../../src/face/model.js';
-import { compileCryptoface, EncryptedFaceServer } from '../../src/face/encrypted/encryptedFaceServer.js';
+import { compileCryptoface, EncryptedFaceServer, type ServerKeyPhase } from '../../src/face/encrypted/encryptedFaceServer.js';
 import { cryptofaceParameterSet } from '../../src/face/encrypted/cryptofaceParameters.js';
 import { generateNetworkKeys, planNetworkKeys } from '../../src/face/encrypted/networkKeys.js';
 import { unpackTensors } from '../../src/nn/encrypted/packedLayout.js';
@@ -56,29 +56,25 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     // shared keys (at least the conjugation and the relinearisation) are counted once
     expect(plan.galoisKeys.some((k) => k.usedBy === 'both')).toBe(true);
     expect(plan.bytes.total).toBeLessThan(plan.unsharedBytes);
-    const phases = { beforeRefresh: 0, coeffsToSlots: 0, slotsToCoeffs: 0, afterRefresh: 0 };
-    const phasePlans = {
-      beforeRefresh: planNetworkKeys(setup.net, setup.bootstrapping, 'beforeRefresh'),
-      coeffsToSlots: planNetworkKeys(setup.net, setup.bootstrapping, 'coeffsToSlots'),
-      slotsToCoeffs: planNetworkKeys(setup.net, setup.bootstrapping, 'slotsToCoeffs'),
-      afterRefresh: planNetworkKeys(setup.net, setup.bootstrapping, 'afterRefresh'),
-    };
-    // the two halves of the bootstrap hold together exactly the keys of the whole bootstrap, at the same levels
+    const order: ServerKeyPhase[] = ['beforeRefresh', 'coeffsToSlots:0', 'coeffsToSlots:1', 'coeffsToSlots:2', 'slotsToCoeffs', 'afterRefresh'];
+    const phasePlans = new Map(order.map((ph) => [ph, planNetworkKeys(setup.net, setup.bootstrapping, ph)]));
+    // the bootstrap's parts hold together exactly the keys of the whole bootstrap, at the same levels
     const whole = planNetworkKeys(setup.net, setup.bootstrapping, 'refresh').galoisKeys.map((k) => [k.galoisElement, k.level]);
-    const halves = new Map<number, number>();
-    for (const k of [...phasePlans.coeffsToSlots.galoisKeys, ...phasePlans.slotsToCoeffs.galoisKeys]) halves.set(k.galoisElement, Math.max(halves.get(k.galoisElement) ?? -1, k.level));
-    expect([...halves].sort((a, b) => a[0] - b[0])).toEqual(whole);
+    const parts = new Map<number, number>();
+    for (const ph of order.slice(1, 5)) for (const k of phasePlans.get(ph)!.galoisKeys) parts.set(k.galoisElement, Math.max(parts.get(k.galoisElement) ?? -1, k.level));
+    expect([...parts].sort((a, b) => a[0] - b[0])).toEqual(whole);
+    const loads: ServerKeyPhase[] = [];
     // every key of the merged plan is in some phase, at a level at least as high
     for (const k of plan.galoisKeys) {
-      const levels = Object.values(phasePlans).flatMap((q) => q.galoisKeys.filter((x) => x.galoisElement === k.galoisElement).map((x) => x.level));
+      const levels = [...phasePlans.values()].flatMap((q) => q.galoisKeys.filter((x) => x.galoisElement === k.galoisElement).map((x) => x.level));
       expect(Math.max(...levels), `element ${k.galoisElement}`).toBe(k.level);
     }
     const random = seededRandom(seed(44));
     const source = {
-      load: (phase: keyof typeof phases) => {
-        phases[phase]++;
-        const keys = generateNetworkKeys(phasePlans[phase], f.sk, { random });
-        expect(keys.galoisKeys.size).toBe(phasePlans[phase].galoisKeys.length);
+      load: (phase: ServerKeyPhase) => {
+        loads.push(phase);
+        const keys = generateNetworkKeys(phasePlans.get(phase)!, f.sk, { random });
+        expect(keys.galoisKeys.size).toBe(phasePlans.get(phase)!.galoisKeys.length);
         return keys;
       },
     };
@@ -100,7 +96,7 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     } });
     const seconds = (performance.now() - t0) / 1000;
     expect(server.refresher.bootstraps).toBe(1);
-    expect(phases).toEqual({ beforeRefresh: 1, coeffsToSlots: 2, slotsToCoeffs: 1, afterRefresh: 1 }); // once more at set-up (relinearisation, encapsulation)
+    expect(loads).toEqual(['slotsToCoeffs', ...order]); // 'slotsToCoeffs' first at set-up (relinearisation, encapsulation)
     expect(out.level).toBe(SET.levelsAfterFusion);
     expect(SET.levelsAfterFusion).toBe(7);
     expect(Object.keys(worst)).toEqual(['stem', 'block0', 'block1', 'block2', 'block3', 'block4']);
@@ -114,6 +110,6 @@ describe('encrypted CryptoFaceNet (reduced, N = 2^12, insecure) with the real bo
     console.log(`reduced encrypted CFNet + bootstrap (N = 2^12): ${seconds.toFixed(1)} s (bootstrap ${(server.refresher.milliseconds / 1000).toFixed(1)} s), `
       + `block-3 max ${block3Max.toFixed(2)} (B = ${BOUND}), fused max error ${e.toExponential(2)} (max |y| ${m.toFixed(2)}), per layer ${JSON.stringify(worst)}; `
       + `${plan.galoisKeys.length} Galois keys (${plan.galoisKeys.filter((k) => k.usedBy === 'both').length} shared), ${(plan.bytes.total / 1e6).toFixed(0)} MB (unshared ${(plan.unsharedBytes / 1e6).toFixed(0)} MB); `
-      + `phases ${Object.values(phasePlans).map((q) => `${(q.bytes.total / 1e6).toFixed(0)} MB`).join(' / ')}`);
+      + `phases ${order.map((ph) => `${(phasePlans.get(ph)!.bytes.total / 1e6).toFixed(0)} MB`).join(' / ')}`);
   });
 });

@@ -69,9 +69,11 @@ export class BootstrapRefresher implements Refresher {
 
   /**
    * Bootstraps every ciphertext: each must be periodic with `period` (the network's layout says so). `onPhase` sees
-   * each bootstrap phase as it starts (a server holding one stage's keys at a time swaps them there).
+   * each bootstrap phase as it starts (a server holding one stage's keys at a time swaps them there); with
+   * `everyStage`, also the start of every further CoeffsToSlots / SlotsToCoeffs stage (the bootstrapper reports the
+   * phase again after each stage).
    */
-  refresh(cts: readonly Ciphertext[], onPhase?: (phase: BootstrapPhase) => void): Ciphertext[] {
+  refresh(cts: readonly Ciphertext[], onPhase?: (phase: BootstrapPhase) => void, everyStage = false): Ciphertext[] {
     const p = this.bootstrapper.params;
     const ev = this.evaluator;
     return cts.map((ct) => {
@@ -82,7 +84,7 @@ export class BootstrapRefresher implements Refresher {
       const sparse = new Ciphertext(atZero.context, atZero.parts, atZero.scale * this.bound, p.slots);
       let last: BootstrapPhase | undefined;
       const progress = onPhase === undefined ? undefined : (phase: BootstrapPhase) => {
-        if (phase !== last) onPhase(phase);
+        if (phase !== last || everyStage) onPhase(phase);
         last = phase;
       };
       const fresh = this.bootstrapper.bootstrap(sparse, { outputScale: this.scale * this.bound, ...(progress === undefined ? {} : { progress }) });

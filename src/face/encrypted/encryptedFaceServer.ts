@@ -25,14 +25,14 @@ import { type CompileOptions, EncryptedCfnet, type ForwardOptions, type NetworkW
 import type { GaloisKey } from '../../ckks/scheme/keys.js';
 import type { KeyPhase, NetworkEvaluationKeys } from './networkKeys.js';
 
-/** The phases a `PhasedKeySource` is asked for, in order (the bootstrap in its two halves). */
+/** The phases a `PhasedKeySource` is asked for, in order (the bootstrap by CoeffsToSlots stage, then SlotsToCoeffs). */
 export type ServerKeyPhase = Exclude<KeyPhase, 'all' | 'refresh'>;
 
 /**
  * Keys handed over one phase at a time (`planNetworkKeys(net, bootstrapping, phase)` for each phase): a server that
  * keeps the evaluation keys serialised and loads only the current phase's set. At CRYPTOFACE_N16 the network's sets
  * are 3.9 GB (before the refresh) and 5.1 GB (after) instead of 13.6 GB for everything; the bootstrap's is split into
- * SubSum + CoeffsToSlots and SlotsToCoeffs (docs/encrypted-network.md §8).
+ * one set per CoeffsToSlots stage and one for SlotsToCoeffs (docs/encrypted-network.md §8).
  */
 export interface PhasedKeySource {
   load(phase: ServerKeyPhase): NetworkEvaluationKeys;
@@ -118,7 +118,7 @@ export class EncryptedFaceServer {
     let encapsulationKeys = isPhased(keys) ? undefined : keys.encapsulationKeys;
     let phases: { source: PhasedKeySource; bootstrapKeys: Map<number, GaloisKey> } | undefined;
     if (isPhased(keys)) {
-      const boot = keys.load('coeffsToSlots');
+      const boot = keys.load('slotsToCoeffs'); // its relinearisation and encapsulation keys stay; Galois keys dropped
       encapsulationKeys = boot.encapsulationKeys;
       const bootstrapKeys = new Map<number, GaloisKey>(); // filled for each refresh, emptied after it
       bootEvaluator = new Evaluator(ctx, { relinearizationKey: boot.relinearizationKey, galoisKeys: bootstrapKeys });
@@ -158,11 +158,22 @@ export class EncryptedFaceServer {
           bootstrapKeys.clear();
           for (const [e, k] of source.load(phase).galoisKeys) bootstrapKeys.set(e, k);
         };
+        // the bootstrapper reports 'coeffsToSlots' when CoeffsToSlots starts and after each of its stages
+        const stages = this.setup.bootstrapping.coeffsToSlotsLevels;
+        let reports = 0;
+        let slotsToCoeffs = false;
         try {
           return refresher.refresh(cts, (phase) => {
-            if (phase === 'modRaise') fill('coeffsToSlots');
-            if (phase === 'slotsToCoeffs') fill('slotsToCoeffs');
-          });
+            if (phase === 'modRaise') fill('coeffsToSlots:0');
+            if (phase === 'coeffsToSlots') {
+              if (reports > 0 && reports < stages) fill(`coeffsToSlots:${reports}`);
+              reports++;
+            }
+            if (phase === 'slotsToCoeffs' && !slotsToCoeffs) {
+              fill('slotsToCoeffs');
+              slotsToCoeffs = true;
+            }
+          }, true);
         } finally {
           bootstrapKeys.clear();
         }

@@ -21,15 +21,22 @@ import { levelledGaloisKey, levelledKeyBytes, levelledRelinearizationKey } from 
 import { type EncapsulationKeys, generateEncapsulationKeys } from '../../ckks/scheme/sparseSecretEncapsulation.js';
 import type { EncryptedCfnet, NetworkPart } from './encryptedCfnet.js';
 
+/** A stage of the bootstrap's CoeffsToSlots (0 = the first, at the top level; stage 0 also holds SubSum's keys). */
+export type CoeffsToSlotsStage = `coeffsToSlots:${number}`;
+
 /**
  * The keys of everything ('all'), or of one phase: the network before the refresh, the bootstrap ('refresh'; or its
- * two halves: SubSum + CoeffsToSlots, then SlotsToCoeffs — each with the conjugation, the relinearisation and the
- * encapsulation keys), the network after it.
+ * parts: each CoeffsToSlots stage — its rotations at its level, SubSum's with stage 0 — then SlotsToCoeffs; the
+ * conjugation with the last CoeffsToSlots stage and with SlotsToCoeffs; relinearisation and encapsulation keys in
+ * every part), the network after it. The CoeffsToSlots keys are the largest (levels 26–28 at CRYPTOFACE_N16) and
+ * SlotsToCoeffs uses the same Galois elements, so only a split by CoeffsToSlots stage lowers the bootstrap's peak.
  */
-export type KeyPhase = NetworkPart | 'refresh' | 'coeffsToSlots' | 'slotsToCoeffs';
+export type KeyPhase = NetworkPart | 'refresh' | CoeffsToSlotsStage | 'slotsToCoeffs';
 
-/** Galois element → level of the bootstrap's keys (real path), all of them or one half's. */
-function bootstrapKeyLevels(params: BootstrappingParameters, half: 'all' | 'coeffsToSlots' | 'slotsToCoeffs'): Map<number, number> {
+const isBootstrapPart = (phase: KeyPhase): phase is CoeffsToSlotsStage | 'slotsToCoeffs' => phase === 'slotsToCoeffs' || phase.startsWith('coeffsToSlots:');
+
+/** Galois element → level of the bootstrap's keys (real path), all of them or one part's. */
+function bootstrapKeyLevels(params: BootstrappingParameters, half: 'all' | CoeffsToSlotsStage | 'slotsToCoeffs'): Map<number, number> {
   if (half === 'all') return galoisKeyLevels(params, ['real']);
   const N = params.context.ringDegree;
   const levels = new Map<number, number>();
@@ -40,13 +47,16 @@ function bootstrapKeyLevels(params: BootstrappingParameters, half: 'all' | 'coef
     }
   };
   const m = dftMatrices(params, 'real');
-  if (half === 'coeffsToSlots') {
-    use(subSumSteps(params), params.levels.coeffsToSlots);
-    m.coeffsToSlots.forEach((mat, i) => use(planRotationSteps([mat], params.giantStepCost), params.levels.coeffsToSlots - i));
-  } else {
+  if (half === 'slotsToCoeffs') {
     m.slotsToCoeffs.forEach((mat, i) => use(planRotationSteps([mat], params.giantStepCost), params.levels.slotsToCoeffs - i));
+    levels.set(conjugationElement(N), params.levels.evalMod); // the last conjugate-and-add
+    return levels;
   }
-  levels.set(conjugationElement(N), params.levels.evalMod); // the split after CoeffsToSlots, the last conjugate-and-add
+  const stage = Number(half.slice('coeffsToSlots:'.length));
+  if (!Number.isInteger(stage) || stage < 0 || stage >= m.coeffsToSlots.length) throw new RangeError(`planNetworkKeys: no CoeffsToSlots stage ${half}`);
+  if (stage === 0) use(subSumSteps(params), params.levels.coeffsToSlots);
+  use(planRotationSteps([m.coeffsToSlots[stage]!], params.giantStepCost), params.levels.coeffsToSlots - stage);
+  if (stage === m.coeffsToSlots.length - 1) levels.set(conjugationElement(N), params.levels.evalMod); // the real/imaginary split
   return levels;
 }
 
@@ -87,7 +97,7 @@ export function planNetworkKeys(net: EncryptedCfnet, bootstrapping?: Bootstrappi
   const ctx = net.context;
   const N = ctx.ringDegree;
   if (bootstrapping !== undefined) ctx.assertSameParameters(bootstrapping.context, 'planNetworkKeys');
-  const bootPhase = phase === 'refresh' || phase === 'coeffsToSlots' || phase === 'slotsToCoeffs';
+  const bootPhase = phase === 'refresh' || isBootstrapPart(phase);
   if (bootPhase && bootstrapping === undefined) throw new RangeError(`planNetworkKeys: the ${phase} phase needs the bootstrapping parameters`);
   const withNetwork = !bootPhase;
   const withBootstrap = phase === 'all' || bootPhase ? bootstrapping : undefined;
@@ -103,7 +113,7 @@ export function planNetworkKeys(net: EncryptedCfnet, bootstrapping?: Bootstrappi
   }
   bootstrapping = withBootstrap;
   const bootLevels = bootstrapping === undefined ? new Map<number, number>()
-    : bootstrapKeyLevels(bootstrapping, phase === 'coeffsToSlots' || phase === 'slotsToCoeffs' ? phase : 'all');
+    : bootstrapKeyLevels(bootstrapping, isBootstrapPart(phase) ? phase : 'all');
   const bytesAt = (level: number): number => levelledKeyBytes(ctx, level).plain;
   const elements = [...new Set([...networkLevels.keys(), ...bootLevels.keys()])].sort((a, b) => a - b);
   let unshared = 0;

@@ -19,6 +19,8 @@
  * refresh, the bootstrap's (and its DFT diagonals) during it, the network's after it — as a server does that keeps
  * the keys serialised and loads each phase's set; here each set is generated from the secret key at the phase
  * boundary instead (phase_key_seconds, not in `seconds`). Run node with --expose-gc so dropped sets are collected.
+ * `--keys staged`: the same with the bootstrap's Galois keys per CoeffsToSlots stage and then SlotsToCoeffs (their
+ * generation inside the bootstrap is subtracted from bootstrap_seconds).
  * `--threads T`: a ThreadPool of T threads (default 1). `--plan-only` (with --refresh bootstrap): print the key plan
  * (counts, levels, bytes) and stop before generating anything.
  */
@@ -62,7 +64,8 @@ if (refreshMode !== 'oracle' && refreshMode !== 'bootstrap') throw new Error(`--
 const bootstrapMode = refreshMode === 'bootstrap';
 const bound = Number(flag('--bound') ?? String(CRYPTOFACE_REFRESH_BOUND));
 const threads = Number(flag('--threads') ?? '1');
-const phased = flag('--keys') === 'phased';
+const staged = flag('--keys') === 'staged';
+const phased = flag('--keys') === 'phased' || staged;
 if (phased && !bootstrapMode) throw new Error('--keys phased needs --refresh bootstrap');
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const rss = (): string => `RSS ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`;
@@ -99,6 +102,7 @@ let phasedPlans: ReturnType<typeof planNetworkKeys>[] = [];
 const evaluators: Evaluator[] = [];
 let phaseKeyMs = 0;
 let afterKeyMs = 0;
+let stageKeyMs = 0;
 if (setup !== undefined) {
   const plan = planNetworkKeys(net, setup.bootstrapping);
   keyParts = { ...plan.bytes, unshared: plan.unsharedBytes };
@@ -125,7 +129,8 @@ if (setup !== undefined) {
   galoisKeys = keys.galoisKeys;
   relinearizationKey = keys.relinearizationKey;
   encapsulationKeys = keys.encapsulationKeys;
-  keyBytes = phased ? Math.max(...phasePlans.map((q) => q.bytes.total)) : plan.bytes.total;
+  const stageTotals = staged ? (['coeffsToSlots:0', 'coeffsToSlots:1', 'coeffsToSlots:2', 'slotsToCoeffs'] as const).map((ph) => planNetworkKeys(net, setup.bootstrapping, ph).bytes.total) : [];
+  keyBytes = phased ? Math.max(...(staged ? [phasePlans[0]!, phasePlans[2]!] : phasePlans).map((q) => q.bytes.total), ...stageTotals) : plan.bytes.total;
   if (phased) phasedPlans = phasePlans;
 } else {
   for (const [step, level] of net.rotationKeyLevels()) {
@@ -172,7 +177,17 @@ if (setup !== undefined && phased) {
       galoisKeys.clear(); // the layers before the refresh are done: drop their keys
       gc();
       log(`refresh: dropped the first phase's keys; ${rss()}`);
-      const k = phaseKeys(1);
+      // staged: the bootstrap's Galois keys per CoeffsToSlots stage, then SlotsToCoeffs (as EncryptedFaceServer does)
+      const stagePlan = (ph: 'coeffsToSlots:0' | 'coeffsToSlots:1' | 'coeffsToSlots:2' | 'slotsToCoeffs') => planNetworkKeys(net, setup.bootstrapping, ph);
+      const stageKeys = (ph: Parameters<typeof stagePlan>[0]) => {
+        const t1 = performance.now();
+        const kk = generateNetworkKeys(stagePlan(ph), sk);
+        phaseKeyMs += performance.now() - t1;
+        stageKeyMs += performance.now() - t1;
+        return kk;
+      };
+      const k = staged ? stageKeys('slotsToCoeffs') : phaseKeys(1);
+      if (staged) k.galoisKeys.clear();
       const ev = new Evaluator(ctx, { relinearizationKey: k.relinearizationKey, galoisKeys: k.galoisKeys });
       evaluators.push(ev);
       const t0 = performance.now();
@@ -180,9 +195,30 @@ if (setup !== undefined && phased) {
       bootstrapSetupSeconds = (performance.now() - t0) / 1000;
       log(`refresh: bootstrap keys and bootstrapper ready; ${rss()}`);
       const r = new BootstrapRefresher(ev, bs, { level: net.refreshLevel, scale: net.refreshScale, bound, period: net.refreshLayout()!.period });
-      const out = r.refresh(cts);
+      let reports = 0;
+      let stc = false;
+      const fill = (ph: Parameters<typeof stagePlan>[0]) => {
+        k.galoisKeys.clear();
+        gc();
+        for (const [e, key] of stageKeys(ph).galoisKeys) k.galoisKeys.set(e, key);
+        log(`refresh: keys of ${ph} ready; ${rss()}`);
+      };
+      const stages = setup.bootstrapping.coeffsToSlotsLevels;
+      const out = staged
+        ? r.refresh(cts, (phase) => {
+          if (phase === 'modRaise') fill('coeffsToSlots:0');
+          if (phase === 'coeffsToSlots') {
+            if (reports > 0 && reports < stages) fill(`coeffsToSlots:${reports}` as 'coeffsToSlots:1');
+            reports++;
+          }
+          if (phase === 'slotsToCoeffs' && !stc) {
+            fill('slotsToCoeffs');
+            stc = true;
+          }
+        }, true)
+        : r.refresh(cts);
       bootstraps = r.bootstraps;
-      bootstrapMs = r.milliseconds;
+      bootstrapMs = r.milliseconds - stageKeyMs;
       log(`refresh: bootstrap ${(bootstrapMs / 1000).toFixed(1)} s; ${rss()}`);
       k.galoisKeys.clear();
       return out;

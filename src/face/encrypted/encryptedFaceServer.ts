@@ -35,6 +35,10 @@ export type ServerKeyPhase = Exclude<KeyPhase, 'all' | 'refresh'>;
  * one set per CoeffsToSlots stage and one for SlotsToCoeffs (docs/encrypted-network.md §8).
  */
 export interface PhasedKeySource {
+  /**
+   * The keys of one phase, in a fresh Map each call: the server empties the maps it is given when their phase ends
+   * (so that the keys can be collected). Relinearisation and encapsulation keys are read from the first call only.
+   */
   load(phase: ServerKeyPhase): NetworkEvaluationKeys;
 }
 

@@ -37,7 +37,8 @@ export type ServerKeyPhase = Exclude<KeyPhase, 'all' | 'refresh'>;
 export interface PhasedKeySource {
   /**
    * The keys of one phase, in a fresh Map each call: the server empties the maps it is given when their phase ends
-   * (so that the keys can be collected). Relinearisation and encapsulation keys are read from the first call only.
+   * (so that the keys can be collected). The network phases' relinearisation keys are used per pass; the
+   * bootstrap's relinearisation and encapsulation keys are taken once, from the set-up call ('slotsToCoeffs').
    */
   load(phase: ServerKeyPhase): NetworkEvaluationKeys;
 }

@@ -322,7 +322,9 @@ async function startWorker(workerUrl: string | URL | undefined, timeoutMs: numbe
     const module = (await import(specifier)) as { Worker: NodeWorkerConstructor };
     const url = workerUrl === undefined ? new URL('./worker.js', import.meta.url) : new URL(workerUrl);
     // workers inherit the process's flags; those for the main script (--input-type with -e) make a worker fail
-    const execArgv = ((globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? []).filter((a) => !a.startsWith('--input-type'));
+    // flags that are per process and refused in a worker's execArgv (ERR_WORKER_INVALID_EXEC_ARGV) stay out
+    const execArgv = ((globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [])
+      .filter((a) => !a.startsWith('--input-type') && !/^--expose[-_]gc$/.test(a));
     const worker = new module.Worker(url, { execArgv });
     await handshake(
       (onMessage, onError) => {

@@ -14,6 +14,7 @@
  * palette index outside the palette. Nothing is ever returned for a file that fails one of these checks.
  */
 import { FaceInputError } from '../errors.js';
+import { crc32 as crc32Of } from '../../ckks/serialization/crc32.js';
 
 /** A decoded image: `rgb` holds width·height·3 bytes, row-major, R G B per pixel. */
 export interface RgbImage {
@@ -47,21 +48,9 @@ const DEFAULT_MAX_SIDE = 16384;
 const DEFAULT_MAX_PIXELS = 1 << 25;
 const MAX_CHUNK_LENGTH = 0x7fffffff;
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
 /** CRC-32 (ISO 3309, the PNG/zlib polynomial) of `bytes[start, end)`. */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return crc32Of(bytes.subarray(start, end)); // the library's one CRC-32 (the serialisation trailer's)
 }
 
 function readU32(b: Uint8Array, o: number): number {

@@ -58,6 +58,53 @@ export function* generateEvaluationKeyBlobs(ctx: CkksContext, plan: FaceKeyPlan,
   }
 }
 
+/** The level a switching key serves up to (its polynomials live over q_0 … q_m ∪ P). */
+function keyLevel(ctx: CkksContext, key: { readonly b: readonly RnsPoly[] }): number {
+  return key.b[0]!.limbCount - ctx.params.P.length - 1;
+}
+
+/** The relinearisation key from its blob, refused below the plan's level. */
+function parseRelinearizationKey(ctx: CkksContext, plan: FaceKeyPlan, bytes: Uint8Array): RelinearizationKey {
+  const relin = deserializeRelinearizationKey(ctx, bytes);
+  const level = keyLevel(ctx, relin);
+  if (level < plan.relinearizationLevel) throw new CkksError('MISSING_KEY', `the relinearisation key serves levels ≤ ${level}, the plan needs ${plan.relinearizationLevel}`);
+  return relin;
+}
+
+/** The encapsulation keys from their blob, refused for another ephemeral weight. */
+function parseEncapsulationKeys(ctx: CkksContext, plan: FaceKeyPlan, bytes: Uint8Array): EncapsulationKeys {
+  const keys = deserializeEncapsulationKeys(ctx, bytes);
+  if (keys.hammingWeight !== plan.ephemeralHammingWeight) throw new CkksError('INCOMPATIBLE_PARAMETERS', `encapsulation keys of weight ${keys.hammingWeight}, the plan uses ${plan.ephemeralHammingWeight}`);
+  return keys;
+}
+
+/** A Galois key from its blob, refused unless it is element `element` serving at least `level`. */
+function parseGaloisKey(ctx: CkksContext, element: number, bytes: Uint8Array, level: number): GaloisKey {
+  const key = deserializeGaloisKey(ctx, bytes);
+  if (key.galoisElement !== element) throw new CkksError('CORRUPT_INPUT', `blob "galois-${element}" holds the Galois key of element ${key.galoisElement}`);
+  const served = keyLevel(ctx, key);
+  if (served < level) throw new CkksError('MISSING_KEY', `Galois key ${element} serves levels ≤ ${served}, ${level} is needed`);
+  return key;
+}
+
+/** Name checks shared by every way of reading blobs: unknown and duplicate names as they come, missing ones at the end. */
+class BlobNames {
+  private readonly expected: Set<string>;
+  private readonly seen = new Set<string>();
+  constructor(plan: FaceKeyPlan) {
+    this.expected = new Set(evaluationKeyNames(plan));
+  }
+  add(name: string): void {
+    if (!this.expected.has(name)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${name}" is not in the key plan`);
+    if (this.seen.has(name)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${name}" was given twice`);
+    this.seen.add(name);
+  }
+  assertComplete(): void {
+    const missing = [...this.expected].filter((n) => !this.seen.has(n));
+    if (missing.length > 0) throw new CkksError('MISSING_KEY', `evaluation keys missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+  }
+}
+
 /** What the server computes with: evaluation keys and the public key, no secret key. */
 export class ServerKeys {
   private constructor(
@@ -73,36 +120,23 @@ export class ServerKeys {
    * or too-low key, INCOMPATIBLE_PARAMETERS for keys of another parameter set.
    */
   static fromBlobs(ctx: CkksContext, plan: FaceKeyPlan, blobs: Iterable<EvaluationKeyBlob>): ServerKeys {
-    const expected = new Set(evaluationKeyNames(plan));
-    const seen = new Set<string>();
+    const names = new BlobNames(plan);
     let publicKey: PublicKey | undefined;
     let relin: RelinearizationKey | undefined;
     let encapsulation: EncapsulationKeys | undefined;
     const galois = new Map<number, GaloisKey>();
     const levels = new Map(plan.galoisKeys.map((k) => [k.galoisElement, k.level]));
-    const levelOf = (limbs: number) => limbs - ctx.params.P.length - 1;
     for (const { name, bytes } of blobs) {
-      if (!expected.has(name)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${name}" is not in the key plan`);
-      if (seen.has(name)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${name}" was given twice`);
-      seen.add(name);
+      names.add(name);
       if (name === 'public') publicKey = deserializePublicKey(ctx, bytes);
-      else if (name === 'relinearization') {
-        relin = deserializeRelinearizationKey(ctx, bytes);
-        if (levelOf(relin.b[0]!.limbCount) < plan.relinearizationLevel) throw new CkksError('MISSING_KEY', `the relinearisation key serves levels ≤ ${levelOf(relin.b[0]!.limbCount)}, the plan needs ${plan.relinearizationLevel}`);
-      } else if (name === 'encapsulation') {
-        encapsulation = deserializeEncapsulationKeys(ctx, bytes);
-        if (encapsulation.hammingWeight !== plan.ephemeralHammingWeight) throw new CkksError('INCOMPATIBLE_PARAMETERS', `encapsulation keys of weight ${encapsulation.hammingWeight}, the plan uses ${plan.ephemeralHammingWeight}`);
-      } else {
+      else if (name === 'relinearization') relin = parseRelinearizationKey(ctx, plan, bytes);
+      else if (name === 'encapsulation') encapsulation = parseEncapsulationKeys(ctx, plan, bytes);
+      else {
         const element = Number(name.slice('galois-'.length));
-        const key = deserializeGaloisKey(ctx, bytes);
-        if (key.galoisElement !== element) throw new CkksError('CORRUPT_INPUT', `blob "${name}" holds the Galois key of element ${key.galoisElement}`);
-        const level = levelOf(key.b[0]!.limbCount);
-        if (level < levels.get(element)!) throw new CkksError('MISSING_KEY', `Galois key ${element} serves levels ≤ ${level}, the plan needs ${levels.get(element)}`);
-        galois.set(element, key);
+        galois.set(element, parseGaloisKey(ctx, element, bytes, levels.get(element)!));
       }
     }
-    const missing = [...expected].filter((n) => !seen.has(n));
-    if (missing.length > 0) throw new CkksError('MISSING_KEY', `evaluation keys missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    names.assertComplete();
     return new ServerKeys(publicKey!, relin!, galois, encapsulation);
   }
 
@@ -133,16 +167,9 @@ export interface KeyBlobStore {
 
 /** Checks a store's names against the plan (cheap: nothing is parsed). */
 export function checkKeyBlobNames(plan: FaceKeyPlan, store: KeyBlobStore): void {
-  const expected = new Set(evaluationKeyNames(plan));
-  const names = store.names();
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (!expected.has(n)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${n}" is not in the key plan`);
-    if (seen.has(n)) throw new CkksError('CORRUPT_INPUT', `evaluation key "${n}" was given twice`);
-    seen.add(n);
-  }
-  const missing = [...expected].filter((n) => !seen.has(n));
-  if (missing.length > 0) throw new CkksError('MISSING_KEY', `evaluation keys missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+  const names = new BlobNames(plan);
+  for (const n of store.names()) names.add(n);
+  names.assertComplete();
 }
 
 /**
@@ -151,19 +178,17 @@ export function checkKeyBlobNames(plan: FaceKeyPlan, store: KeyBlobStore): void 
  * above m are dropped), so a key stored once at its highest level serves every phase at the size that phase needs.
  */
 export function readGaloisKey(ctx: CkksContext, store: KeyBlobStore, element: number, level: number): GaloisKey {
-  const key = deserializeGaloisKey(ctx, store.read(`galois-${element}`));
-  if (key.galoisElement !== element) throw new CkksError('CORRUPT_INPUT', `blob "galois-${element}" holds the Galois key of element ${key.galoisElement}`);
+  const key = parseGaloisKey(ctx, element, store.read(`galois-${element}`), level);
   const kP = ctx.params.P.length;
-  const keyLevel = key.b[0]!.limbCount - kP - 1;
-  if (keyLevel < level) throw new CkksError('MISSING_KEY', `Galois key ${element} serves levels ≤ ${keyLevel}, ${level} is needed`);
-  if (keyLevel === level) return key;
+  const stored = keyLevel(ctx, key);
+  if (stored === level) return key;
   const basis = ctx.levelBasisQP(level);
   const N = ctx.ringDegree;
   const digits = ctx.params.digits.filter(([start]) => start <= level).length;
   const cut = (x: RnsPoly): RnsPoly => {
     const out = new RnsPoly(basis, x.form);
     out.data.set(x.data.subarray(0, (level + 1) * N), 0);
-    out.data.set(x.data.subarray((keyLevel + 1) * N, (keyLevel + 1 + kP) * N), (level + 1) * N);
+    out.data.set(x.data.subarray((stored + 1) * N, (stored + 1 + kP) * N), (level + 1) * N);
     return out;
   };
   // no seed: the cut `a` parts are not what the seed expands to over the smaller basis (serialising it seeded is refused)
@@ -174,13 +199,7 @@ export function readGaloisKey(ctx: CkksContext, store: KeyBlobStore, element: nu
 export function readResidentKeys(ctx: CkksContext, plan: FaceKeyPlan, store: KeyBlobStore): { publicKey: PublicKey; relinearizationKey: RelinearizationKey; encapsulationKeys: EncapsulationKeys | undefined } {
   checkKeyBlobNames(plan, store);
   const publicKey = deserializePublicKey(ctx, store.read('public'));
-  const relinearizationKey = deserializeRelinearizationKey(ctx, store.read('relinearization'));
-  const relinLevel = relinearizationKey.b[0]!.limbCount - ctx.params.P.length - 1;
-  if (relinLevel < plan.relinearizationLevel) throw new CkksError('MISSING_KEY', `the relinearisation key serves levels ≤ ${relinLevel}, the plan needs ${plan.relinearizationLevel}`);
-  let encapsulationKeys: EncapsulationKeys | undefined;
-  if (plan.ephemeralHammingWeight > 0) {
-    encapsulationKeys = deserializeEncapsulationKeys(ctx, store.read('encapsulation'));
-    if (encapsulationKeys.hammingWeight !== plan.ephemeralHammingWeight) throw new CkksError('INCOMPATIBLE_PARAMETERS', `encapsulation keys of weight ${encapsulationKeys.hammingWeight}, the plan uses ${plan.ephemeralHammingWeight}`);
-  }
+  const relinearizationKey = parseRelinearizationKey(ctx, plan, store.read('relinearization'));
+  const encapsulationKeys = plan.ephemeralHammingWeight > 0 ? parseEncapsulationKeys(ctx, plan, store.read('encapsulation')) : undefined;
   return { publicKey, relinearizationKey, encapsulationKeys };
 }

@@ -6,10 +6,16 @@
 //    normalisation (τ_exact) and with the CKKS polynomial normalisation (τ) — both τ come from the weights
 //    manifest (chosen on training-identity calibration pairs, never on these pairs);
 //  * verdict agreement with the teacher on all pairs among the "heldout-aug" crops;
+//  * the frozen protocol of docs/face-model.md §11 (tools/eval/protocol.mjs): crossPhoto (different photos of
+//    one person), sameVideo / crossSession (video subjects), augSameSource / augCrossSource (held-out
+//    augmented crops), augAucByLabel and augByIdentity, near-duplicates removed, the teacher next to ours,
+//    and `bars` (issue 17's bars, met or not);
 //  * a ROC plot (SVG) in out/face-eval/;
 //  * `bounds` over all held-out and held-out augmented faces (src/face/bounds.ts): max |activation| at the
 //    bootstrap point (block 4's input) and at every HerPN input, the fraction of ||y||^2 inside the
-//    normalisation polynomial's fitted range; --write-bounds records them in the model's weights.json.
+//    normalisation polynomial's fitted range, and `certification` (share of faces with max |x| at the
+//    bootstrap point ≤ B/1.5, B = CRYPTOFACE_REFRESH_BOUND, and ||y||^2 in range); --write-bounds records the
+//    bounds in the model's weights.json.
 // Usage: npm run eval:face [-- --json] [--data DIR] [--model DIR] [--out DIR] [--no-build] [--write-bounds].
 // Builds dist/ first; --json prints only the final JSON line (otherwise a readable report precedes it).
 // This is NOT LFW: a small set of real faces reachable offline (see docs/face-model.md).
@@ -19,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { accuracyAt, rocAuc, rocCurve, tarAtFar } from './metrics.mjs';
 import { rocSvg } from './roc-svg.mjs';
+import { protocolSets } from './protocol.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const argv = process.argv.slice(2);
@@ -46,6 +53,7 @@ const lib = await import(pathToFileURL(path.join(root, 'dist', 'face', 'index.js
   process.exit(2);
 });
 const { loadWeights, preprocessFace, BoundsMeter, parseBounds, mergeBounds, normalizeExact, normalizePoly, squaredDistance } = lib;
+const { CRYPTOFACE_REFRESH_BOUND } = await import(pathToFileURL(path.join(root, 'dist', 'face', 'encrypted', 'cryptofaceParameters.js')).href);
 
 const manifest = JSON.parse(fs.readFileSync(path.join(dataDir, 'manifest.json'), 'utf8'));
 const pairs = JSON.parse(fs.readFileSync(path.join(dataDir, 'pairs.json'), 'utf8'));
@@ -62,12 +70,17 @@ const ROW = manifest.size * manifest.size * 3;
 const heldout = manifest.items.filter((it) => it.split === 'heldout');
 const aug = manifest.items.filter((it) => it.split === 'heldout-aug');
 const emb = new Map();
-const meters = { heldout: new BoundsMeter(weights), 'heldout-aug': new BoundsMeter(weights) };
+const splitBounds = { heldout: undefined, 'heldout-aug': undefined };
+const perInput = []; // { index, split, bootstrapMaxAbs, s, inRange } per face
 const t0 = Date.now();
 for (const it of [...heldout, ...aug]) {
   const rgb = new Uint8Array(ROW);
   fs.readSync(fd, rgb, 0, ROW, it.index * ROW);
-  const y = meters[it.split].observe(preprocessFace(rgb, weights.inputSize));
+  const meter = new BoundsMeter(weights); // one meter per face: per-input figures, merged below
+  const y = meter.observe(preprocessFace(rgb, weights.inputSize));
+  const b = meter.result(it.split);
+  perInput.push({ index: it.index, split: it.split, bootstrapMaxAbs: b.bootstrapMaxAbs, s: b.normMin, inRange: b.normInRange === 1 });
+  splitBounds[it.split] = splitBounds[it.split] === undefined ? b : mergeBounds(splitBounds[it.split], b, it.split);
   emb.set(it.index, { exact: normalizeExact(y), poly: normalizePoly(y, weights.normalization) });
 }
 fs.closeSync(fd);
@@ -144,7 +157,7 @@ say(`verdict agreement with the teacher on ${agreement.pairs} pairs of ${agreeme
   `(genuine ${pct(agreement.agreementGenuine)}, impostor ${pct(agreement.agreementImpostor)}; exact norm ${pct(agreement.agreementExactNorm)}); ` +
   `accuracy vs identity labels: teacher ${pct(agreement.teacherAccuracy)}, ours ${pct(agreement.oursAccuracy)}; ` +
   `AUC by identity label: teacher ${agreement.teacherAucByLabel.toFixed(4)}, ours (poly) ${agreement.oursAucByLabel.toFixed(4)}`);
-const boundsBySplit = { heldout: meters.heldout.result('heldout'), 'heldout-aug': meters['heldout-aug'].result('heldout-aug') };
+const boundsBySplit = splitBounds;
 const bounds = mergeBounds(boundsBySplit.heldout, boundsBySplit['heldout-aug'],
   `${path.relative(root, dataDir)}: ${heldout.length} heldout + ${aug.length} heldout-aug faces, all ${weights.grid ** 2} patches (npm run eval:face)`);
 const fmt = (v) => (Number.isFinite(v) ? v.toPrecision(4) : String(v));
@@ -153,6 +166,76 @@ say(`bounds over ${bounds.count} faces: bootstrap point (block 4 input) max |x| 
   `; ||y||^2 in [${fmt(bounds.normMin)}, ${fmt(bounds.normMax)}], ${pct(bounds.normInRange)} inside the fitted range [${bounds.normRange.map(fmt).join(', ')}]` +
   ` (heldout ${pct(boundsBySplit.heldout.normInRange)}, heldout-aug ${pct(boundsBySplit['heldout-aug'].normInRange)} = ` +
   `${Math.round((1 - boundsBySplit['heldout-aug'].normInRange) * boundsBySplit['heldout-aug'].count)} of ${boundsBySplit['heldout-aug'].count} outside)`);
+
+// The frozen protocol (docs/face-model.md §11, tools/eval/protocol.mjs): cross-photo, same-video and
+// same-source sets after near-duplicate removal; τ and the teacher's 0.6 fixed beforehand, never tuned here.
+const sets = protocolSets(manifest.items, (i, j) => dist.teacher([i, j]));
+function scoreSet(set) {
+  const out = { genuinePairs: set.genuine.length, impostorPairs: set.impostor.length, perIdentity: set.perIdentity };
+  for (const [k, name] of [['poly', 'ours'], ['teacher', 'teacher']]) {
+    const gen = set.genuine.map(dist[k]);
+    const imp = set.impostor.map(dist[k]);
+    const acc = accuracyAt(gen, imp, thresholds[k]);
+    out[name] = {
+      auc: rocAuc(gen, imp), threshold: thresholds[k], accuracyAtTau: acc.balanced, tar: acc.tar, tnr: acc.tnr,
+      acceptedGenuine: gen.filter((d) => d < thresholds[k]).length, acceptedImpostor: imp.filter((d) => d < thresholds[k]).length,
+    };
+  }
+  return out;
+}
+const cpSet = sets.crossPhoto;
+const crossPhoto = {
+  images: cpSet.images.length, pairs: cpSet.genuine.length + cpSet.impostor.length, ...scoreSet(cpSet),
+  genuine: cpSet.genuine.map((p) => ({ a: manifest.items[p[0]].source, b: manifest.items[p[1]].source, ours: dist.poly(p), teacher: dist.teacher(p) })),
+};
+// flatten the headline figures the issue names (auc, accuracyAtTau, accepted counts) next to the teacher's
+Object.assign(crossPhoto, {
+  auc: crossPhoto.ours.auc, accuracyAtTau: crossPhoto.ours.accuracyAtTau,
+  acceptedGenuine: crossPhoto.ours.acceptedGenuine, acceptedImpostor: crossPhoto.ours.acceptedImpostor,
+  teacherAuc: crossPhoto.teacher.auc, teacherAccuracyAtThreshold: crossPhoto.teacher.accuracyAtTau,
+  teacherAcceptedGenuine: crossPhoto.teacher.acceptedGenuine, teacherAcceptedImpostor: crossPhoto.teacher.acceptedImpostor,
+});
+const augByIdentity = {};
+for (const id of Object.keys(sets.aug.perIdentityItems).sort()) {
+  const of = (p) => manifest.items[p[0]].identity === id || manifest.items[p[1]].identity === id;
+  const gen = sets.aug.all.genuine.filter(of);
+  const imp = sets.aug.all.impostor.filter(of);
+  augByIdentity[id] = { items: sets.aug.perIdentityItems[id], genuinePairs: gen.length, impostorPairs: imp.length,
+    auc: rocAuc(gen.map(dist.poly), imp.map(dist.poly)), teacherAuc: rocAuc(gen.map(dist.teacher), imp.map(dist.teacher)) };
+}
+const protocol = {
+  nearDuplicates: { threshold: sets.nearDuplicates.threshold, heldoutRows: sets.nearDuplicates.heldoutRows, representatives: sets.nearDuplicates.representatives,
+    merged: sets.nearDuplicates.merged.map(([i, j, d]) => [manifest.items[i].source, manifest.items[j].source, d]) },
+  crossPhoto, sameVideo: scoreSet(sets.sameVideo), crossSession: scoreSet(sets.crossSession),
+  augSameSource: scoreSet(sets.aug.sameSource), augCrossSource: scoreSet(sets.aug.crossSource),
+};
+const augAucByLabel = agreement.oursAucByLabel;
+// Certification (issue 17): every evaluated face must have max |x| at the bootstrap point ≤ B / 1.5 (B = the
+// encrypted side's refresh bound) and ||y||^2 inside the polynomial's fitted range.
+const margin = CRYPTOFACE_REFRESH_BOUND / 1.5;
+const within = perInput.filter((r) => r.bootstrapMaxAbs <= margin).length;
+const certified = perInput.filter((r) => r.bootstrapMaxAbs <= margin && r.inRange).length;
+const certification = { refreshBound: CRYPTOFACE_REFRESH_BOUND, bootstrapLimit: margin, inputs: perInput.length,
+  withinBootstrapLimit: within / perInput.length, normInRange: perInput.filter((r) => r.inRange).length / perInput.length,
+  certified: certified / perInput.length, uncertifiedInputs: perInput.length - certified };
+const bars = {
+  crossPhotoAuc: { value: crossPhoto.auc, bar: 0.95, met: crossPhoto.auc >= 0.95 },
+  augAucByLabel: { value: augAucByLabel, bar: 0.97, met: augAucByLabel >= 0.97 },
+  crossPhotoGenuineAccepted: { value: crossPhoto.acceptedGenuine, bar: crossPhoto.genuinePairs, met: crossPhoto.acceptedGenuine === crossPhoto.genuinePairs },
+  crossPhotoImpostorsAccepted: { value: crossPhoto.acceptedImpostor, bar: crossPhoto.teacherAcceptedImpostor, met: crossPhoto.acceptedImpostor <= crossPhoto.teacherAcceptedImpostor },
+  heldoutAuc: { value: heldoutReport.poly.auc, bar: 0.98, met: heldoutReport.poly.auc >= 0.98 },
+  certified: { value: certification.certified, bar: 1, met: certification.certified === 1 },
+};
+say(`protocol (docs/face-model.md §11): near-duplicates merged ${protocol.nearDuplicates.merged.length} (${protocol.nearDuplicates.representatives} of ${protocol.nearDuplicates.heldoutRows} held-out rows kept)`);
+for (const [name, r] of Object.entries({ crossPhoto, sameVideo: protocol.sameVideo, crossSession: protocol.crossSession, augSameSource: protocol.augSameSource, augCrossSource: protocol.augCrossSource })) {
+  say(`  ${name.padEnd(15)} ${String(r.genuinePairs).padStart(6)} genuine / ${String(r.impostorPairs).padStart(6)} impostor: ours AUC ${r.ours.auc.toFixed(4)}, acc@τ ${pct(r.ours.accuracyAtTau)}, ` +
+    `accepted ${r.ours.acceptedGenuine} gen / ${r.ours.acceptedImpostor} imp | teacher AUC ${r.teacher.auc.toFixed(4)}, accepted ${r.teacher.acceptedGenuine} / ${r.teacher.acceptedImpostor}  ${JSON.stringify(r.perIdentity)}`);
+}
+for (const g of crossPhoto.genuine) say(`    cross-photo genuine ${g.a} vs ${g.b}: ours d ${g.ours.toFixed(3)} (τ ${tau}), teacher ${g.teacher.toFixed(3)} (0.6)`);
+say(`  augAucByLabel ${augAucByLabel.toFixed(4)} (teacher ${agreement.teacherAucByLabel.toFixed(4)}); by identity ` +
+  Object.entries(augByIdentity).map(([k, v]) => `${k} ${v.auc.toFixed(3)}`).join(', '));
+say(`  certification: ${pct(certification.certified)} of ${certification.inputs} faces certified (bootstrap max ≤ ${margin.toFixed(2)}: ${pct(certification.withinBootstrapLimit)}, norm in range ${pct(certification.normInRange)})`);
+say(`  bars: ${Object.entries(bars).map(([k, v]) => `${k} ${v.met ? 'met' : 'NOT met'}`).join(', ')}`);
 if (argv.includes('--write-bounds')) {
   parseBounds(bounds); // refuse to record non-finite or inconsistent figures
   const file = path.join(modelDir, 'weights.json');
@@ -179,5 +262,6 @@ if (argv.includes('--write-bounds')) {
 say(`ROC plots: ${path.relative(process.cwd(), rocFile)}, ${path.relative(process.cwd(), rocAugFile)}`);
 console.log(JSON.stringify({
   dataset: path.relative(root, dataDir), model: path.relative(root, modelDir), variant: weights.variant, notLfw: true,
-  heldout: heldoutReport, heldoutAugAgreement: agreement, bounds, boundsBySplit, rocSvg: [path.relative(root, rocFile), path.relative(root, rocAugFile)], embedSeconds,
+  heldout: heldoutReport, heldoutAugAgreement: agreement, crossPhoto, augAucByLabel, augByIdentity, protocol,
+  bounds: { ...bounds, certification }, boundsBySplit, bars, tau, rocSvg: [path.relative(root, rocFile), path.relative(root, rocAugFile)], embedSeconds,
 }));

@@ -20,6 +20,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { maxError, randomReals, seed } from '../scheme/helpers.js';
 import { workerUrl } from '../support/workerScript.js';
+import { deserializeGaloisKey, deserializeRelinearizationKey, serializeGaloisKey, serializeRelinearizationKey } from '../../src/ckks/serialization/index.js';
+import { galoisElementForRotation } from '../../src/ckks/ring/automorphism.js';
 
 interface Twin {
   ctx: CkksContext;
@@ -96,6 +98,25 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     expectSame(x[0], x[1]);
     expect(x[1].parts[0]!.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(x[0].parts[0]!.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('reading seeded keys (digits expanded in parallel), whole and restricted to lower levels', () => {
+    const kg = new KeyGenerator(one.ctx, seededRandom(seed(77)));
+    const sk = kg.secretKey();
+    const bytes = serializeGaloisKey(kg.galoisKey(sk, galoisElementForRotation(3, one.ctx.ringDegree)));
+    const relin = serializeRelinearizationKey(kg.relinearizationKey(sk));
+    for (let level = one.ctx.maxLevel; level >= 0; level--) {
+      const before = pool.counters.jobs;
+      const k1 = deserializeGaloisKey(one.ctx, bytes, { level });
+      const k2 = deserializeGaloisKey(two.ctx, bytes, { level });
+      expect(k2.digitCount).toBe(k1.digitCount);
+      k1.a.forEach((a, j) => expectSame(a, k2.a[j]!));
+      k1.b.forEach((b, j) => expectSame(b, k2.b[j]!));
+      if (k1.digitCount > 1) expect(pool.counters.jobs - before).toBe(1);
+      const r1 = deserializeRelinearizationKey(one.ctx, relin, { level });
+      const r2 = deserializeRelinearizationKey(two.ctx, relin, { level });
+      r1.a.forEach((a, j) => expectSame(a, r2.a[j]!));
+    }
   });
 
   it('multiply, relinearize, rescale, mulRelinRescale, mulPlain', () => {

@@ -290,4 +290,31 @@ describe('ByteWriter / ByteReader', () => {
     expectCkksError(() => short.wordsBelow(new BigUint64Array(2), 1n << 63n, 'w'), 'CORRUPT_INPUT');
     expect(short.position).toBe(0);
   });
+
+  it('wordsBelow copies exactly and accepts a word iff it is below the bound (halves compared: equal high, lower/equal low; higher high)', () => {
+    const bound = (0x1234n << 32n) + 0x80000000n;
+    const cases: [bigint, boolean][] = [
+      [0n, true], [bound - 1n, true], [bound, false], [bound + 1n, false],
+      [(0x1234n << 32n) + 0xffffffffn, false], [(0x1233n << 32n) + 0xffffffffn, true], [0x1235n << 32n, false],
+      [(1n << 64n) - 1n, false],
+    ];
+    for (const [v, ok] of cases) {
+      for (const shift of [0, 3]) { // aligned and unaligned source offsets
+        const w = new ByteWriter();
+        for (let k = 0; k < shift; k++) w.u8(7);
+        w.u64(5n);
+        w.u64(v);
+        const r = new ByteReader(w.finish());
+        for (let k = 0; k < shift; k++) r.u8('pad');
+        const out = new BigUint64Array(2);
+        if (ok) {
+          r.wordsBelow(out, bound, 'w');
+          expect(Array.from(out)).toEqual([5n, v]);
+          expect(r.remaining).toBe(0);
+        } else {
+          expectCkksError(() => r.wordsBelow(out, bound, 'w'), 'CORRUPT_INPUT');
+        }
+      }
+    }
+  });
 });

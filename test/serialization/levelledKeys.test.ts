@@ -85,6 +85,43 @@ describe('levelled switching keys: serialisation (insecure N = 2^10, dnum 3)', (
     }
   });
 
+  it('reads a stored key directly at a lower level: the same words as cutting the whole key limb by limb, and it still rotates', () => {
+    const kP = ctx.params.P.length;
+    const n = ctx.ringDegree;
+    /** Independent reference: limbs 0 … m and the P limbs of each kept digit's polynomials, by plain array slicing. */
+    const cut = (polys: readonly { data: BigUint64Array }[], stored: number, m: number) =>
+      polys.slice(0, ctx.params.digits.filter(([start]) => start <= m).length).map((p) => ({
+        data: BigUint64Array.from([...p.data.subarray(0, (m + 1) * n), ...p.data.subarray((stored + 1) * n, (stored + 1 + kP) * n)]),
+      }));
+    const full = kg.galoisKey(sk, k3);
+    for (const [key, stored] of [[full, ctx.maxLevel], [gk, LEVEL]] as const) {
+      for (const seeded of [true, false]) {
+        const bytes = S.serializeGaloisKey(key, { seeded });
+        for (let m = 0; m <= stored; m++) {
+          const back = S.deserializeGaloisKey(ctx, bytes, { level: m });
+          expect(back.b[0]!.basis.equals(ctx.levelBasisQP(m))).toBe(true);
+          sameWords(cut(key.b, stored, m), back.b);
+          sameWords(cut(key.a, stored, m), back.a);
+          expect(back.seed.length).toBe(m === stored ? 32 : 0);
+        }
+        expectCkksError(() => S.deserializeGaloisKey(ctx, bytes, { level: stored + 1 }), 'MISSING_KEY');
+        expect(() => S.deserializeGaloisKey(ctx, bytes, { level: -1 })).toThrow(RangeError);
+        expect(() => S.deserializeGaloisKey(ctx, bytes, { level: 0.5 })).toThrow(RangeError);
+      }
+    }
+    // a key read at level 1 rotates a level-1 ciphertext (float64 reference, 2^-20)
+    const ev = new Evaluator(ctx, { galoisKeys: new Map([[k3, S.deserializeGaloisKey(ctx, S.serializeGaloisKey(full), { level: 1 })]]) });
+    const slots = ctx.params.maxSlots;
+    const x = Array.from({ length: slots }, (_, i) => Math.cos(i + 2));
+    const ct = ev.dropLevels(encryptor.encryptSecret(encoder.encode(x), sk), ctx.maxLevel - 1);
+    const rot = encoder.decodeReal(decryptor.decrypt(ev.rotate(ct, 3)));
+    for (let i = 0; i < slots; i++) expect(Math.abs(rot[i]! - x[(i + 3) % slots]!)).toBeLessThan(2 ** -20);
+    // a corrupted limb that the lower level does not read is still refused (by the trailer CRC)
+    const bytes = S.serializeGaloisKey(full, { seeded: false });
+    const bad = bytes.slice(); bad[bad.length - 100] = bad[bad.length - 100]! ^ 1;
+    expectCkksError(() => S.deserializeGaloisKey(ctx, bad, { level: 0 }), 'CORRUPT_INPUT');
+  });
+
   it('refuses a level at or above the top, a digit count that does not match the level, unknown flags', () => {
     const bytes = S.serializeGaloisKey(gk);
     // layout: header 16 | element u32 @16 | digits u8 @20 | level u8 @21 | seed …

@@ -24,7 +24,9 @@ import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
 import { plaintextDotLimb } from '../ring/plaintextProducts.js';
 import type { CkksContext } from '../scheme/context.js';
-import { SwitchingKey } from '../scheme/keys.js';
+import { SwitchingKey, toMontgomeryForm } from '../scheme/keys.js';
+import { expandUniformLimbs } from '../scheme/keyGenerator.js';
+import { levelLimbMap } from '../scheme/levelledKeys.js';
 import { KeySwitcher } from '../scheme/keySwitch.js';
 import type { PolyRef, Unit } from './protocol.js';
 
@@ -272,6 +274,13 @@ export class Executor {
         polyAdd(v0, x0, v0);
         applyAutomorphism(v0, u.element, out0);
         applyAutomorphism(v1, u.element, out1);
+        return;
+      }
+      case 'expandUniform': {
+        const target = this.bases.levelBasisQP(u.target);
+        const out = this.poly(u.out, target);
+        expandUniformLimbs(this.bases.levelBasisQP(u.stored), Uint8Array.from(u.seed), u.index, target, levelLimbMap(u.stored, u.target), out);
+        toMontgomeryForm(out);
         return;
       }
       case 'plainDot': {

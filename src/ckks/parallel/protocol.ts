@@ -101,6 +101,11 @@ export type Unit =
     readonly acc0: PolyRef; readonly acc1: PolyRef;
   }
   /**
+   * The uniform half a_j of a seeded switching key (`expandUniformLimbs`: digit `index`, the ChaCha20 stream of
+   * `seed` over Q_stored ∪ P, restricted to Q_target ∪ P) into `out`, then to Montgomery form (keys.ts).
+   */
+  | { readonly op: 'expandUniform'; readonly stored: number; readonly target: number; readonly seed: readonly number[]; readonly index: number; readonly out: PolyRef }
+  /**
    * One term of `Rotator.rotateSumExtended`: P·rot(x/P, steps) over Q_ℓ ∪ P for an extended x = (x0, x1), as
    * `rotateAccumulateExtended` computes it (ModDown of x1, key switch, + x0, σ_k) into (out0, out1); element 0: x.
    */

@@ -270,3 +270,17 @@ export function plainDotMontgomerySplit(
   job.phase(units);
   job.run();
 }
+
+/**
+ * The uniform halves a_0 … a_{count−1} of a seeded switching key stored at level `stored`, restricted to `target`
+ * and in Montgomery form, one digit per unit (each digit has its own ChaCha20 stream): as the serialisation's
+ * single-threaded `expandUniformLimbs` + `toMontgomeryForm`, bit for bit.
+ */
+export function expandUniformSplit(job: Job, ctx: CkksContext, stored: number, target: number, seed: Uint8Array, count: number): RnsPoly[] {
+  const basis = ctx.levelBasisQP(target);
+  const out = range(count).map(() => job.output(new RnsPoly(basis, 'evaluation')));
+  const seedWords = Array.from(seed);
+  job.phase(out.map((p, index): Unit => ({ op: 'expandUniform', stored, target, seed: seedWords, index, out: job.ref(p) })));
+  job.run();
+  return out;
+}

@@ -21,11 +21,32 @@ import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, SwitchingKey, toMo
 
 /** Expands a uniform polynomial over `basis` (evaluation form) from a seed and a per-polynomial nonce. */
 export function expandUniform(basis: RnsBasis, seed: Uint8Array, index: number): RnsPoly {
+  return expandUniformLimbs(basis, seed, index, basis, (l) => l);
+}
+
+/**
+ * The limbs of `expandUniform(stored, seed, index)` that `target` keeps, without building the whole polynomial:
+ * `keep(l)` gives the target limb of stored limb l, or −1 to drop it. The stream is consumed in stored order (the
+ * rejection sampler reads a variable number of bytes per limb), so dropped limbs before a kept one are still
+ * sampled — into one scratch limb — and dropped limbs after the last kept one are not sampled at all. With `out`
+ * (over `target`) the limbs are written there.
+ */
+export function expandUniformLimbs(stored: RnsBasis, seed: Uint8Array, index: number, target: RnsBasis, keep: (l: number) => number, out?: RnsPoly): RnsPoly {
   const nonce = new Uint8Array(12);
   new DataView(nonce.buffer).setUint32(0, index, true);
   const src = seededRandom(seed, nonce);
-  const p = new RnsPoly(basis, 'evaluation');
-  for (let l = 0; l < basis.size; l++) sampleUniformModQ(basis.moduli[l]!.value, p.limb(l), src);
+  if (out !== undefined) target.assertSame(out.basis, 'expandUniformLimbs');
+  const p = out ?? new RnsPoly(target, 'evaluation');
+  p.form = 'evaluation';
+  let last = -1;
+  for (let l = 0; l < stored.size; l++) if (keep(l) >= 0) last = l;
+  let scratch: BigUint64Array | undefined;
+  for (let l = 0; l <= last; l++) {
+    const t = keep(l);
+    if (t >= 0 && target.moduli[t]!.value !== stored.moduli[l]!.value) throw new RangeError(`expandUniformLimbs: target limb ${t} is not stored limb ${l}'s prime`);
+    const out = t >= 0 ? p.limb(t) : (scratch ??= new BigUint64Array(stored.ringDegree));
+    sampleUniformModQ(stored.moduli[l]!.value, out, src);
+  }
   return p;
 }
 

@@ -30,6 +30,15 @@ export function restrictToLevel(ctx: CkksContext, x: RnsPoly, level: number): Rn
   return out;
 }
 
+/**
+ * Where each limb of a polynomial over Q_M ∪ P (`stored` = M) goes in the same polynomial restricted to Q_m ∪ P
+ * (`target` = m ≤ M): q_0 … q_m keep their index, q_{m+1} … q_M are dropped (−1), p_j moves from M + 1 + j to m + 1 + j.
+ */
+export function levelLimbMap(stored: number, target: number): (limb: number) => number {
+  if (!(Number.isInteger(stored) && Number.isInteger(target) && target >= 0 && target <= stored)) throw new RangeError(`levelLimbMap: need integers 0 ≤ target ≤ stored, got ${target}, ${stored}`);
+  return (l) => (l <= target ? l : l > stored ? l - stored + target : -1);
+}
+
 /** Number of key-switching digits a key needs at levels ≤ m. */
 export function digitsUpToLevel(ctx: CkksContext, level: number): number {
   return ctx.params.digits.filter(([start]) => start <= level).length;

@@ -117,9 +117,30 @@ export class ByteReader {
     return v;
   }
 
+  /** Moves past `n` bytes (bounds-checked; their integrity is the trailer CRC's job). */
+  skip(n: number, what: string): void {
+    this.need(n, what);
+    this.offset += n;
+  }
+
   /** Reads `out.length` words, checking each against `bound` (exclusive): CORRUPT_INPUT otherwise. */
   wordsBelow(out: BigUint64Array, bound: bigint, what: string): void {
     this.need(out.length * 8, what);
+    if (LITTLE_ENDIAN && bound <= 0xffffffffffffffffn) {
+      // bulk copy (the stored words are little-endian, as is `out`), then check the 32-bit halves as numbers
+      new Uint8Array(out.buffer, out.byteOffset, out.length * 8).set(this.data.subarray(this.offset, this.offset + out.length * 8));
+      const halves = new Uint32Array(out.buffer, out.byteOffset, 2 * out.length);
+      const bHi = Number(bound >> 32n);
+      const bLo = Number(bound & 0xffffffffn);
+      for (let i = 0; i < out.length; i++) {
+        const hi = halves[2 * i + 1]!;
+        if (hi > bHi || (hi === bHi && halves[2 * i]! >= bLo)) {
+          throw new CkksError('CORRUPT_INPUT', `${what}: value ${out[i]} at index ${i} is not below its modulus ${bound}`);
+        }
+      }
+      this.offset += out.length * 8;
+      return;
+    }
     for (let i = 0; i < out.length; i++) {
       const v = this.view.getBigUint64(this.offset + 8 * i, true);
       if (v >= bound) throw new CkksError('CORRUPT_INPUT', `${what}: value ${v} at index ${i} is not below its modulus ${bound}`);
@@ -136,3 +157,6 @@ export class ByteReader {
     return this.offset;
   }
 }
+
+/** Typed arrays use the platform's byte order; the bulk path of `wordsBelow` needs it to be little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;

@@ -17,7 +17,9 @@ import { CkksContext } from '../scheme/context.js';
 import { Parameters, type ParametersLiteral } from '../scheme/parameters.js';
 import { Ciphertext, Plaintext } from '../scheme/plaintext.js';
 import { GaloisKey, PublicKey, RelinearizationKey, SecretKey, type SwitchingKey, fromMontgomeryForm, toMontgomeryForm } from '../scheme/keys.js';
-import { expandUniform, smallToPoly } from '../scheme/keyGenerator.js';
+import { expandUniform, expandUniformLimbs, smallToPoly } from '../scheme/keyGenerator.js';
+import { levelLimbMap } from '../scheme/levelledKeys.js';
+import { expandUniformSplit, jobFor } from '../parallel/schemeJobs.js';
 import { EncapsulationKeys, ephemeralBasis } from '../scheme/sparseSecretEncapsulation.js';
 import { ByteReader, ByteWriter } from './binary.js';
 import { crc32 } from './crc32.js';
@@ -339,7 +341,19 @@ function serializeSwitching(type: ObjectType, key: SwitchingKey, galoisElement: 
   return end(w);
 }
 
-function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectType): { k: number; b: RnsPoly[]; a: RnsPoly[]; seed: Uint8Array } {
+/** Options of the switching-key readers. */
+export interface SwitchingKeyReadOptions {
+  /**
+   * Read the key restricted to this level (≤ the stored one): only the limbs q_0 … q_m, p_0 … and the digits that
+   * start at or below m are read or expanded (scheme/levelledKeys.ts explains why that is the same key at level m),
+   * so a key stored once at its highest level is loaded at the size each use needs, without a full-size copy.
+   * Such a key carries no seed (its `a` parts are not what the seed expands to over the smaller basis).
+   * MISSING_KEY when the stored key serves only lower levels.
+   */
+  readonly level?: number;
+}
+
+function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectType, options: SwitchingKeyReadOptions = {}): { k: number; b: RnsPoly[]; a: RnsPoly[]; seed: Uint8Array } {
   const h = open(bytes, type);
   checkFingerprint(h, ctx);
   const r = h.reader;
@@ -356,14 +370,60 @@ function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectT
   if (digits !== expectedDigits) {
     throw new CkksError('CORRUPT_INPUT', `key has ${digits} digits, the parameters use ${expectedDigits}${levelled ? ` at level ${level}` : ''}`);
   }
+  const target = options.level ?? level;
+  if (!Number.isInteger(target) || target < 0) throw new RangeError(`deserialize: level must be a non-negative integer, got ${String(options.level)}`);
+  if (target > level) throw new CkksError('MISSING_KEY', `the stored key serves levels ≤ ${level}, level ${target} was asked for`);
   const basis = ctx.levelBasisQP(level);
   const seed = r.bytes(32, 'seed');
-  const b = Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, basis, `key digit ${j} (b)`)));
-  const a = (h.flags & FLAG_SEEDED) !== 0
-    ? Array.from({ length: digits }, (_, j) => toMontgomeryForm(expandUniform(basis, seed, j)))
-    : Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, basis, `key digit ${j} (a)`)));
+  const seeded = (h.flags & FLAG_SEEDED) !== 0;
+  if (target === level) {
+    const b = Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, basis, `key digit ${j} (b)`)));
+    const a = seeded
+      ? expandSeeded(ctx, level, level, seed, digits)
+      : Array.from({ length: digits }, (_, j) => toMontgomeryForm(readPoly(r, basis, `key digit ${j} (a)`)));
+    close(r);
+    return { k, b, a, seed };
+  }
+  // stored limbs q_0 … q_level, p_0 …; kept: q_0 … q_target, p_0 … (target limb index, or −1)
+  const small = ctx.levelBasisQP(target);
+  const keep = levelLimbMap(level, target);
+  const kept = ctx.params.digits.filter(([start]) => start <= target).length;
+  const readSome = (what: string): RnsPoly => {
+    const p = new RnsPoly(small, 'evaluation');
+    const n = ctx.ringDegree;
+    for (let l = 0; l < basis.size; l++) {
+      const t = keep(l);
+      if (t < 0) r.skip(8 * n, `${what}, limb ${l}`);
+      else r.wordsBelow(p.limb(t), basis.moduli[l]!.value, `${what}, limb ${l}`);
+    }
+    return p;
+  };
+  const polyBytes = 8 * basis.size * ctx.ringDegree;
+  const b: RnsPoly[] = [];
+  for (let j = 0; j < digits; j++) {
+    if (j < kept) b.push(toMontgomeryForm(readSome(`key digit ${j} (b)`)));
+    else r.skip(polyBytes, `key digit ${j} (b)`);
+  }
+  const a: RnsPoly[] = seeded ? expandSeeded(ctx, level, target, seed, kept) : [];
+  if (!seeded) for (let j = 0; j < kept; j++) a.push(toMontgomeryForm(readSome(`key digit ${j} (a)`)));
+  if (!seeded) for (let j = kept; j < digits; j++) r.skip(polyBytes, `key digit ${j} (a)`);
   close(r);
-  return { k, b, a, seed };
+  return { k, b, a, seed: new Uint8Array(0) };
+}
+
+/**
+ * The uniform halves a_0 … a_{count−1} of a seeded key stored at level `stored`, restricted to `target`, in Montgomery
+ * form: the ChaCha20 expansion is most of the cost of reading a key, so with a thread pool the digits (independent
+ * streams) are expanded in parallel (parallel/schemeJobs.ts, bit-identical).
+ */
+function expandSeeded(ctx: CkksContext, stored: number, target: number, seed: Uint8Array, count: number): RnsPoly[] {
+  const limbs = target + 1 + ctx.params.P.length;
+  const job = count > 1 ? jobFor(ctx, 4 * count * limbs) : undefined;
+  if (job !== undefined) return expandUniformSplit(job, ctx, stored, target, seed, count);
+  const keep = levelLimbMap(stored, target);
+  const small = ctx.levelBasisQP(target);
+  const basis = ctx.levelBasisQP(stored);
+  return Array.from({ length: count }, (_, j) => toMontgomeryForm(expandUniformLimbs(basis, seed, j, small, keep)));
 }
 
 /** Relinearisation key; seeded by default (b_j and one 32-byte seed for all a_j). */
@@ -371,8 +431,8 @@ export function serializeRelinearizationKey(key: RelinearizationKey, options: { 
   return serializeSwitching(ObjectType.RelinearizationKey, key, 0, options.seeded ?? true);
 }
 
-export function deserializeRelinearizationKey(ctx: CkksContext, bytes: Uint8Array): RelinearizationKey {
-  const { b, a, seed } = deserializeSwitching(ctx, bytes, ObjectType.RelinearizationKey);
+export function deserializeRelinearizationKey(ctx: CkksContext, bytes: Uint8Array, options: SwitchingKeyReadOptions = {}): RelinearizationKey {
+  const { b, a, seed } = deserializeSwitching(ctx, bytes, ObjectType.RelinearizationKey, options);
   return new RelinearizationKey(ctx, b, a, seed);
 }
 
@@ -381,8 +441,8 @@ export function serializeGaloisKey(key: GaloisKey, options: { seeded?: boolean }
   return serializeSwitching(ObjectType.GaloisKey, key, key.galoisElement, options.seeded ?? true);
 }
 
-export function deserializeGaloisKey(ctx: CkksContext, bytes: Uint8Array): GaloisKey {
-  const { k, b, a, seed } = deserializeSwitching(ctx, bytes, ObjectType.GaloisKey);
+export function deserializeGaloisKey(ctx: CkksContext, bytes: Uint8Array, options: SwitchingKeyReadOptions = {}): GaloisKey {
+  const { k, b, a, seed } = deserializeSwitching(ctx, bytes, ObjectType.GaloisKey, options);
   return new GaloisKey(ctx, k, b, a, seed);
 }
 

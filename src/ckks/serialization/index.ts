@@ -4,6 +4,6 @@ export {
   deserializeCiphertext, deserializeEncapsulationKeys, deserializeGaloisKey, deserializeParameters, deserializePlaintext, deserializePublicKey,
   deserializeRelinearizationKey, deserializeSecretKey,
   serializeCiphertext, serializeEncapsulationKeys, serializeGaloisKey, serializeParameters, serializePlaintext, serializePublicKey,
-  serializeRelinearizationKey, serializeSecretKey,
+  serializeRelinearizationKey, serializeSecretKey, type SwitchingKeyReadOptions,
 } from './format.js';
 export { crc32 } from './crc32.js';

@@ -11,7 +11,7 @@
  */
 import { CkksError } from '../../ckks/errors.js';
 import type { CkksContext } from '../../ckks/scheme/context.js';
-import { RnsPoly } from '../../ckks/ring/rnsPoly.js';
+import type { RnsPoly } from '../../ckks/ring/rnsPoly.js';
 import type { RandomSource } from '../../ckks/ring/randomSource.js';
 import { GaloisKey, PublicKey, RelinearizationKey, SecretKey } from '../../ckks/scheme/keys.js';
 import { levelledGaloisKey, levelledRelinearizationKey } from '../../ckks/scheme/levelledKeys.js';
@@ -78,9 +78,18 @@ function parseEncapsulationKeys(ctx: CkksContext, plan: FaceKeyPlan, bytes: Uint
   return keys;
 }
 
-/** A Galois key from its blob, refused unless it is element `element` serving at least `level`. */
-function parseGaloisKey(ctx: CkksContext, element: number, bytes: Uint8Array, level: number): GaloisKey {
-  const key = deserializeGaloisKey(ctx, bytes);
+/**
+ * A Galois key from its blob, refused unless it is element `element` serving at least `level`; with `cut`, read
+ * directly at `level` (only the limbs and digits that level uses are read or expanded).
+ */
+function parseGaloisKey(ctx: CkksContext, element: number, bytes: Uint8Array, level: number, cut = false): GaloisKey {
+  let key: GaloisKey;
+  try {
+    key = deserializeGaloisKey(ctx, bytes, cut ? { level } : {});
+  } catch (e) {
+    if (e instanceof CkksError && e.code === 'MISSING_KEY') throw new CkksError('MISSING_KEY', `Galois key ${element}: ${e.message}`);
+    throw e;
+  }
   if (key.galoisElement !== element) throw new CkksError('CORRUPT_INPUT', `blob "galois-${element}" holds the Galois key of element ${key.galoisElement}`);
   const served = keyLevel(ctx, key);
   if (served < level) throw new CkksError('MISSING_KEY', `Galois key ${element} serves levels ≤ ${served}, ${level} is needed`);
@@ -178,21 +187,7 @@ export function checkKeyBlobNames(plan: FaceKeyPlan, store: KeyBlobStore): void 
  * above m are dropped), so a key stored once at its highest level serves every phase at the size that phase needs.
  */
 export function readGaloisKey(ctx: CkksContext, store: KeyBlobStore, element: number, level: number): GaloisKey {
-  const key = parseGaloisKey(ctx, element, store.read(`galois-${element}`), level);
-  const kP = ctx.params.P.length;
-  const stored = keyLevel(ctx, key);
-  if (stored === level) return key;
-  const basis = ctx.levelBasisQP(level);
-  const N = ctx.ringDegree;
-  const digits = ctx.params.digits.filter(([start]) => start <= level).length;
-  const cut = (x: RnsPoly): RnsPoly => {
-    const out = new RnsPoly(basis, x.form);
-    out.data.set(x.data.subarray(0, (level + 1) * N), 0);
-    out.data.set(x.data.subarray((stored + 1) * N, (stored + 1 + kP) * N), (level + 1) * N);
-    return out;
-  };
-  // no seed: the cut `a` parts are not what the seed expands to over the smaller basis (serialising it seeded is refused)
-  return new GaloisKey(ctx, element, key.b.slice(0, digits).map(cut), key.a.slice(0, digits).map(cut), new Uint8Array(0));
+  return parseGaloisKey(ctx, element, store.read(`galois-${element}`), level, true);
 }
 
 /** The public, relinearisation and encapsulation keys from a store (the ones a phased server keeps resident). */

@@ -22,6 +22,7 @@ import { maxError, randomReals, seed } from '../scheme/helpers.js';
 import { workerUrl } from '../support/workerScript.js';
 import { deserializeGaloisKey, deserializeRelinearizationKey, serializeGaloisKey, serializeRelinearizationKey } from '../../src/ckks/serialization/index.js';
 import { galoisElementForRotation } from '../../src/ckks/ring/automorphism.js';
+import { toMontgomeryForm } from '../../src/ckks/scheme/keys.js';
 
 interface Twin {
   ctx: CkksContext;
@@ -98,6 +99,25 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     expectSame(x[0], x[1]);
     expect(x[1].parts[0]!.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(x[0].parts[0]!.data.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('encodeOperand (one unit per limb) equals encode/encodeExtended then Montgomery form, at every level, Q and Q ∪ P', () => {
+    for (let level = one.ctx.maxLevel; level >= 0; level--) {
+      for (const extended of [false, true]) {
+        const options = { level, scale: 2 ** 30, slots: 256 };
+        const reference = toMontgomeryForm(extended ? one.encoder.encodeExtended(values, options) : one.encoder.encode(values, options).poly);
+        const before = pool.counters.jobs;
+        const split = two.encoder.encodeOperand(values, { ...options, extended });
+        expect(pool.counters.jobs - before).toBe(1);
+        expectSame(reference, split);
+        expectSame(reference, one.encoder.encodeOperand(values, { ...options, extended }));
+        expect(split.form).toBe('evaluation');
+      }
+    }
+    // a coefficient ≥ 2^64 takes the BigInt path on one thread, with the same result
+    const big = { level: one.ctx.maxLevel, scale: 2 ** 66, slots: 4, extended: true };
+    const v = [3, -2.5, 1, 0.25];
+    expectSame(toMontgomeryForm(one.encoder.encodeExtended(v, big)), two.encoder.encodeOperand(v, big));
   });
 
   it('reading seeded keys (digits expanded in parallel), whole and restricted to lower levels', () => {

@@ -15,8 +15,9 @@
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
 import { applyAutomorphism } from '../ring/automorphism.js';
 import {
-  addMod, addScalarMod, mulMod, mulMontgomeryAccumulate2, mulScalarShoup, subMulScalarShoup,
+  addMod, addScalarMod, mulMod, mulMontgomeryAccumulate2, mulScalarShoup, reduceBarrett, subMulScalarShoup,
 } from '../ring/modularKernels.js';
+import { applySigns } from '../scheme/encoder.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
@@ -274,6 +275,15 @@ export class Executor {
         polyAdd(v0, x0, v0);
         applyAutomorphism(v0, u.element, out0);
         applyAutomorphism(v1, u.element, out1);
+        return;
+      }
+      case 'encodeLimb': {
+        const m = this.allPrimes.moduli[u.prime]!;
+        const out = this.limb(u.out, u.limb);
+        reduceBarrett(this.limb(u.magnitudes, 0), out, m.value, m.barrett);
+        applySigns(out, this.limb(u.negative, 0), m.value);
+        nttForward(out, this.allPrimes.tables[u.prime]!);
+        mulScalarShoup(out, m.rModQ, m.rModQShoup, out, m.value);
         return;
       }
       case 'expandUniform': {

@@ -101,6 +101,11 @@ export type Unit =
     readonly acc0: PolyRef; readonly acc1: PolyRef;
   }
   /**
+   * Limb `limb` (prime `prime` of Q ∪ P) of an encoded plaintext operand (`Encoder.encodeOperand`): the rounded
+   * coefficients' magnitudes reduced mod the prime, negated where `negative` is all-ones, NTT, times 2^64 (Montgomery).
+   */
+  | { readonly op: 'encodeLimb'; readonly prime: number; readonly magnitudes: PolyRef; readonly negative: PolyRef; readonly out: PolyRef; readonly limb: number }
+  /**
    * The uniform half a_j of a seeded switching key (`expandUniformLimbs`: digit `index`, the ChaCha20 stream of
    * `seed` over Q_stored ∪ P, restricted to Q_target ∪ P) into `out`, then to Montgomery form (keys.ts).
    */

@@ -9,6 +9,7 @@
  */
 import { RnsPoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from '../scheme/context.js';
+import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { SwitchingKey } from '../scheme/keys.js';
 import type { Job } from './pool.js';
 import type { PolyRef, Unit } from './protocol.js';
@@ -281,6 +282,23 @@ export function expandUniformSplit(job: Job, ctx: CkksContext, stored: number, t
   const out = range(count).map(() => job.output(new RnsPoly(basis, 'evaluation')));
   const seedWords = Array.from(seed);
   job.phase(out.map((p, index): Unit => ({ op: 'expandUniform', stored, target, seed: seedWords, index, out: job.ref(p) })));
+  job.run();
+  return out;
+}
+
+/**
+ * `Encoder.encodeOperand`'s per-limb work, one unit per limb of `basis` (a level basis Q_ℓ or Q_ℓ ∪ P): from the
+ * rounded coefficients (`magnitudes`, sign mask `negative`, both one limb long) to an evaluation-form polynomial in
+ * Montgomery form, bit for bit as the single-threaded path.
+ */
+export function encodeLimbsSplit(job: Job, ctx: CkksContext, basis: RnsBasis, magnitudes: BigUint64Array, negative: BigUint64Array): RnsPoly {
+  const primes = ctx.basisQP.primes;
+  const out = job.output(new RnsPoly(basis, 'evaluation'));
+  const one = ctx.levelBasis(0);
+  const mag = job.ref(job.input(new RnsPoly(one, 'coefficient', magnitudes)));
+  const neg = job.ref(job.input(new RnsPoly(one, 'coefficient', negative)));
+  const ref = job.ref(out);
+  job.phase(basis.primes.map((q, limb): Unit => ({ op: 'encodeLimb', prime: primes.indexOf(q), magnitudes: mag, negative: neg, out: ref, limb })));
   job.run();
   return out;
 }

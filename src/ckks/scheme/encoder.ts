@@ -14,7 +14,9 @@
 import { CkksError } from '../errors.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { nttInverse } from '../ring/ntt.js';
-import { reduceBarrett } from '../ring/modularKernels.js';
+import { mulScalarShoup, reduceBarrett } from '../ring/modularKernels.js';
+import { acceleratorOf } from '../ring/accelerator.js';
+import { encodeLimbsSplit, jobFor } from '../parallel/schemeJobs.js';
 import { mixedRadixToFloat } from './mixedRadix.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { CkksContext } from './context.js';
@@ -64,6 +66,27 @@ export class Encoder {
     const { coefficients, level, scale } = this.toCoefficients(values, options);
     const poly = this.coefficientsToPoly(coefficients, scale, this.context.levelBasisQP(level), this.context.levelBasis(level));
     return poly.toEvaluation();
+  }
+
+  /**
+   * A plaintext operand for the Montgomery product kernels (linear transforms' diagonals): the polynomial of
+   * `encode(values, options)` — over Q_ℓ, or over Q_ℓ ∪ P with `extended` as `encodeExtended` — in evaluation form,
+   * every residue multiplied by 2^64 (Montgomery form, keys.ts `toMontgomeryForm`). With a thread pool the per-limb
+   * work (reduction, signs, NTT, Montgomery factor) runs as one unit per limb (bit-identical to one thread).
+   */
+  encodeOperand(values: ArrayLike<number> | ComplexVector, options: EncodeOptions & { readonly extended: boolean }): RnsPoly {
+    const { coefficients, level, scale } = this.toCoefficients(values, options);
+    const sizeBasis = this.context.levelBasis(level);
+    const basis = options.extended ? this.context.levelBasisQP(level) : sizeBasis;
+    const rounded = this.roundCoefficients(coefficients, scale, basis.ringDegree, sizeBasis);
+    const job = rounded.huge === undefined ? jobFor(this.context, basis.size) : undefined;
+    if (job !== undefined) return encodeLimbsSplit(job, this.context, basis, rounded.magnitudes, rounded.negative);
+    const poly = this.residues(rounded, basis).toEvaluation();
+    for (let l = 0; l < poly.limbCount; l++) {
+      const m = basis.moduli[l]!;
+      mulScalarShoup(poly.limb(l), m.rModQ, m.rModQShoup, poly.limb(l), m.value);
+    }
+    return poly;
   }
 
   /** Validates the options and maps the slot values to the (real) coefficients of the message polynomial. */
@@ -125,14 +148,22 @@ export class Encoder {
    * rounded values must fit the modulus of `sizeBasis` (DEPTH_EXHAUSTED otherwise).
    */
   private coefficientsToPoly(coefficients: Float64Array, scale: number, basis: RnsBasis, sizeBasis: RnsBasis): RnsPoly {
-    const N = basis.ringDegree;
+    return this.residues(this.roundCoefficients(coefficients, scale, basis.ringDegree, sizeBasis), basis);
+  }
+
+  /**
+   * round(scale · c_k) placed at X^{k·gap}: magnitudes (as 64-bit words), an all-ones sign mask where negative, and
+   * the rare values ≥ 2^64 as BigInts. DEPTH_EXHAUSTED when they do not fit the modulus of `sizeBasis`.
+   */
+  private roundCoefficients(coefficients: Float64Array, scale: number, N: number, sizeBasis: RnsBasis): Rounded {
     const count = coefficients.length;
     const gap = N / count;
     const logQ = sizeBasis.moduli.reduce((s, m) => s + Math.log2(Number(m.value)), 0);
     if (!LITTLE_ENDIAN) throw new Error('Encoder: big-endian platforms are not supported');
-    const magnitudes = new BigUint64Array(N);
-    const halves = new Uint32Array(magnitudes.buffer);
-    const negative = new BigUint64Array(N); // all-ones where the coefficient is negative
+    // shared memory when the context has a pool: the split units read these directly
+    const magnitudes = acceleratorOf(sizeBasis)?.allocate(N) ?? new BigUint64Array(N);
+    const halves = new Uint32Array(magnitudes.buffer, magnitudes.byteOffset, 2 * N);
+    const negative = acceleratorOf(sizeBasis)?.allocate(N) ?? new BigUint64Array(N); // all-ones where the coefficient is negative
     let huge: Map<number, bigint> | undefined;
     let maxAbs = 0;
     for (let k = 0; k < count; k++) {
@@ -155,6 +186,12 @@ export class Encoder {
     if (maxAbs > 0 && Math.log2(maxAbs) + 1 >= logQ) {
       throw new CkksError('DEPTH_EXHAUSTED', `scaled message needs ${Math.ceil(Math.log2(maxAbs)) + 1} bits but the level's modulus has ${logQ.toFixed(1)}: lower the scale or encode at a higher level`);
     }
+    return { magnitudes, negative, huge };
+  }
+
+  /** The rounded coefficients reduced modulo every prime of `basis` (coefficient form). */
+  private residues(rounded: Rounded, basis: RnsBasis): RnsPoly {
+    const { magnitudes, negative, huge } = rounded;
     const poly = new RnsPoly(basis, 'coefficient');
     for (let l = 0; l < basis.size; l++) {
       const m = basis.moduli[l]!;
@@ -169,8 +206,14 @@ export class Encoder {
   }
 }
 
+interface Rounded {
+  readonly magnitudes: BigUint64Array;
+  readonly negative: BigUint64Array;
+  readonly huge: Map<number, bigint> | undefined;
+}
+
 /** limb[i] ← −limb[i] mod q where negative[i] is all-ones (branch-free select). */
-function applySigns(limb: BigUint64Array, negative: BigUint64Array, modulus: bigint): void {
+export function applySigns(limb: BigUint64Array, negative: BigUint64Array, modulus: bigint): void {
   const q = BigInt.asUintN(64, modulus);
   const n = limb.length;
   for (let i = 0; i < n; i++) {

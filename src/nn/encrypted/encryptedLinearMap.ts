@@ -16,7 +16,6 @@ import { CkksError } from '../../ckks/errors.js';
 import type { Encoder } from '../../ckks/scheme/encoder.js';
 import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../ckks/scheme/plaintext.js';
-import { toMontgomeryForm } from '../../ckks/scheme/keys.js';
 import { RnsPoly, polyAdd, polyReduceLazy } from '../../ckks/ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ckks/ring/modularKernels.js';
 import type { PlaintextStore } from './plaintextStore.js';
@@ -163,8 +162,7 @@ export class EncryptedLinearMap {
     const options = { level: this.level, scale: (this.outputScale * q) / this.inputScales[t.c]!, slots: map.slots };
     const rot = (v: Float64Array) => (g === 0 ? v : rotateSlots(v, -g));
     const values = im === undefined ? rot(d) : { re: rot(d), im: rot(im) };
-    const poly = this.hoisting === 'double' ? encoder.encodeExtended(values, options) : encoder.encode(values, options).poly;
-    return toMontgomeryForm(poly);
+    return encoder.encodeOperand(values, { ...options, extended: this.hoisting === 'double' });
   }
 
   /** Encodes diagonals into `store` until its budget is full; returns how many are held. */

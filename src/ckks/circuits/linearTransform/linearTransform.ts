@@ -22,7 +22,6 @@ import { CkksError } from '../../errors.js';
 import type { Encoder } from '../../scheme/encoder.js';
 import type { Evaluator } from '../../scheme/evaluator.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
-import { toMontgomeryForm } from '../../scheme/keys.js';
 import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
 import { type ShoupPoly, plaintextDotLimb, shoupForm } from '../../ring/plaintextProducts.js';
@@ -181,7 +180,7 @@ export class LinearTransform {
       const rotated = rotateVector(d, -g * plan.babyStride, slots);
       const group = encoded.get(g) ?? new Map<number, Plaintext | RnsPoly | ShoupPoly>();
       const encodeOptions = { level, scale, slots };
-      group.set(b, hoisting === 'double' ? toMontgomeryForm(encoder.encodeExtended(rotated, encodeOptions))
+      group.set(b, hoisting === 'double' ? encoder.encodeOperand(rotated, { ...encodeOptions, extended: true })
         : hoisting === 'mixed' ? shoupForm(encoder.encode(rotated, encodeOptions).poly) : encoder.encode(rotated, encodeOptions));
       encoded.set(g, group);
     }

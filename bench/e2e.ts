@@ -1,10 +1,13 @@
 /**
  * End-to-end benchmark of the encrypted face pipeline (issue 15): `npm run bench:e2e -- [--quick] [--threads T]
- * [--budget-gb G] [--reduced] [--keys memory]`. At the secure set (CRYPTOFACE_N16, N = 2^16, 128-bit) with the trained CFNet4 and the
+ * [--budget-gb G] [--reduced] [--keys memory] [--keys-dir D] [--profile]`. At the secure set (CRYPTOFACE_N16, N = 2^16, 128-bit) with the trained CFNet4 and the
  * bundled crops: key generation (streamed to a temporary directory as serialised blobs), the server built from those
  * files, one enrolment (Hopper) and one verification (the Hopper probe: probe encryption → network → bootstrap →
  * normalisation → masked, flooded verdict → decryption by the key holder). `--quick`: just that; without it, also the
  * impostor probe. `--reduced`: the protocol test's reduced network at INSECURE N = 2^11 (a smoke test of this script).
+ * `--keys-dir D`: generate the key blobs into D (with this benchmark's secret key, bench-secret-key.bin: never do
+ * that outside a benchmark) and reuse them on the next run (key generation not timed then). `--profile`: per-layer
+ * times, per-phase key reading and memory on stderr.
  *
  * Ends with one JSON line: seconds_keygen, seconds_server_setup, seconds_enrol, seconds_verify (both sides, from the
  * probe's encryption to the decrypted verdict), seconds_bootstrap (inside the verification), threads,
@@ -12,11 +15,12 @@
  * score_abs_error (the unmasked score ‖ŷ_p − ŷ_t‖² − τ, decrypted with the bench's copy of the secret key, against
  * the plaintext pipeline on the same crops) and verdict_agrees.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ThreadPool } from '../src/ckks/parallel/index.js';
 import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
+import { deserializeSecretKey, serializeSecretKey } from '../src/ckks/serialization/index.js';
 import { Encoder } from '../src/ckks/scheme/encoder.js';
 import { Decryptor } from '../src/ckks/scheme/encryptor.js';
 import { loadWeights } from '../src/face/weights.js';
@@ -92,31 +96,56 @@ try {
   const setup = FaceSetup.create(weights, { ...options, pool });
   const p = setup.context.params;
   log(`N = 2^${p.logN}${p.insecure ? ' (INSECURE)' : ''}, log2 QP = ${p.logQP.toFixed(1)}, ${pool.threads} thread(s); compile ${((now() - t) / 1000).toFixed(1)} s`);
-  const sk = new KeyGenerator(setup.context).secretKey();
+  const SECRET_FILE = 'bench-secret-key.bin';
+  const storedSecret = flag('keys-dir') === undefined ? undefined : join(flag('keys-dir')!, SECRET_FILE);
+  const sk = storedSecret !== undefined && existsSync(storedSecret)
+    ? deserializeSecretKey(setup.context, readFileSync(storedSecret)) : new KeyGenerator(setup.context).secretKey();
   const client = FaceClient.create(setup, { secretKey: sk });
   const plan = client.keyPlan();
 
   t = now();
-  const dir = mkdtempSync(join(tmpdir(), 'cryptoface-e2e-'));
+  // --keys-dir D: keep the key blobs (and, for this benchmark only, the secret key) in D and reuse them next run
+  const keysDir = flag('keys-dir');
+  const dir = keysDir ?? mkdtempSync(join(tmpdir(), 'cryptoface-e2e-'));
   let evalKeyBytes = 0;
-  for (const blob of client.evaluationKeys({ onKey: (d, total) => { if (d % 20 === 0 || d === total) log(`keys ${d}/${total}`); } })) {
-    writeFileSync(join(dir, blob.name), blob.bytes);
-    evalKeyBytes += blob.bytes.length;
+  const reuse = keysDir !== undefined && existsSync(join(keysDir, SECRET_FILE));
+  if (reuse) {
+    for (const name of readdirSync(dir)) if (name !== SECRET_FILE) evalKeyBytes += statSync(join(dir, name)).size;
+    log(`reusing the keys in ${dir} (${(evalKeyBytes / 1e9).toFixed(2)} GB): seconds_keygen is not measured`);
+  } else {
+    mkdirSync(dir, { recursive: true });
+    for (const blob of client.evaluationKeys({ onKey: (d, total) => { if (d % 20 === 0 || d === total) log(`keys ${d}/${total}`); } })) {
+      writeFileSync(join(dir, blob.name), blob.bytes);
+      evalKeyBytes += blob.bytes.length;
+    }
+    if (keysDir !== undefined) writeFileSync(join(dir, SECRET_FILE), serializeSecretKey(sk));
   }
-  const secondsKeygen = (now() - t) / 1000;
+  const secondsKeygen = reuse ? Number.NaN : (now() - t) / 1000;
 
   t = now();
   function* files(): Generator<EvaluationKeyBlob> {
-    for (const name of readdirSync(dir)) yield { name, bytes: readFileSync(join(dir, name)) };
+    for (const name of readdirSync(dir)) if (name !== SECRET_FILE) yield { name, bytes: readFileSync(join(dir, name)) };
   }
   let refreshMs = 0;
   // default: keys stay in the directory and each phase reads its own (memory); --keys memory: all keys held
   const inMemory = flag('keys') === 'memory';
-  const server = FaceServer.create(setup, inMemory ? ServerKeys.fromBlobs(setup.context, plan, files()) : directoryKeyStore(dir), {
+  const keyStore = directoryKeyStore(dir);
+  const store = { names: () => keyStore.names().filter((n) => n !== SECRET_FILE), read: (n: string) => keyStore.read(n) };
+  const profile = argv.includes('--profile');
+  let keyMs = 0;
+  const server = FaceServer.create(setup, inMemory ? ServerKeys.fromBlobs(setup.context, plan, files()) : store, {
     budgetBytes: budgetGb * 1e9,
-    onLayer: (name, ms) => { if (name === 'refresh') refreshMs += ms; },
+    onLayer: (name, ms) => {
+      if (name === 'refresh') refreshMs += ms;
+      if (profile) log(`  layer ${name} ${(ms / 1000).toFixed(1)} s, rss ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`);
+    },
+    onKeys: (phase, count, bytes, ms) => {
+      keyMs += ms;
+      if (profile) log(`  keys ${phase}: ${count} keys, ${(bytes / 1e9).toFixed(2)} GB, ${(ms / 1000).toFixed(1)} s, rss ${(process.memoryUsage.rss() / 1e9).toFixed(1)} GB`);
+    },
+    onPhase: (phase, ms) => { if (profile) log(`  phase ${phase} ${(ms / 1000).toFixed(1)} s`); },
   });
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (keysDir === undefined) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const secondsServer = (now() - t) / 1000;
   log(`keys ${secondsKeygen.toFixed(1)} s (${(evalKeyBytes / 1e9).toFixed(2)} GB), server set-up ${secondsServer.toFixed(1)} s`);
 
@@ -128,6 +157,8 @@ try {
 
   const verifyOnce = (face: Face) => {
     refreshMs = 0;
+    keyMs = 0;
+    const encodeBefore = { n: server.network.store.onTheFly, ms: server.network.store.onTheFlyMs };
     const t0 = now();
     const probe = face.encrypt(client);
     const session = server.probe(probe);
@@ -154,7 +185,9 @@ try {
       }
       log(`DEBUG feature err ${e.toExponential(2)} template err ${et.toExponential(2)} max|ŷ| ${m.toFixed(3)} ‖ŷ‖² ${squaredNorm(face.plain).toFixed(3)} score dec ${score} plain ${plainScore}`);
     }
-    return { seconds, bootstrap: refreshMs / 1000, match, plainMatch: plainScore < 0, scoreError: Math.abs(score - plainScore), probeBytes: probe.length, verdictBytes: verdict.length, plainScore };
+    const encoded = { n: server.network.store.onTheFly - encodeBefore.n, s: (server.network.store.onTheFlyMs - encodeBefore.ms) / 1000 };
+    log(`  inside the verification: reading keys ${(keyMs / 1000).toFixed(1)} s (bootstrap's included), on-the-fly encodings ${encoded.n} in ${encoded.s.toFixed(1)} s`);
+    return { seconds, bootstrap: refreshMs / 1000, keySeconds: keyMs / 1000, encodeSeconds: encoded.s, match, plainMatch: plainScore < 0, scoreError: Math.abs(score - plainScore), probeBytes: probe.length, verdictBytes: verdict.length, plainScore };
   };
   const genuine = verifyOnce(faces.genuine);
   log(`verify (genuine) ${genuine.seconds.toFixed(1)} s, bootstrap ${genuine.bootstrap.toFixed(1)} s, encrypted ${genuine.match}, plaintext ${genuine.plainMatch} (score ${genuine.plainScore.toFixed(4)}, error ${genuine.scoreError.toExponential(2)})`);
@@ -168,6 +201,7 @@ try {
     logN: p.logN, secure: !p.insecure, threads: pool.threads, keys: inMemory ? 'memory' : 'phased', load_average: Number(loadavg()[0]!.toFixed(2)),
     seconds_keygen: secondsKeygen, seconds_server_setup: secondsServer, seconds_enrol: secondsEnrol,
     seconds_verify: genuine.seconds, seconds_bootstrap: genuine.bootstrap,
+    seconds_verify_key_reading: genuine.keySeconds, seconds_verify_encoding: genuine.encodeSeconds, budget_gb: budgetGb,
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024, eval_key_bytes: evalKeyBytes,
     probe_bytes: genuine.probeBytes, template_bytes: template.length, verdict_bytes: genuine.verdictBytes,
     score_abs_error: Math.max(...runs.map((r) => r.scoreError)), verdict_agrees: runs.every((r) => r.match === r.plainMatch),

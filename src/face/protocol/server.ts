@@ -36,6 +36,11 @@ export interface FaceServerOptions {
   readonly onPhase?: (phase: 'network' | 'normalize' | 'match' | 'pack', ms: number) => void;
   /** Called after each layer of the network (and the refresh) with its name and milliseconds: progress bars. */
   readonly onLayer?: (layer: string, ms: number) => void;
+  /**
+   * With keys in a `KeyBlobStore`: called after each phase's keys were read from the store (the phase, how many
+   * Galois keys, their bytes in memory, milliseconds): what reading keys per phase costs.
+   */
+  readonly onKeys?: (phase: string, keys: number, bytes: number, ms: number) => void;
 }
 
 /** A probe whose feature has been computed: match it against templates and galleries without re-running the network. */
@@ -83,9 +88,16 @@ export class FaceServer {
       const levels = new Map(plan.galoisKeys.map((k) => [k.galoisElement, k.level]));
       const source: PhasedKeySource = {
         load: (phase) => {
+          const t0 = performance.now();
           const part = planNetworkKeys(setup.crypto.net, setup.crypto.bootstrapping, phase);
           const galoisKeys = new Map<number, GaloisKey>();
-          for (const k of part.galoisKeys) galoisKeys.set(k.galoisElement, readGaloisKey(ctx, keys, k.galoisElement, Math.min(k.level, levels.get(k.galoisElement) ?? k.level)));
+          let bytes = 0;
+          for (const k of part.galoisKeys) {
+            const key = readGaloisKey(ctx, keys, k.galoisElement, Math.min(k.level, levels.get(k.galoisElement) ?? k.level));
+            galoisKeys.set(k.galoisElement, key);
+            bytes += 2 * key.digitCount * key.b[0]!.data.byteLength;
+          }
+          options.onKeys?.(phase, galoisKeys.size, bytes, performance.now() - t0);
           return { relinearizationKey: resident.relinearizationKey, galoisKeys, encapsulationKeys: resident.encapsulationKeys };
         },
       };

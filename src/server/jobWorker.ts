@@ -106,7 +106,10 @@ port.on('message', (m: ToWorker) => {
     const bytes = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength && out.buffer instanceof ArrayBuffer ? out : out.slice();
     post({ type: 'result', id: m.id, bytes, seconds: (performance.now() - t0) / 1000 }, [bytes.buffer as ArrayBuffer]);
   } catch (e) {
-    post({ type: 'failed', id: m.id, code: errorCode(e), message: e instanceof Error ? e.message : String(e), seconds: (performance.now() - t0) / 1000 });
+    const code = errorCode(e);
+    // (no server paths in answers: a vanished file is a client or template deleted while the job waited)
+    const message = code === 'NOT_FOUND' ? 'the client or a template was deleted while the job waited' : e instanceof Error ? e.message : String(e);
+    post({ type: 'failed', id: m.id, code, message, seconds: (performance.now() - t0) / 1000 });
   } finally {
     current = undefined;
   }

@@ -59,9 +59,19 @@ function hiddenFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => p.split(/[\\/]/).some((s) => s.startsWith('.')));
 }
 
-const args = ['--data', data, '--preset', 'test', '--threads', '2', '--queue', '1'];
+// the static files are served from a root of our own (web/, dist/, models/), made before the server starts
+const root = mkdtempSync(join(tmpdir(), 'cryptoface-root-'));
+const args = ['--data', data, '--preset', 'test', '--threads', '2', '--queue', '1', '--root', root];
 
 beforeAll(async () => {
+  mkdirSync(join(root, 'web'));
+  mkdirSync(join(root, 'dist', 'face'), { recursive: true });
+  mkdirSync(join(root, 'models', 'm'), { recursive: true });
+  writeFileSync(join(root, 'web', 'index.html'), '<!doctype html><title>t</title>');
+  writeFileSync(join(root, 'web', 'app.js'), 'export {};');
+  writeFileSync(join(root, 'dist', 'face', 'index.js'), 'export const x = 1;');
+  writeFileSync(join(root, 'models', 'm', 'weights.bin'), new Uint8Array([1, 2, 3]));
+  writeFileSync(join(root, 'secret.txt'), 'no');
   const t0 = performance.now();
   setup = FaceSetup.create(preset.weights, preset.options);
   client = FaceClient.create(setup);
@@ -76,6 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   rmSync(data, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
 describe('HTTP face service (INSECURE test preset: reduced network, N = 2^11), real HTTP on loopback', () => {
@@ -293,37 +304,19 @@ describe('HTTP face service (INSECURE test preset: reduced network, N = 2^11), r
   });
 
   it('static files: /, /web/, /lib/, /models/ with the cross-origin isolation headers; traversal and missing files are 404', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'cryptoface-root-'));
-    try {
-      mkdirSync(join(root, 'web'));
-      mkdirSync(join(root, 'dist', 'face'), { recursive: true });
-      mkdirSync(join(root, 'models', 'm'), { recursive: true });
-      writeFileSync(join(root, 'web', 'index.html'), '<!doctype html><title>t</title>');
-      writeFileSync(join(root, 'web', 'app.js'), 'export {};');
-      writeFileSync(join(root, 'dist', 'face', 'index.js'), 'export const x = 1;');
-      writeFileSync(join(root, 'models', 'm', 'weights.bin'), new Uint8Array([1, 2, 3]));
-      writeFileSync(join(root, 'secret.txt'), 'no');
-      const s = await startServer(['--data', join(root, 'data'), '--preset', 'test', '--threads', '1', '--root', root]);
-      try {
-        const get = async (path: string) => {
-          const r = await fetch(`${s.base}${path}`);
-          return { status: r.status, type: r.headers.get('content-type'), coop: r.headers.get('cross-origin-opener-policy'), coep: r.headers.get('cross-origin-embedder-policy'), text: await r.text() };
-        };
-        expect(await get('/')).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', coop: 'same-origin', coep: 'require-corp', text: '<!doctype html><title>t</title>' });
-        expect(await get('/web/app.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8', coep: 'require-corp' });
-        expect(await get('/lib/face/index.js')).toMatchObject({ status: 200, text: 'export const x = 1;' });
-        expect(await get('/models/m/weights.bin')).toMatchObject({ status: 200, type: 'application/octet-stream' });
-        for (const p of ['/web/../secret.txt', '/web/%2e%2e/secret.txt', '/lib/..%2fsecret.txt', '/secret.txt', '/web/missing.js', '/models/m']) {
-          expect((await get(p)).status, p).toBe(404);
-        }
-        expect((await fetch(`${s.base}/web/app.js`, { method: 'POST' })).status).toBe(405);
-        rmSync(join(root, 'web'), { recursive: true });
-        expect(await get('/')).toMatchObject({ status: 404, coop: 'same-origin' });
-      } finally {
-        await s.stop();
-      }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
+    const get = async (path: string) => {
+      const r = await fetch(`${server.base}${path}`);
+      return { status: r.status, type: r.headers.get('content-type'), coop: r.headers.get('cross-origin-opener-policy'), coep: r.headers.get('cross-origin-embedder-policy'), text: await r.text() };
+    };
+    expect(await get('/')).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', coop: 'same-origin', coep: 'require-corp', text: '<!doctype html><title>t</title>' });
+    expect(await get('/web/app.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8', coep: 'require-corp' });
+    expect(await get('/lib/face/index.js')).toMatchObject({ status: 200, text: 'export const x = 1;' });
+    expect(await get('/models/m/weights.bin')).toMatchObject({ status: 200, type: 'application/octet-stream' });
+    for (const p of ['/web/../secret.txt', '/web/%2e%2e/secret.txt', '/lib/..%2fsecret.txt', '/web/..%5csecret.txt', '/secret.txt', '/web/missing.js', '/models/m', '/web/%zz']) {
+      expect((await get(p)).status, p).toBe(404);
     }
+    expect((await fetch(`${server.base}/web/app.js`, { method: 'POST' })).status).toBe(405);
+    rmSync(join(root, 'web'), { recursive: true });
+    expect(await get('/')).toMatchObject({ status: 404, coop: 'same-origin' });
   });
 });

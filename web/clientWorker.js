@@ -300,8 +300,9 @@ async function identify(input) {
   const jobId = await api.submitProbe(state.clientId, 'identify', probe);
   const { status, serverSeconds } = await serverWork(jobId);
   const { matches } = client.readIdentification(await api.jobResult(jobId));
-  const order = /** @type {{ templates?: unknown }} */ (status).templates;
-  const ids = Array.isArray(order) ? order.map(String) : state.templates.map((t) => t.id);
+  const order = /** @type {{ templateIds?: unknown }} */ (status).templateIds; // the gallery's order (docs/server.md)
+  if (!Array.isArray(order) || order.length !== matches.length) throw new Error('the identification job did not say which template each verdict is for');
+  const ids = order.map(String);
   return { matches: ids.map((id, i) => ({ templateId: id, match: matches[i] === true })), serverSeconds };
 }
 

@@ -10,7 +10,7 @@ import { ServiceError, checkFaceMessage } from './envelopes.js';
 import { KeyUploadCheck, parseCrcHeader } from './keyUpload.js';
 import type { JobQueue, JsonValue } from './jobQueue.js';
 import { serveStatic, securityHeaders } from './staticFiles.js';
-import type { DataStore } from './storage.js';
+import { DRAIN_BYTES, type DataStore } from './storage.js';
 
 export interface Limits {
   /** Bytes of one key blob. */
@@ -68,9 +68,10 @@ async function readBody(req: IncomingMessage, limit: number, what: string): Prom
   let total = 0;
   for await (const c of req as AsyncIterable<Uint8Array>) {
     total += c.length;
-    if (total > limit) throw tooLarge(what, limit);
-    chunks.push(c);
+    if (total > limit + DRAIN_BYTES) break; // (drops the connection)
+    if (total <= limit) chunks.push(c);
   }
+  if (total > limit) throw tooLarge(what, limit); // answered once the body is read, as in DataStore.putKey
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {

@@ -21,6 +21,8 @@ import { ServiceError } from './envelopes.js';
 const CLIENT_ID = /^[0-9a-f]{32}$/;
 const TEMPLATE_ID = /^[0-9a-f]{24}$/;
 const MANIFEST = 'client.json';
+/** Bytes read and discarded after a refusal, so that the sender gets the answer (docs/server.md). */
+export const DRAIN_BYTES = 64 << 20;
 
 const notFound = (what: string) => new ServiceError(404, 'NOT_FOUND', `no such ${what}`);
 
@@ -108,10 +110,26 @@ export class DataStore {
     const handle = await open(tmp, 'wx', 0o644);
     let closed = false;
     try {
+      // a refusal while the body streams (over a limit) is thrown once the body has been read to its end, so that
+      // the client, still sending, gets the answer (leaving the loop early would reset the connection) — up to
+      // DRAIN_BYTES more; past that the connection is dropped
+      let refusal: unknown;
+      let drained = 0;
       for await (const chunk of chunks) {
-        check.update(chunk);
+        if (refusal !== undefined) {
+          drained += chunk.length;
+          if (drained > DRAIN_BYTES) break;
+          continue;
+        }
+        try {
+          check.update(chunk);
+        } catch (e) {
+          refusal = e;
+          continue;
+        }
         await handle.write(chunk);
       }
+      if (refusal !== undefined) throw refusal;
       check.finish();
       await handle.sync();
       await handle.close();

@@ -43,6 +43,20 @@ const putKey = (id: string, name: string, bytes: Uint8Array, crc = crcHex(bytes)
   api('PUT', `/api/clients/${id}/keys/${name}`, bytes, { 'content-type': 'application/octet-stream', 'x-crc32': crc });
 const errorCode = (r: Reply) => (r.json['error'] as { code?: string } | undefined)?.code;
 
+/** A request whose body goes out in 64 KiB chunks with no Content-Length (chunked transfer encoding). */
+function sendChunked(method: string, path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; code: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.base}${path}`, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => { text += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(text) as { error?: { code?: string } }).error?.code }));
+    });
+    req.on('error', reject);
+    for (let i = 0; i < body.length; i += 1 << 16) req.write(body.subarray(i, i + (1 << 16)));
+    req.end();
+  });
+}
+
 async function waitJob(jobId: string, timeoutMs = 60_000): Promise<{ [k: string]: unknown }> {
   const t0 = Date.now();
   for (;;) {
@@ -128,6 +142,9 @@ describe('HTTP face service (INSECURE test preset: reduced network, N = 2^11), r
     const keyLimit = (setupReply.json['limits'] as { keyBytes: number }).keyBytes;
     const big = await putKey(clientId, g.name, new Uint8Array(keyLimit + 1));
     expect([big.status, errorCode(big)]).toEqual([413, 'TOO_LARGE']);
+    // without a declared length (chunked), the limit is found while the body streams: still a 413 answer
+    const chunked = await sendChunked('PUT', `/api/clients/${clientId}/keys/${g.name}`, new Uint8Array(keyLimit + (1 << 20)), { 'x-crc32': '00000000' });
+    expect([chunked.status, chunked.code]).toEqual([413, 'TOO_LARGE']);
     // nothing refused was stored
     expect((await api('GET', `/api/clients/${clientId}`)).json['keys']).toMatchObject({ present: [] });
     // a burst: every key at once, with reads in between
@@ -164,6 +181,8 @@ describe('HTTP face service (INSECURE test preset: reduced network, N = 2^11), r
     const limit = ((await api('GET', '/api/setup')).json['limits'] as { probeBytes: number }).probeBytes;
     const big = await api('POST', `/api/clients/${clientId}/templates`, new Uint8Array(limit + 1));
     expect([big.status, errorCode(big)]).toEqual([413, 'TOO_LARGE']);
+    const chunked = await sendChunked('POST', `/api/clients/${clientId}/templates`, new Uint8Array(limit + (1 << 20)));
+    expect([chunked.status, chunked.code]).toEqual([413, 'TOO_LARGE']);
     const fresh = (await api('POST', '/api/clients')).json['clientId'] as string;
     const missing = await api('POST', `/api/clients/${fresh}/templates`, probes.alice);
     expect([missing.status, errorCode(missing)]).toEqual([409, 'MISSING_KEY']);

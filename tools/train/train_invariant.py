@@ -1,0 +1,269 @@
+"""Train CryptoFaceNet for invariance across photos (issue 17) by distillation from the dlib teacher.
+
+Differences from train.py (whose recipe produced models/cfnet4 and stays reproducible):
+  * target = the teacher's descriptor of the CLEAN image: every training row of the face-data set (already a
+    re-rendered augmentation: rotation, scale, shift, flip, colour, blur, JPEG) is paired with the teacher's
+    descriptor of its identity's unaugmented crop (same parent faces), and on top of it the realistic
+    on-the-fly augmentation of augment_real.py (pose warp, lighting, colour, blur, occlusion, noise, JPEG)
+    is applied with probability --p-heavy;
+  * more identities: tools/face-data/synthesize.mjs's three-parent morphs and region swaps (one clean crop
+    and its teacher descriptor each), seen only through on-the-fly augmentation;
+  * bootstrap-point term: in the eval-mode stability pass, log1p(relu(max|x| - --boot-limit)^2) per sample
+    on block 3's output (the value the encrypted network refreshes by bootstrapping, bound B = 32), so that
+    the folded network keeps |x| <= B/1.5 there with margin;
+  * steps instead of epochs, resumable: every --ckpt-every steps the model, optimiser, scheduler and every
+    RNG state go to <out>/ckpt.pt (atomic rename) and an exportable <out>/model.pt (export.py's format) is
+    written; rerunning the same command continues from the checkpoint and gives the same result as an
+    uninterrupted run (same seed, thread count and PyTorch build).
+Loss per step (P identities x K views): relational KD (cosine-similarity matrix vs the training-mean-centred
+clean teacher descriptors) + direct KD (1 - cos(P y^, t^)) + 0.005 jigsaw + norm spread + train-mode range
+penalty + eval-mode stability and bootstrap-point penalties, as documented in docs/face-model.md §12.
+The calibration identities (10 %, seeded exactly as train.py) are never trained on; the held-out split is
+never read.
+
+    nice -n 19 /usr/bin/python3 tools/train/train_invariant.py --threads 2     # resumable, seeded
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+# OpenMP threads sleep instead of spinning while they wait: on a shared machine spinning threads make a
+# 2-thread run several times slower than one thread (measured, tools/train/README.md)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from augment import augment
+from augment_real import augment_real
+from cfnet import CryptoFaceNet, HerPN2d, preprocess, to_patches
+from data import FaceData, find_dataset
+from metrics import best_threshold, calib_pairs, embed, pair_dist, roc_auc, unit
+from train import split_identities
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def parse():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=None)
+    ap.add_argument("--extra", default=os.path.join(HERE, "..", "face-data", "work", "extra"), help="synthesize.mjs output ('' = none)")
+    ap.add_argument("--out", default=os.path.join(HERE, "work", "CFNet4-next"))
+    ap.add_argument("--steps", type=int, default=700)
+    ap.add_argument("--P", type=int, default=16, help="identities per step (16 x 4 views: the forward pass holds ~1 GB)")
+    ap.add_argument("--K", type=int, default=4)
+    ap.add_argument("--extra-share", type=float, default=0.35, help="share of a batch's identities drawn from the extra set")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--wd", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--w-rel", type=float, default=1.0)
+    ap.add_argument("--w-dir", type=float, default=1.0)
+    ap.add_argument("--w-jig", type=float, default=0.005)
+    ap.add_argument("--w-norm", type=float, default=2.0)
+    ap.add_argument("--w-range", type=float, default=1.0)
+    ap.add_argument("--range-bound", type=float, default=5.0)
+    ap.add_argument("--w-stress", type=float, default=1.0)
+    ap.add_argument("--w-boot", type=float, default=1.0)
+    ap.add_argument("--boot-limit", type=float, default=12.0, help="penalise |block 3 output| above this (B/1.5 = 21.3)")
+    ap.add_argument("--stress-batch", type=int, default=15)
+    ap.add_argument("--p-heavy", type=float, default=0.8)
+    ap.add_argument("--calib-frac", type=float, default=0.1)
+    ap.add_argument("--seed", type=int, default=20261130)
+    ap.add_argument("--split-seed", type=int, default=20250830, help="seed of the fit/calibration split (train.py's)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ckpt-every", type=int, default=25)
+    ap.add_argument("--eval-every", type=int, default=350)
+    return ap.parse_args()
+
+
+def clean_rows(ds, rows):
+    """For each training row, the row of its identity's unaugmented crop with the same parent faces."""
+    with open(os.path.join(ds.root, "details.json")) as f:
+        det = json.load(f)["items"]
+    key = lambda i: (ds.items[i]["identity"], tuple(sorted(p["face"] for p in det[i]["parents"])))
+    clean = {key(i): i for i in rows if not ds.items[i]["augmented"]}
+    return np.array([clean[key(i)] for i in rows], dtype=np.int64)
+
+
+def load_extra(path):
+    if not path or not os.path.exists(os.path.join(path, "manifest.json")):
+        return None
+    with open(os.path.join(path, "manifest.json")) as f:
+        m = json.load(f)
+    img = np.fromfile(os.path.join(path, "images.u8"), dtype=np.uint8).reshape(m["count"], 112, 112, 3)
+    t = np.fromfile(os.path.join(path, "teacher.f32"), dtype="<f4").reshape(m["count"], m["teacher"]["dim"])
+    return {"images": torch.from_numpy(img), "teacher": t, "identities": [it["identity"] for it in m["items"]], "manifest": m}
+
+
+def rss_mb():
+    """Resident memory of this process (MB), logged so that the 3 GB budget of the shared machine is visible."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return -1
+
+
+def rng_state(np_rng):
+    return {"torch": torch.get_rng_state(), "numpy": np_rng.bit_generator.state}
+
+
+def main():
+    a = parse()
+    try:  # at most 2 malloc arenas: with several threads glibc otherwise keeps freed activations per arena
+        import ctypes
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except OSError:
+        pass
+    torch.set_num_threads(a.threads)
+    os.makedirs(a.out, exist_ok=True)
+    data_dir = find_dataset(a.data)
+    ds = FaceData(data_dir)
+    tr = ds.indices("train")
+    fit_ids, cal_ids = split_identities(ds.identities(tr), a.calib_frac, a.split_seed)
+    fit_set = set(fit_ids)
+    fit = np.array([i for i in tr if ds.items[i]["identity"] in fit_set], dtype=np.int64)
+    cal = np.array([i for i in tr if ds.items[i]["identity"] not in fit_set], dtype=np.int64)
+    target_row = clean_rows(ds, fit)
+    extra = load_extra(a.extra)
+    n_extra = 0 if extra is None else len(extra["identities"])
+    print(f"data {data_dir}: {len(fit)} fit rows / {len(fit_ids)} ids, {len(cal)} calibration rows / {len(cal_ids)} ids; "
+          f"extra identities {n_extra}", flush=True)
+
+    # uint8 (N,112,112,3): fit rows then extra identities, copied in chunks into one buffer (memory < 1 GB)
+    images = torch.empty((len(fit) + n_extra, 112, 112, 3), dtype=torch.uint8)
+    for s0 in range(0, len(fit), 1024):
+        images[s0:min(len(fit), s0 + 1024)] = torch.from_numpy(np.ascontiguousarray(ds.images[fit[s0:s0 + 1024]]))
+    T = ds.teacher[target_row].astype(np.float64)
+    if extra is not None:
+        images[len(fit):] = extra.pop("images")
+        T = np.concatenate([T, extra["teacher"].astype(np.float64)], 0)
+    T = torch.from_numpy(T)
+    t_mean = T.mean(0)
+    Tn = F.normalize(T - t_mean, dim=1).float()
+    by_id = {}
+    for k, name in enumerate(ds.identities(fit)):
+        by_id.setdefault(name, []).append(k)
+    orig_ids = sorted(by_id)
+    extra_ids = [[len(fit) + k] for k in range(n_extra)]
+    orig_rows = [np.array(by_id[n]) for n in orig_ids]
+
+    model = CryptoFaceNet("CFNet4")
+    herpns = [m for m in model.modules() if isinstance(m, HerPN2d)]
+    for h in herpns:
+        h.range_bound = a.range_bound
+    S = model.input_size
+    proj = nn.Linear(256, Tn.shape[1], bias=False)
+    decay, no_decay = [], []
+    for _, p in model.named_parameters():
+        (no_decay if p.ndim == 1 else decay).append(p)
+    extra_params = list(proj.parameters())
+    opt = torch.optim.AdamW([{"params": decay + extra_params, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: min(1.0, (k + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * min(k, a.steps) / a.steps)))
+    torch.manual_seed(a.seed)
+    np_rng = np.random.default_rng(a.seed)
+    step, log, elapsed = 0, [], 0.0
+    ckpt = os.path.join(a.out, "ckpt.pt")
+    if os.path.exists(ckpt):
+        c = torch.load(ckpt)
+        if c["args"]["seed"] != a.seed or c["args"]["steps"] != a.steps:
+            raise SystemExit(f"{ckpt} was made with other --seed/--steps; use another --out")
+        model.load_state_dict(c["model"])
+        proj.load_state_dict(c["proj"])
+        opt.load_state_dict(c["opt"])
+        sched.load_state_dict(c["sched"])
+        torch.set_rng_state(c["rng"]["torch"])
+        np_rng.bit_generator.state = c["rng"]["numpy"]
+        step, log, elapsed = c["step"], c["log"], c["elapsed"]
+        print(f"resumed from {ckpt} at step {step}", flush=True)
+
+    Xc = ds.preprocessed(cal, S)
+    ds.images = None  # unmap the dataset file (its pages would count towards this process's memory)
+    print(f"data loaded, rss {rss_mb()} MB", flush=True)
+    cal_gen, cal_imp = calib_pairs(ds.identities(cal), np.random.default_rng(a.split_seed + 1))
+    n_ext = int(round(a.P * a.extra_share)) if n_extra else 0
+    sums, n_sum, t_last = {}, 0, time.time()
+
+    def save():
+        state = {"model": model.state_dict(), "proj": proj.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                 "rng": rng_state(np_rng), "step": step, "log": log, "elapsed": elapsed, "args": vars(a)}
+        torch.save(state, ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+        torch.save({"state_dict": model.state_dict(), "variant": "CFNet4", "args": {**vars(a), "seed": a.split_seed, "train_seed": a.seed},
+                    "data": data_dir, "fit_identities": fit_ids, "calib_identities": cal_ids, "teacher_mean": t_mean.tolist(),
+                    "extra": a.extra, "extra_identities": n_extra, "log": log, "train_seconds": elapsed, "step": step}, os.path.join(a.out, "model.pt.tmp"))
+        os.replace(os.path.join(a.out, "model.pt.tmp"), os.path.join(a.out, "model.pt"))
+
+    while step < a.steps:
+        t_step = time.time()
+        model.train()
+        # P identities: (P - n_ext) from the face-data set, n_ext from the extra set; K views each
+        ids = np_rng.choice(len(orig_ids), a.P - n_ext, replace=False)
+        rows = [np_rng.choice(orig_rows[i], a.K, replace=len(orig_rows[i]) < a.K) for i in ids]
+        if n_ext:
+            ex = np_rng.choice(n_extra, n_ext, replace=False)
+            rows += [np.full(a.K, extra_ids[e][0]) for e in ex]
+        b = torch.from_numpy(np.concatenate(rows))
+        x = preprocess(augment_real(images[b], a.p_heavy), S)
+        y, feats = model(x)
+        yh = F.normalize(y, dim=1)
+        th = Tn[b]
+        st, tt = yh @ yh.t(), th @ th.t()
+        off = ~torch.eye(len(b), dtype=torch.bool)
+        parts = {"rel": F.mse_loss(st[off], tt[off]), "dir": (1 - F.cosine_similarity(proj(yh), th, dim=1)).mean()}
+        logits, target = model.jigsaw_logits(feats)
+        parts["jig"] = F.cross_entropy(logits, target)
+        parts["range"] = sum(h.penalty for h in herpns) / len(herpns)
+        ls = torch.log((y * y).sum(1))
+        parts["norm"] = ((ls - ls.mean()) ** 2).mean()
+        loss = a.w_rel * parts["rel"] + a.w_dir * parts["dir"] + a.w_jig * parts["jig"] + a.w_range * parts["range"] + a.w_norm * parts["norm"]
+        if a.w_stress > 0 or a.w_boot > 0:  # eval mode (running statistics = the deployed function)
+            sb = torch.from_numpy(np_rng.choice(len(images), a.stress_batch))
+            q = a.stress_batch // 3
+            xs = preprocess(images[sb], S)
+            xs = torch.cat([augment(xs[:q], 0.0, 0.0, 0.0), augment(xs[q:2 * q], 1.0, 1.0, 1.0), preprocess(augment_real(images[sb[2 * q:]], 1.0), S)])
+            model.eval()
+            boot = []
+            for net, p in zip(model.nets, to_patches(xs, model.grid)):
+                tr_ = {}
+                net(p, tr_)
+                boot.append(tr_["block3"].abs().flatten(1).amax(1))
+            model.train()
+            parts["stress"] = sum(h.penalty for h in herpns) / len(herpns)
+            worst = torch.stack(boot, 1).amax(1)
+            parts["boot"] = torch.log1p(torch.relu(worst - a.boot_limit) ** 2).mean()
+            parts["boot_max"] = worst.max().detach()
+            loss = loss + a.w_stress * parts["stress"] + a.w_boot * parts["boot"]
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(list(model.parameters()) + extra_params, 5.0)
+        opt.step()
+        sched.step()
+        step += 1
+        elapsed += time.time() - t_step
+        for k, v in parts.items():
+            sums[k] = max(sums.get(k, 0.0), float(v)) if k == "boot_max" else sums.get(k, 0.0) + float(v)
+        n_sum += 1
+        if step % a.ckpt_every == 0 or step == a.steps:
+            rec = {"step": step, "sec_per_step": round((time.time() - t_last) / n_sum, 2), "lr": round(sched.get_last_lr()[0], 6), "rss_mb": rss_mb(),
+                   **{k: round(v / (1 if k == "boot_max" else n_sum), 5) for k, v in sums.items()}}
+            if step % a.eval_every == 0 or step == a.steps:
+                e = embed(model, Xc)
+                g, i_ = pair_dist(unit(e), cal_gen), pair_dist(unit(e), cal_imp)
+                rec["calib_auc"] = round(float(roc_auc(g, i_)), 5)
+                rec["calib_acc"] = round(best_threshold(g, i_)[1], 5)
+                s = np.sum(e ** 2, axis=1)
+                rec["calib_norm_cv"] = round(float(np.std(s) / np.mean(s)), 4)
+            print(json.dumps(rec), flush=True)
+            log.append(rec)
+            sums, n_sum, t_last = {}, 0, time.time()
+            save()
+    print(f"trained {a.steps} steps in {elapsed:.0f}s; model in {a.out}/model.pt", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -159,6 +159,11 @@ describe('HTTP face service (INSECURE test preset: reduced network, N = 2^11), r
     replies.slice(blobs.length).forEach((r) => expect(r.status).toBe(200));
     const state = await api('GET', `/api/clients/${clientId}`);
     expect(state.json).toMatchObject({ keys: { present: evaluationKeyNames(setup.keyPlan()), missing: [], bytes: clientBytes }, templates: [] });
+    // concurrent creations get distinct clients; concurrent deletions remove them
+    const made = (await Promise.all(Array.from({ length: 6 }, () => api('POST', '/api/clients')))).map((r) => r.json['clientId'] as string);
+    expect(new Set(made).size).toBe(6);
+    expect((await Promise.all(made.map((id) => api('DELETE', `/api/clients/${id}`)))).map((r) => r.status)).toEqual(Array(6).fill(204));
+    expect(readdirSync(join(data, 'clients'))).toEqual([clientId]);
     // the per-client limit (every key once + 100 bytes here): an unseeded copy of a key (about twice the bytes) does not fit
     const unseeded = serializeGaloisKey(deserializeGaloisKey(setup.context, g.bytes), { seeded: false });
     expect(unseeded.length).toBeLessThan(keyLimit);

@@ -216,6 +216,7 @@ async function run(op, extra) {
   if (chosen === undefined) return;
   page.busy = true;
   refresh();
+  for (const e of ui.notices.querySelectorAll('.error')) e.remove(); // the last operation's failure, now stale
   try {
     const input = await chosen.input();
     for (const bar of ['crypto', 'server']) setProgress(bar, 0, 1, '');

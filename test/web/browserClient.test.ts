@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { insecureTestPreset } from '../../src/face/testing/insecureTestPreset.js';
 import { decodeFaceCrop } from '../../src/face/io/faceCrop.js';
-import { decodePng } from '../../src/face/io/png.js';
+import { decodePng, encodePng } from '../../src/face/io/png.js';
 import { repositoryRoot, serverScript, startServer, type ServerProcess } from '../server/serverProcess.js';
 import { Browser, chromiumPath, type Page } from './cdp.js';
 
@@ -147,6 +147,16 @@ run('browser client in headless chromium against the HTTP service (test preset: 
     writeFileSync(join(repositoryRoot, 'out', 'browser-client.png'), shot);
     const image = await decodePng(shot);
     expect(image.width).toBeGreaterThan(500);
+
+    // a dropped crop of the wrong size is refused by the page's PNG check, naming the file, before anything is sent
+    const small = join(work, 'small.png');
+    writeFileSync(small, await encodePng(new Uint8Array(64 * 64 * 3).fill(128), 64, 64));
+    await page.send('DOM.setFileInputFiles', { files: [small], objectId: input.result.objectId });
+    await page.waitFor<boolean>(`document.querySelector('input[name=face]:checked')?.nextElementSibling?.textContent.includes('small.png') === true`, 10_000, 'the small file to be chosen');
+    await click(page, 'verify');
+    await page.waitFor<boolean>(`document.body.dataset.state === 'idle'`, 30_000, 'the refusal');
+    expect(await page.evaluate<string>(`document.getElementById('verdict').dataset.match`)).toBe('error');
+    expect(await page.evaluate<string>(`document.getElementById('notices').textContent`)).toMatch(/small\.png.*WRONG_IMAGE_SIZE|WRONG_IMAGE_SIZE.*small\.png/s);
 
     // the secret key the page kept in IndexedDB appears in none of the service's files (keys, templates, anything)
     const secret = new Uint8Array(await page.evaluate<number[]>(`new Promise((resolve, reject) => {

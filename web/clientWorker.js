@@ -123,18 +123,30 @@ async function restore(setup) {
     return null;
   }
   if (stored === undefined) return null;
+  let secretKey;
+  try {
+    secretKey = deserializeSecretKey(setup.context, stored.secretKey); // checked: CRC, parameter fingerprint
+  } catch (e) {
+    log(`the kept secret key is unreadable (${e instanceof Error ? e.message : String(e)}); it is deleted from this browser`);
+    await deleteSession(setup.model);
+    return null;
+  }
   state.persist = true;
   try {
     const status = await api.getClient(stored.clientId);
-    state.client = FaceClient.create(setup, { secretKey: deserializeSecretKey(setup.context, stored.secretKey) });
+    state.client = FaceClient.create(setup, { secretKey });
     state.secretKeyBytes = stored.secretKey;
     state.clientId = stored.clientId;
     state.keysUploaded = status.keys.missing.length === 0;
     state.templates = stored.templates.filter((t) => status.templates.includes(t.id));
     return { clientId: stored.clientId, templates: state.templates, keysUploaded: state.keysUploaded };
   } catch (e) {
-    log(`the stored session could not be restored (${e instanceof Error ? e.message : String(e)}); it is deleted`);
+    // only a service that no longer knows the client makes the kept key useless; anything else (the network, a
+    // restart) must not cost the user their key: stop here and let them reload
+    if (!(e instanceof api.ApiError && e.status === 404)) throw new Error(`the kept session could not be restored, reload to try again: ${e instanceof Error ? e.message : String(e)}`);
+    log('the service no longer knows the kept client; its key is deleted from this browser');
     await deleteSession(setup.model);
+    state.persist = false;
     return null;
   }
 }

@@ -254,6 +254,8 @@ async function ensureKeys() {
   state.keysUploaded = true;
   await syncStore();
   const totalMs = performance.now() - started;
+  progress('keygen', generated, total, `${generated} keys generated in ${seconds(genMs)}`);
+  progress('upload', uploadedBytes, Math.max(uploadedBytes, 1), `${uploadedKeys} keys, ${formatBytes(uploadedBytes)} uploaded in ${seconds(upMs)} (${seconds(totalMs)} with generation)`);
   const summary = { keys: generated, uploadedKeys, bytes: uploadedBytes, seconds: totalMs / 1000, generateSeconds: genMs / 1000, uploadSeconds: upMs / 1000 };
   log(`evaluation keys: ${generated} generated, ${uploadedKeys} uploaded, ${formatBytes(uploadedBytes)} in ${seconds(totalMs)} (generation ${seconds(genMs)}, upload ${seconds(upMs)})`);
   post({ type: 'keys', ...summary });

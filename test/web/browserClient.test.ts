@@ -118,6 +118,7 @@ run('browser client in headless chromium against the HTTP service (test preset: 
     const keyLine = log.find((l) => l.includes('evaluation keys:'));
     console.log(`browser test: ${keyLine}`);
     expect(keyLine).toContain(`${setup.keyNames.length} generated, ${setup.keyNames.length} uploaded`);
+    expect(await page.evaluate<string>(`document.getElementById('text-upload').textContent`)).toMatch(new RegExp(`^${setup.keyNames.length} keys, [0-9.]+ MB uploaded in [0-9.]+ s`));
     // the service holds every planned key and one template
     const status = await (await fetch(`${server.base}/api/clients/${clientId}`)).json() as { keys: { missing: string[]; present: string[] }; templates: string[] };
     expect(status.keys.missing).toEqual([]);

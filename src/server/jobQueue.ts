@@ -68,6 +68,8 @@ export class JobQueue {
   private meanSeconds = 0;
   private finishedCount = 0;
   private closed = false;
+  /** True while a lost worker is being replaced: nothing is dispatched until the new one is ready. */
+  private restarting = false;
 
   private constructor(private readonly start: WorkerStart, private readonly options: JobQueueOptions, readonly info: SetupInfo) {}
 
@@ -95,7 +97,9 @@ export class JobQueue {
     this.running = undefined;
     if (job !== undefined) this.finish(job, 'failed', null, undefined, { code: 'INTERNAL', message: why });
     void worker.terminate();
+    this.restarting = true;
     startWorker(this.start).then(({ worker: next }) => {
+      this.restarting = false;
       this.attach(next);
       this.next();
     }, (e: unknown) => process.stderr.write(`serve: the job worker could not be restarted: ${e instanceof Error ? e.message : String(e)}\n`));
@@ -104,7 +108,7 @@ export class JobQueue {
   /** Queues a job (503 BUSY with Retry-After when the queue is full); returns its id. */
   submit(spec: JobSpec): string {
     this.expire();
-    if (this.running !== undefined && this.waiting.length >= this.options.maxQueued) {
+    if ((this.running !== undefined || this.restarting) && this.waiting.length >= this.options.maxQueued) {
       const ahead = this.waiting.length + (this.running === undefined ? 0 : 1);
       const retry = Math.max(1, Math.min(3600, Math.ceil((this.finishedCount > 0 ? this.meanSeconds : 30) * ahead)));
       throw new ServiceError(503, 'BUSY', `the job queue is full (${this.waiting.length} waiting); retry in about ${retry} s`, { 'Retry-After': String(retry) });
@@ -120,7 +124,7 @@ export class JobQueue {
   }
 
   private next(): void {
-    if (this.running !== undefined) return;
+    if (this.running !== undefined || this.restarting) return;
     const job = this.waiting.shift();
     if (job === undefined) return;
     this.running = job;
@@ -167,7 +171,7 @@ export class JobQueue {
 
   /** Tells the worker to drop its cached server of this client (its keys changed or it was deleted). */
   evict(clientId: string): void {
-    this.worker.postMessage({ type: 'evict', clientId } satisfies ToWorker);
+    if (!this.restarting) this.worker.postMessage({ type: 'evict', clientId } satisfies ToWorker);
   }
 
   private expire(): void {

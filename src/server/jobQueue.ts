@@ -45,8 +45,8 @@ export interface JobQueueOptions {
 }
 
 /** Starts a job worker and resolves with it and its setup once it reports ready. */
-function startWorker(start: WorkerStart): Promise<{ worker: Worker; info: SetupInfo }> {
-  const worker = new Worker(new URL('./jobWorker.js', import.meta.url), { workerData: start });
+function startWorker(start: WorkerStart, script: URL): Promise<{ worker: Worker; info: SetupInfo }> {
+  const worker = new Worker(script, { workerData: start });
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => finish(e);
     const onExit = (code: number) => finish(new Error(`the job worker exited with code ${code} before it was ready`));
@@ -71,12 +71,15 @@ export class JobQueue {
   /** True while a lost worker is being replaced: nothing is dispatched until the new one is ready. */
   private restarting = false;
 
-  private constructor(private readonly start: WorkerStart, private readonly options: JobQueueOptions, readonly info: SetupInfo) {}
+  private constructor(private readonly start: WorkerStart, private readonly options: JobQueueOptions, private readonly script: URL, readonly info: SetupInfo) {}
 
-  /** Starts the worker and waits until its setup is built. */
-  static async create(start: WorkerStart, options: JobQueueOptions): Promise<JobQueue> {
-    const { worker, info } = await startWorker(start);
-    const q = new JobQueue(start, options, info);
+  /**
+   * Starts the worker and waits until its setup is built. `script` is the worker's module (default jobWorker.js beside
+   * this one; tests pass a stand-in that speaks the same messages).
+   */
+  static async create(start: WorkerStart, options: JobQueueOptions, script = new URL('./jobWorker.js', import.meta.url)): Promise<JobQueue> {
+    const { worker, info } = await startWorker(start, script);
+    const q = new JobQueue(start, options, script, info);
     q.attach(worker);
     const sweep = setInterval(() => q.expire(), Math.min(options.ttlMs, 60_000));
     sweep.unref();
@@ -98,7 +101,7 @@ export class JobQueue {
     if (job !== undefined) this.finish(job, 'failed', null, undefined, { code: 'INTERNAL', message: why });
     void worker.terminate();
     this.restarting = true;
-    startWorker(this.start).then(({ worker: next }) => {
+    startWorker(this.start, this.script).then(({ worker: next }) => {
       this.restarting = false;
       this.attach(next);
       this.next();

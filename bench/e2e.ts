@@ -15,12 +15,10 @@
  * score_abs_error (the unmasked score ‖ŷ_p − ŷ_t‖² − τ, decrypted with the bench's copy of the secret key, against
  * the plaintext pipeline on the same crops) and verdict_agrees.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ThreadPool } from '../src/ckks/parallel/index.js';
-import { KeyGenerator } from '../src/ckks/scheme/keyGenerator.js';
-import { deserializeSecretKey, serializeSecretKey } from '../src/ckks/serialization/index.js';
 import { Encoder } from '../src/ckks/scheme/encoder.js';
 import { Decryptor } from '../src/ckks/scheme/encryptor.js';
 import { loadWeights } from '../src/face/weights.js';
@@ -35,7 +33,7 @@ import { ServerKeys, type EvaluationKeyBlob } from '../src/face/protocol/evaluat
 import { deserializeFaceMessage } from '../src/face/protocol/messages.js';
 import type { Tensor3 } from '../src/nn/tensor.js';
 import { reducedNetwork } from '../test/face/reducedNetwork.js';
-import { directoryKeyStore } from '../src/cli/keyDirectory.js';
+import { benchKeyBlobs, benchSecretKey } from './benchKeys.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -96,41 +94,23 @@ try {
   const setup = FaceSetup.create(weights, { ...options, pool });
   const p = setup.context.params;
   log(`N = 2^${p.logN}${p.insecure ? ' (INSECURE)' : ''}, log2 QP = ${p.logQP.toFixed(1)}, ${pool.threads} thread(s); compile ${((now() - t) / 1000).toFixed(1)} s`);
-  const SECRET_FILE = 'bench-secret-key.bin';
-  const storedSecret = flag('keys-dir') === undefined ? undefined : join(flag('keys-dir')!, SECRET_FILE);
-  const sk = storedSecret !== undefined && existsSync(storedSecret)
-    ? deserializeSecretKey(setup.context, readFileSync(storedSecret)) : new KeyGenerator(setup.context).secretKey();
+  const keysDir = flag('keys-dir');
+  const sk = benchSecretKey(setup, keysDir);
   const client = FaceClient.create(setup, { secretKey: sk });
   const plan = client.keyPlan();
 
-  t = now();
-  // --keys-dir D: keep the key blobs (and, for this benchmark only, the secret key) in D and reuse them next run
-  const keysDir = flag('keys-dir');
-  const dir = keysDir ?? mkdtempSync(join(tmpdir(), 'cryptoface-e2e-'));
-  let evalKeyBytes = 0;
-  const reuse = keysDir !== undefined && existsSync(join(keysDir, SECRET_FILE));
-  if (reuse) {
-    for (const name of readdirSync(dir)) if (name !== SECRET_FILE) evalKeyBytes += statSync(join(dir, name)).size;
-    log(`reusing the keys in ${dir} (${(evalKeyBytes / 1e9).toFixed(2)} GB): seconds_keygen is not measured`);
-  } else {
-    mkdirSync(dir, { recursive: true });
-    for (const blob of client.evaluationKeys({ onKey: (d, total) => { if (d % 20 === 0 || d === total) log(`keys ${d}/${total}`); } })) {
-      writeFileSync(join(dir, blob.name), blob.bytes);
-      evalKeyBytes += blob.bytes.length;
-    }
-    if (keysDir !== undefined) writeFileSync(join(dir, SECRET_FILE), serializeSecretKey(sk));
-  }
-  const secondsKeygen = reuse ? Number.NaN : (now() - t) / 1000;
+  const keys = benchKeyBlobs(client, sk, keysDir, log);
+  const evalKeyBytes = keys.bytes;
+  const secondsKeygen = keys.seconds;
 
   t = now();
   function* files(): Generator<EvaluationKeyBlob> {
-    for (const name of readdirSync(dir)) if (name !== SECRET_FILE) yield { name, bytes: readFileSync(join(dir, name)) };
+    for (const name of keys.store.names()) yield { name, bytes: keys.store.read(name) };
   }
   let refreshMs = 0;
   // default: keys stay in the directory and each phase reads its own (memory); --keys memory: all keys held
   const inMemory = flag('keys') === 'memory';
-  const keyStore = directoryKeyStore(dir);
-  const store = { names: () => keyStore.names().filter((n) => n !== SECRET_FILE), read: (n: string) => keyStore.read(n) };
+  const store = keys.store;
   const profile = argv.includes('--profile');
   let keyMs = 0;
   const server = FaceServer.create(setup, inMemory ? ServerKeys.fromBlobs(setup.context, plan, files()) : store, {
@@ -145,7 +125,6 @@ try {
     },
     onPhase: (phase, ms) => { if (profile) log(`  phase ${phase} ${(ms / 1000).toFixed(1)} s`); },
   });
-  if (keysDir === undefined) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const secondsServer = (now() - t) / 1000;
   log(`keys ${secondsKeygen.toFixed(1)} s (${(evalKeyBytes / 1e9).toFixed(2)} GB), server set-up ${secondsServer.toFixed(1)} s`);
 

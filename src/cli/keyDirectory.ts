@@ -1,19 +1,38 @@
 /**
  * Evaluation key blobs in a directory, one file per key (Node only): a `KeyBlobStore` for `FaceServer.create`, which
  * then reads each key when a phase of the computation needs it instead of holding them all.
+ *
+ * A key blob at N = 2^16 is tens of megabytes and a pass reads ~150 of them: each `read` fills one scratch buffer
+ * that is reused by the next read (it grows to the largest file), instead of allocating a fresh buffer per file
+ * whose memory would only come back when the garbage collector runs. The bytes returned are therefore valid until
+ * the next `read` — which is what the key parsers need (they copy what they keep).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyBlobStore } from '../face/protocol/evaluationKeys.js';
 
 export function directoryKeyStore(dir: string): KeyBlobStore {
   const names = readdirSync(dir).filter((n) => !n.startsWith('.')); // temporary files of atomic writes start with '.'
   const known = new Set(names);
+  let scratch = new Uint8Array(0);
   return {
     names: () => names,
     read: (name: string) => {
       if (!known.has(name)) throw new RangeError(`${dir}: no key file ${name}`);
-      return readFileSync(join(dir, name));
+      const fd = openSync(join(dir, name), 'r');
+      try {
+        const size = fstatSync(fd).size;
+        if (size > scratch.length) scratch = new Uint8Array(size);
+        let done = 0;
+        while (done < size) {
+          const n = readSync(fd, scratch, done, size - done, done);
+          if (n === 0) throw new RangeError(`${dir}/${name}: the file shrank while it was read`);
+          done += n;
+        }
+        return scratch.subarray(0, size);
+      } finally {
+        closeSync(fd);
+      }
     },
   };
 }

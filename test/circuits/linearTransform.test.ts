@@ -365,6 +365,20 @@ describe('LinearTransform vs M·x from the matrix (small insecure N = 2^10, 512 
     expect(() => LinearTransform.create(K.encoder, d, { hoisting: 'triple' as 'double' })).toThrow(/hoisting must be 'single' or 'double'/);
   });
 
+  it('compact diagonals (float64 coefficients, encoded per use) give the same ciphertext words as encoded ones, and vs M·x [N = 2^10, insecure]', () => {
+    for (const [idx, c] of CASES.entries()) {
+      const full = LinearTransform.create(K.encoder, c.diagonals, { level: 2, hoisting: 'double' });
+      const compact = LinearTransform.create(K.encoder, c.diagonals, { level: 2, hoisting: 'double', compact: true });
+      const ev = K.evaluator(full.rotationSteps());
+      const x = c.complexInput ? complexVector(SLOTS, 300 + idx) : realVector(SLOTS, 300 + idx);
+      const ct = K.encrypt(x, 2);
+      const a = full.evaluate(ev, ct), b = compact.evaluate(ev, ct);
+      expect(b.parts.map((p) => Array.from(p.data))).toEqual(a.parts.map((p) => Array.from(p.data)));
+      expect(maxErr(K.decrypt(ev.rescale(b)), c.reference(x))).toBeLessThan(tolerance(c.norm, 10));
+    }
+    expect(() => LinearTransform.create(K.encoder, CASES[0]!.diagonals, { level: 2, hoisting: 'single', compact: true })).toThrow(RangeError);
+  });
+
   it('expectCkksError itself fails when nothing is thrown or the code differs', () => {
     expect(() => expectCkksError(() => 1, 'MISSING_KEY')).toThrow(/nothing was thrown/);
     expect(() => expectCkksError(() => { throw new CkksError('LEVEL_MISMATCH', 'x'); }, 'MISSING_KEY')).toThrow();

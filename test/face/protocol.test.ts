@@ -114,6 +114,17 @@ describe('face protocol: client/server (reduced network, N = 2^11, insecure, rea
     expect(client.readVerdict(session.verify(tB))).toEqual({ match: false });
     const gallery = phased.packGallery([tB, tA]);
     expect(client.readIdentification(session.identify(gallery))).toEqual({ matches: [false, true] });
+    // templates the key holder encrypts from its own float64 features: same level and scale as the server's, the
+    // same scores (1e-6) and verdicts, in 1:1 and in a gallery next to a server-made template
+    const cA = client.encryptTemplate(na), cB = client.encryptTemplate(nb);
+    expect(tpl(cA).level).toBe(tpl(tA).level);
+    expect(tpl(cA).scale).toBe(tpl(tA).scale);
+    expect(Math.abs(decrypt(server.matcher.verifyScore(session.feature, tpl(cA)))[0]! - (dGenuine - tau))).toBeLessThan(1e-6);
+    expect(Math.abs(decrypt(server.matcher.verifyScore(session.feature, tpl(cB)))[0]! - (dImpostor - tau))).toBeLessThan(1e-6);
+    expect(client.readVerdict(session.verify(cA))).toEqual({ match: true });
+    expect(client.readIdentification(session.identify(phased.packGallery([cB, tA, cA])))).toEqual({ matches: [false, true, true] });
+    expect(() => client.encryptTemplate(na.subarray(1))).toThrow(RangeError);
+    expect(() => client.encryptTemplate(Float64Array.from(na, (v, j) => (j === 3 ? Number.NaN : v)))).toThrow(RangeError);
     // messages name their kind: a template is not a gallery, a verdict of one mode is not read as the other
     expectCkksError(() => session.identify(tA), 'CORRUPT_INPUT');
     expectCkksError(() => client.readIdentification(vA), 'CORRUPT_INPUT');

@@ -213,6 +213,11 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
       const ev1 = new Evaluator(one.ctx, { galoisKeys: kg1.galoisKeys(sk1, keys) });
       const ev2 = new Evaluator(two.ctx, { galoisKeys: kg2.galoisKeys(sk2, keys) });
       expectSame(t1.evaluate(ev1, x[0]), t2.evaluate(ev2, x[1]));
+      if (hoisting === 'double') {
+        // compact diagonals, encoded per use (on the pool with one unit per limb): the same words again
+        const t3 = LinearTransform.create(two.encoder, matrix, { hoisting, compact: true });
+        expectSame(t1.evaluate(ev1, x[0]), t3.evaluate(ev2, x[1]));
+      }
     }
     // 'mixed' hoisting: plaintext products by (group, limb), giant steps as a rotation sum (one term per unit)
     const t1 = LinearTransform.create(one.encoder, matrix, { hoisting: 'mixed' });

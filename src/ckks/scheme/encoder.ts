@@ -28,6 +28,16 @@ export interface ComplexVector {
   im: ArrayLike<number>;
 }
 
+/** A plaintext operand kept as its message polynomial's real coefficients (`Encoder.prepareOperand`). */
+export interface PreparedOperand {
+  /** The 2n coefficients c_k before scaling (placed at X^{k·N/2n}). */
+  readonly coefficients: Float64Array;
+  readonly level: number;
+  readonly scale: number;
+  /** Over Q_ℓ ∪ P (true) or Q_ℓ. */
+  readonly extended: boolean;
+}
+
 export interface EncodeOptions {
   /** Level to encode at (default: the top level L). */
   level?: number;
@@ -75,9 +85,25 @@ export class Encoder {
    * work (reduction, signs, NTT, Montgomery factor) runs as one unit per limb (bit-identical to one thread).
    */
   encodeOperand(values: ArrayLike<number> | ComplexVector, options: EncodeOptions & { readonly extended: boolean }): RnsPoly {
+    return this.materializeOperand(this.prepareOperand(values, options));
+  }
+
+  /**
+   * The first half of `encodeOperand`: the checked options and the 2n real coefficients of the message polynomial
+   * (before scaling and rounding) — 2n doubles instead of (ℓ + 1 [+ |P|])·N words, for transforms that keep their
+   * diagonals compact and encode each one when it is used (`materializeOperand`, same words as `encodeOperand`).
+   */
+  prepareOperand(values: ArrayLike<number> | ComplexVector, options: EncodeOptions & { readonly extended: boolean }): PreparedOperand {
+    if (typeof options.extended !== 'boolean') throw new TypeError('prepareOperand: options.extended must be a boolean');
     const { coefficients, level, scale } = this.toCoefficients(values, options);
+    return Object.freeze({ coefficients, level, scale, extended: options.extended });
+  }
+
+  /** The operand `prepareOperand` describes, encoded (evaluation + Montgomery form; with a pool, one unit per limb). */
+  materializeOperand(prepared: PreparedOperand): RnsPoly {
+    const { coefficients, level, scale } = prepared;
     const sizeBasis = this.context.levelBasis(level);
-    const basis = options.extended ? this.context.levelBasisQP(level) : sizeBasis;
+    const basis = prepared.extended ? this.context.levelBasisQP(level) : sizeBasis;
     const rounded = this.roundCoefficients(coefficients, scale, basis.ringDegree, sizeBasis);
     const job = rounded.huge === undefined ? jobFor(this.context, basis.size) : undefined;
     if (job !== undefined) return encodeLimbsSplit(job, this.context, basis, rounded.magnitudes, rounded.negative);

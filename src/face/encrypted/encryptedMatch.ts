@@ -25,7 +25,7 @@ import type { PublicKey } from '../../ckks/scheme/keys.js';
 import type { Ciphertext } from '../../ckks/scheme/plaintext.js';
 import { type RandomSource, systemRandom } from '../../ckks/ring/randomSource.js';
 import type { NormPolynomial } from '../weights.js';
-import { EncryptedNormalizer, NORMALIZE_LEVELS, checkFeatureLayout, type FeatureLayout } from './encryptedNormalize.js';
+import { EncryptedNormalizer, NORMALIZE_LEVELS, checkFeatureLayout, normalizedFeatureFormat, type FeatureLayout } from './encryptedNormalize.js';
 import { floodCiphertext, floodingSigma } from './noiseFlooding.js';
 import { encodeVerdictMask, randomMultipliers, type VerdictSlots } from './verdictMask.js';
 
@@ -183,6 +183,28 @@ export function planMatcherFlooding(input: FloodingInput, options: MatcherOption
   };
 }
 
+/** The matcher's flooding plan for this context, feature layout and threshold (what `EncryptedMatcher` uses). */
+function matcherFlooding(context: CkksContext, layout: FeatureLayout, tau: number, options: MatcherOptions): { templateScale: number; flooding: FloodingPlan } {
+  const secret = context.params.secret;
+  return planMatcherFlooding({
+    ringDegree: context.ringDegree,
+    slots: layout.slots,
+    secretWeight: secret.kind === 'sparse-ternary' ? secret.hammingWeight : (2 * context.ringDegree) / 3,
+    primes: context.params.Q.map(Number),
+    templateLevel: layout.level - NORMALIZE_LEVELS,
+    tau,
+  }, options);
+}
+
+/**
+ * Level, exact scale and slot count of templates and normalised probes for a context, feature layout, threshold and
+ * matcher options: what `EncryptedMatcher` checks templates against (FaceClient.encryptTemplate encodes to it).
+ */
+export function templateFormat(context: CkksContext, layout: FeatureLayout, tau: number, options: MatcherOptions = {}): { level: number; scale: number; slots: number; dim: number } {
+  const f = normalizedFeatureFormat(context, layout, matcherFlooding(context, layout, tau, options).templateScale);
+  return { level: f.level, scale: f.scale, slots: layout.slots, dim: layout.dim };
+}
+
 export class EncryptedMatcher {
   readonly normalizer: EncryptedNormalizer;
   readonly templateLevel: number;
@@ -213,15 +235,7 @@ export class EncryptedMatcher {
     this.scoreLevel = this.templateLevel - 1;
     this.verdictLevel = this.scoreLevel - 1;
     this.galleryCapacity = layout.slots / layout.dim;
-    const secret = context.params.secret;
-    const plan = planMatcherFlooding({
-      ringDegree: context.ringDegree,
-      slots: layout.slots,
-      secretWeight: secret.kind === 'sparse-ternary' ? secret.hammingWeight : (2 * context.ringDegree) / 3,
-      primes: context.params.Q.map(Number),
-      templateLevel: this.templateLevel,
-      tau,
-    }, options);
+    const plan = matcherFlooding(context, layout, tau, options);
     this.normalizer = new EncryptedNormalizer(context, encoder, poly, layout, plan.templateScale);
     // the plan's score scale follows from the normalizer's exact output scale (equal up to float rounding)
     this.flooding = plan.flooding;

@@ -37,6 +37,26 @@ export interface FeatureLayout {
   readonly scale: number;
 }
 
+/**
+ * Level and exact scale of ŷ as `EncryptedNormalizer` produces it for a target `outputScale` (the scales the
+ * evaluator computes, same operations in the same order), and the intermediate scales it plans: what a template
+ * must have to be matched against normalised probes (FaceClient.encryptTemplate).
+ */
+export function normalizedFeatureFormat(context: CkksContext, layout: FeatureLayout, outputScale: number): { level: number; scale: number; scales: { y1: number; u: number; p: number } } {
+  const l = layout.level;
+  if (l < NORMALIZE_LEVELS) throw new CkksError('DEPTH_EXHAUSTED', `normalisation: needs ${NORMALIZE_LEVELS} levels, y is at level ${l}`);
+  const q = context.params.Q.map(Number);
+  const sP = q[l - 3]!;
+  const sU = Math.sqrt(sP * q[l - 2]!);
+  const s1 = Math.sqrt(sU * q[l - 1]!);
+  const scaleAll = (s1 * q[l]!) / layout.scale;
+  const scaleFirst = (outputScale * q[l]!) / layout.scale;
+  const y1Scale = (layout.scale * scaleAll) / q[l]!;
+  const uScale = (y1Scale * y1Scale) / q[l - 1]!;
+  const pScale = (uScale * uScale) / q[l - 2]!;
+  return { level: l - NORMALIZE_LEVELS, scale: (((layout.scale * scaleFirst) / q[l]!) * pScale) / q[l - 3]!, scales: { y1: s1, u: sU, p: sP } };
+}
+
 /** The fused feature of the encrypted CryptoFaceNet at N = 2^16 (docs/encrypted-network.md §3): period 512. */
 export function cfnetFeatureLayout(slots: number, level: number, scale: number, dim = 256): FeatureLayout {
   return { slots, dim, period: Math.min(slots, 2 * dim), level, scale };
@@ -79,18 +99,13 @@ export class EncryptedNormalizer {
     const l = layout.level;
     if (l < NORMALIZE_LEVELS) throw new CkksError('DEPTH_EXHAUSTED', `normalisation: needs ${NORMALIZE_LEVELS} levels, y is at level ${l}`);
     const q = context.params.Q.map(Number);
-    const sP = q[l - 3]!;
-    const sU = Math.sqrt(sP * q[l - 2]!);
-    const s1 = Math.sqrt(sU * q[l - 1]!);
-    this.scales = { y1: s1, u: sU, p: sP };
-    this.outputLevel = l - NORMALIZE_LEVELS;
+    const f = normalizedFeatureFormat(context, layout, outputScale);
+    this.scales = f.scales;
+    this.outputLevel = f.level;
+    this.outputScale = f.scale;
+    const s1 = f.scales.y1;
     const scaleAll = (s1 * q[l]!) / layout.scale;
     const scaleFirst = (outputScale * q[l]!) / layout.scale;
-    // the scales the evaluator will compute (same operations in the same order), so ŷ's scale is known exactly
-    const y1Scale = (layout.scale * scaleAll) / q[l]!;
-    const uScale = (y1Scale * y1Scale) / q[l - 1]!;
-    const pScale = (uScale * uScale) / q[l - 2]!;
-    this.outputScale = (((layout.scale * scaleFirst) / q[l]!) * pScale) / q[l - 3]!;
     const alpha = Math.abs(poly.a) ** 0.25;
     this.sign = poly.a > 0 ? 1 : -1;
     this.bPrime = poly.b / Math.sqrt(Math.abs(poly.a));

@@ -21,7 +21,7 @@ import { KeyGenerator } from '../../ckks/scheme/keyGenerator.js';
 import { SecretKey, type PublicKey } from '../../ckks/scheme/keys.js';
 import type { Tensor3 } from '../../nn/tensor.js';
 import { PATCH_SIZE } from '../architecture.js';
-import { readVerdicts } from '../encrypted/encryptedMatch.js';
+import { readVerdicts, templateFormat } from '../encrypted/encryptedMatch.js';
 import { FACE_SIZE, preprocessFace, toPatches } from '../preprocess.js';
 import { generateEvaluationKeyBlobs, type EvaluationKeyBlob } from './evaluationKeys.js';
 import type { FaceKeyPlan, FaceSetup } from './faceSetup.js';
@@ -86,6 +86,26 @@ export class FaceClient {
     const cts = net.packInput(patches).map((v) => this.encryptor.encryptSecret(
       this.encoder.encode(v, { level: net.inputLevel, scale: net.inputScale, slots }), this.secretKey));
     return serializeFaceMessage({ kind: 'probe', model: this.setup.model, metadata: { patches: patches.length }, ciphertexts: cts });
+  }
+
+  /**
+   * A template from a normalised feature ŷ the key holder computed itself (e.g. with the plaintext model on its own
+   * device): ŷ in slots 0 … D − 1, zero elsewhere, encrypted at the level and exact scale of the templates the server
+   * makes (`templateFormat`). Enrolment without a server pass; the server cannot tell the two kinds apart. The feature
+   * must be normalised the way the model's matcher expects (`normalizePoly` with the weights' polynomial).
+   */
+  encryptTemplate(feature: ArrayLike<number>): Uint8Array {
+    const w = this.setup.weights;
+    const f = templateFormat(this.setup.context, this.setup.featureLayout, w.tau, this.setup.options.matcher ?? {});
+    if (feature === null || typeof feature !== 'object' || feature.length !== f.dim) throw new RangeError(`encryptTemplate: expected a feature of ${f.dim} numbers`);
+    const v = new Float64Array(f.slots);
+    for (let j = 0; j < f.dim; j++) {
+      const x = feature[j]!;
+      if (!Number.isFinite(x)) throw new RangeError(`encryptTemplate: feature[${j}] is not a finite number`);
+      v[j] = x;
+    }
+    const ct = this.encryptor.encryptSecret(this.encoder.encode(v, { level: f.level, scale: f.scale, slots: f.slots }), this.secretKey);
+    return serializeFaceMessage({ kind: 'template', model: this.setup.model, metadata: { level: f.level }, ciphertexts: [ct] });
   }
 
   /** 1:1: whether the probe matched the template (the only thing the verdict message reveals). */

@@ -171,6 +171,10 @@ export class ServerKeys {
  */
 export interface KeyBlobStore {
   names(): readonly string[];
+  /**
+   * The blob's bytes, valid until the next `read` on this store (an implementation may reuse one buffer: a pass at
+   * N = 2^16 reads gigabytes): every reader in this library parses them at once and copies what it keeps.
+   */
   read(name: string): Uint8Array;
 }
 

@@ -54,13 +54,16 @@ export class Bootstrapper {
   private readonly polynomials: PolynomialEvaluator;
   private readonly encapsulation: EncapsulationKeys | undefined;
   private readonly transforms = new Map<BootstrapPath, PathTransforms>();
+  /** DFT diagonals kept as float64 coefficients and encoded per use (`LinearTransformOptions.compact`). */
+  private readonly compact: boolean;
 
   /**
    * `paths` are encoded now (the diagonals of every DFT matrix, over Q_ℓ ∪ P: most of the set-up time and memory);
    * others on first use. With encapsulation (`params.ephemeralHammingWeight > 0`) its keys are required.
+   * `compactTransforms`: keep the DFT diagonals compact (≈ 60× less memory, one encoding per diagonal per bootstrap).
    */
   constructor(evaluator: Evaluator, encoder: Encoder, params: BootstrappingParameters,
-    options: { encapsulationKeys?: EncapsulationKeys; paths?: readonly BootstrapPath[] } = {}) {
+    options: { encapsulationKeys?: EncapsulationKeys; paths?: readonly BootstrapPath[]; compactTransforms?: boolean } = {}) {
     evaluator.context.assertSameParameters(params.context, 'Bootstrapper');
     encoder.context.assertSameParameters(params.context, 'Bootstrapper');
     this.params = params;
@@ -75,6 +78,7 @@ export class Bootstrapper {
       }
     }
     this.encapsulation = options.encapsulationKeys;
+    this.compact = options.compactTransforms ?? false;
     for (const path of options.paths ?? ['real']) this.pathTransforms(path);
   }
 
@@ -89,10 +93,12 @@ export class Bootstrapper {
     const rho = this.stageScaleFactor();
     t = {
       matrices,
-      coeffsToSlots: matrices.coeffsToSlots.map((m, i) => LinearTransform.create(this.encoder, m, { level: ctsLevel - i, babyStride: bootstrapBabyStride(m, this.params.giantStepCost) })),
+      coeffsToSlots: matrices.coeffsToSlots.map((m, i) => LinearTransform.create(this.encoder, m, {
+        level: ctsLevel - i, babyStride: bootstrapBabyStride(m, this.params.giantStepCost), compact: this.compact,
+      })),
       // diagonals at q_ℓ·ρ: each stage lowers the scale by ρ, from EvalMod's output scale to the output scale
       slotsToCoeffs: matrices.slotsToCoeffs.map((m, i) => LinearTransform.create(this.encoder, m, {
-        level: stcLevel - i, scale: Number(Q[stcLevel - i]!) * rho, babyStride: bootstrapBabyStride(m, this.params.giantStepCost),
+        level: stcLevel - i, scale: Number(Q[stcLevel - i]!) * rho, babyStride: bootstrapBabyStride(m, this.params.giantStepCost), compact: this.compact,
       })),
     };
     this.transforms.set(path, t);

@@ -19,7 +19,7 @@
  * the two output polynomials ends it: 1 + #giants ModDown-pairs become #giants + 1 single ModDowns.
  */
 import { CkksError } from '../../errors.js';
-import type { Encoder } from '../../scheme/encoder.js';
+import type { Encoder, PreparedOperand } from '../../scheme/encoder.js';
 import type { Evaluator } from '../../scheme/evaluator.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
 import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
@@ -118,6 +118,12 @@ export interface LinearTransformOptions {
    * (e.g. one key-switching digit); with a thread pool the giant groups are split across threads.
    */
   hoisting?: 'single' | 'double' | 'mixed';
+  /**
+   * 'double' only: keep each diagonal as its message polynomial's 2n float64 coefficients (`Encoder.prepareOperand`)
+   * and encode it when an evaluation uses it. Bootstrapping's DFT stages at N = 2^16 hold ≈ 3 GB encoded, ≈ 60×
+   * less compact, at the cost of one encoding (ℓ + 1 + |P| NTTs) per diagonal per evaluation. Same results.
+   */
+  compact?: boolean;
 }
 
 /**
@@ -148,9 +154,10 @@ export class LinearTransform {
    * giant index g → baby offset b → diagonal: a Plaintext (single), a Montgomery-form poly over Q_ℓ ∪ P (double) or
    * a Shoup-form poly over Q_ℓ (mixed).
    */
-  private readonly encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly>>;
+  private readonly encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>>;
 
-  private constructor(plan: BsgsPlan, level: number, scale: number, hoisting: 'single' | 'double' | 'mixed', encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly>>) {
+  private constructor(plan: BsgsPlan, level: number, scale: number, hoisting: 'single' | 'double' | 'mixed',
+    encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>>, private readonly encoder: Encoder) {
     this.plan = plan;
     this.level = level;
     this.scale = scale;
@@ -174,17 +181,20 @@ export class LinearTransform {
     if (hoisting !== 'single' && hoisting !== 'double' && hoisting !== 'mixed') throw new RangeError(`LinearTransform: hoisting must be 'single' or 'double' or 'mixed', got ${String(hoisting)}`);
     checkDiagonalMatrix(matrix, 'LinearTransform');
     const plan = planBsgs([...matrix.diagonals.keys()], slots, { babyStride: options.babyStride });
-    const encoded = new Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly>>();
+    const compact = options.compact ?? false;
+    if (compact && hoisting !== 'double') throw new RangeError(`LinearTransform: compact diagonals need 'double' hoisting, not '${hoisting}'`);
+    const encoded = new Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>>();
     for (const [k, d] of matrix.diagonals) {
       const [g, b] = splitIndex(k, slots, plan.babyStride);
       const rotated = rotateVector(d, -g * plan.babyStride, slots);
-      const group = encoded.get(g) ?? new Map<number, Plaintext | RnsPoly | ShoupPoly>();
+      const group = encoded.get(g) ?? new Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>();
       const encodeOptions = { level, scale, slots };
-      group.set(b, hoisting === 'double' ? encoder.encodeOperand(rotated, { ...encodeOptions, extended: true })
+      group.set(b, compact ? encoder.prepareOperand(rotated, { ...encodeOptions, extended: true })
+        : hoisting === 'double' ? encoder.encodeOperand(rotated, { ...encodeOptions, extended: true })
         : hoisting === 'mixed' ? shoupForm(encoder.encode(rotated, encodeOptions).poly) : encoder.encode(rotated, encodeOptions));
       encoded.set(g, group);
     }
-    return new LinearTransform(plan, level, scale, hoisting, encoded);
+    return new LinearTransform(plan, level, scale, hoisting, encoded, encoder);
   }
 
   /** The rotation steps whose Galois keys evaluation needs — exactly these, no more. */
@@ -255,6 +265,11 @@ export class LinearTransform {
     return result!;
   }
 
+  /** A double-hoisted diagonal as the product kernels take it (compact ones encoded now, then dropped). */
+  private operand(d: Plaintext | RnsPoly | ShoupPoly | PreparedOperand): RnsPoly {
+    return isPrepared(d) ? this.encoder.materializeOperand(d) : (d as RnsPoly);
+  }
+
   private evaluateDouble(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
     // every term and accumulator has the output's scale ct.scale·this.scale (checked as terms are added)
     const zero = (): ExtendedCiphertext => ExtendedCiphertext.zero(evaluator.context, this.level, ct.scale * this.scale, this.slots);
@@ -267,7 +282,7 @@ export class LinearTransform {
       // the same residues as below (sums mod q in another order)
       const groups = [...this.encoded].map(([g, group]) => {
         const acc = zero();
-        const terms = [...group].map(([b, d]) => ({ w: d as RnsPoly, c0: babies.get(b)!.c0, c1: babies.get(b)!.c1 }));
+        const terms = [...group].map(([b, d]) => ({ w: this.operand(d), c0: babies.get(b)!.c0, c1: babies.get(b)!.c1 }));
         return { steps: g * this.plan.babyStride, acc, terms, acc0: acc.c0, acc1: acc.c1 };
       });
       plainDotMontgomerySplit(job, this.level, size, groups);
@@ -277,13 +292,18 @@ export class LinearTransform {
     for (const [g, group] of this.encoded) {
       // the group without giant rotation accumulates straight into the result
       const acc = g === 0 ? result : zero();
-      for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, d as RnsPoly, this.scale, acc);
+      for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, this.operand(d), this.scale, acc);
       polyReduceLazy(acc.c0);
       polyReduceLazy(acc.c1);
       if (g !== 0) evaluator.rotateAccumulateExtended(acc, g * this.plan.babyStride, result);
     }
     return evaluator.modDownExtended(result);
   }
+}
+
+/** A double-hoisted diagonal, encoded now if it is kept compact. */
+function isPrepared(d: unknown): d is PreparedOperand {
+  return typeof d === 'object' && d !== null && (d as PreparedOperand).coefficients instanceof Float64Array;
 }
 
 /** The union of the rotation steps a set of transforms needs: generate exactly these Galois keys. */

@@ -85,14 +85,15 @@ function serverFor(clientId: string, keyDirectory: string, id: string): FaceServ
 }
 
 function run(m: Extract<ToWorker, { type: 'job' }>): Uint8Array {
+  const templates = m.templates.map((p) => readFileSync(p)); // (a template deleted meanwhile fails the job before any work)
   const server = serverFor(m.clientId, m.keyDirectory, m.id);
+  // the gallery is packed (and its templates checked) before the network runs
+  const gallery = m.kind === 'identify' ? server.packGallery(templates) : undefined;
   current = { id: m.id, layers: 0 };
   post({ type: 'progress', id: m.id, phase: 'network', done: 0, total: info.layers });
   if (m.kind === 'enrol') return server.enrol(m.probe);
-  const templates = m.templates.map((p) => readFileSync(p));
   if (m.kind === 'verify') return server.verify(m.probe, templates[0]!);
-  const session = server.probe(m.probe);
-  return session.identify(server.packGallery(templates));
+  return server.identify(m.probe, gallery!);
 }
 
 port.on('message', (m: ToWorker) => {

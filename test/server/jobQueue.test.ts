@@ -3,8 +3,8 @@
 // to crash the thread). Checked: one job at a time in FIFO order, positions and progress, 503 BUSY with Retry-After
 // from the mean job time, result bytes only when done, expiry after the TTL, a crashed worker failing its job
 // (INTERNAL) and being replaced, and a failure while storing the outcome failing the job.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +19,8 @@ const info: SetupInfo = {
 
 // the stand-in worker: ready at once; a job works `ms` milliseconds (two progress reports), then answers its probe
 // back as the result, or fails with `fail`, or ends the thread with `crash`
-const script = join(mkdtempSync(join(tmpdir(), 'cryptoface-queue-')), 'standInWorker.mjs');
+const scriptDir = mkdtempSync(join(tmpdir(), 'cryptoface-queue-'));
+const script = join(scriptDir, 'standInWorker.mjs');
 writeFileSync(script, `
 import { parentPort } from 'node:worker_threads';
 parentPort.postMessage({ type: 'ready', info: ${JSON.stringify(info)} });
@@ -40,6 +41,7 @@ afterEach(async () => {
   await queue?.close();
   queue = undefined;
 });
+afterAll(() => rmSync(scriptDir, { recursive: true, force: true }));
 
 const start = { preset: 'test' as const, root: '/', threads: 1, budgetBytes: 0 };
 const order = (o: { ms: number; fail?: string; crash?: boolean }) => new TextEncoder().encode(JSON.stringify(o));

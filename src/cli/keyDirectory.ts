@@ -11,15 +11,19 @@ import { closeSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyBlobStore } from '../face/protocol/evaluationKeys.js';
 
-export function directoryKeyStore(dir: string): KeyBlobStore {
-  const names = readdirSync(dir).filter((n) => !n.startsWith('.')); // temporary files of atomic writes start with '.'
+/** `suffix`: the blob `name` is the file `name + suffix` (the HTTP service stores `<name>.bin`); other files are ignored. */
+export function directoryKeyStore(dir: string, options: { suffix?: string } = {}): KeyBlobStore {
+  const suffix = options.suffix ?? '';
+  const names = readdirSync(dir) // temporary files of atomic writes start with '.'
+    .filter((n) => !n.startsWith('.') && n.length > suffix.length && n.endsWith(suffix))
+    .map((n) => n.slice(0, n.length - suffix.length));
   const known = new Set(names);
   let scratch = new Uint8Array(0);
   return {
     names: () => names,
     read: (name: string) => {
       if (!known.has(name)) throw new RangeError(`${dir}: no key file ${name}`);
-      const fd = openSync(join(dir, name), 'r');
+      const fd = openSync(join(dir, name + suffix), 'r');
       try {
         const size = fstatSync(fd).size;
         if (size > scratch.length) scratch = new Uint8Array(size);

@@ -1,17 +1,18 @@
 /**
  * The job worker (a node:worker_threads thread; Node only): builds the preset's FaceSetup with its own thread pool,
- * keeps one client's FaceServer (keys read lazily from the client's key directory through a KeyBlobStore), and runs
- * enrol / verify / identify jobs one at a time, so that two heavy jobs never share the cores and the HTTP thread's
- * event loop never waits for one. Progress comes from FaceServer's onLayer / onPhase callbacks.
+ * keeps one client's FaceServer (keys read lazily from the client's key directory through a KeyBlobStore,
+ * src/cli/keyDirectory.ts), and runs enrol / verify / identify jobs one at a time, so that two heavy jobs never share
+ * the cores and the HTTP thread's event loop never waits for one. Progress comes from FaceServer's onLayer / onPhase
+ * callbacks.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ThreadPool } from '../ckks/parallel/index.js';
 import { levelledKeyBytes } from '../ckks/scheme/levelledKeys.js';
 import { FaceSetup } from '../face/protocol/faceSetup.js';
 import { FaceServer } from '../face/protocol/server.js';
-import { evaluationKeyNames, type KeyBlobStore } from '../face/protocol/evaluationKeys.js';
+import { evaluationKeyNames } from '../face/protocol/evaluationKeys.js';
+import { directoryKeyStore } from '../cli/keyDirectory.js';
 import { loadPreset } from './presets.js';
 import type { FromWorker, SetupInfo, ToWorker, WorkerStart } from './workerMessages.js';
 
@@ -19,19 +20,6 @@ const port = parentPort;
 if (port === null) throw new Error('jobWorker.ts runs as a worker thread');
 const start = workerData as WorkerStart;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-
-/** A client's key directory as a KeyBlobStore: `<name>.bin` per blob, read when the server asks for it. */
-function directoryStore(dir: string): KeyBlobStore {
-  const names = readdirSync(dir).filter((f) => !f.startsWith('.') && f.endsWith('.bin')).map((f) => f.slice(0, -4));
-  const known = new Set(names);
-  return {
-    names: () => names,
-    read: (name) => {
-      if (!known.has(name)) throw new RangeError(`no key blob ${name}`);
-      return readFileSync(join(dir, `${name}.bin`));
-    },
-  };
-}
 
 /** The stable code of a library or service error ('INTERNAL' for anything else). */
 function errorCode(e: unknown): string {
@@ -69,7 +57,8 @@ function serverFor(clientId: string, keyDirectory: string, id: string): FaceServ
   if (cached?.clientId === clientId) return cached.server;
   cached = undefined; // release the previous client's server before building the next
   post({ type: 'progress', id, phase: 'loading keys', done: 0, total: 1 });
-  const server = FaceServer.create(setup, directoryStore(keyDirectory), {
+  // keys read when a phase needs them, each into one reused buffer (keyDirectory.ts)
+  const server = FaceServer.create(setup, directoryKeyStore(keyDirectory, { suffix: '.bin' }), {
     budgetBytes: start.budgetBytes,
     onLayer: () => {
       if (current === undefined) return;

@@ -203,6 +203,33 @@ export class ChaCha20Stream {
       offset += take;
     }
   }
+
+  /**
+   * Moves past the next `n` keystream bytes without computing whole blocks among them (the block counter is
+   * advanced; ChaCha20 is seekable, RFC 8439 §2.4): the same stream position as `fillBytes` of n bytes discarded.
+   * @throws RangeError for a bad count or past the end of the stream.
+   */
+  skip(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`ChaCha20Stream.skip: count must be a non-negative integer, got ${String(n)}`);
+    const buffered = this.available - this.position;
+    if (n <= buffered) {
+      this.position += n;
+      return;
+    }
+    let rest = n - buffered;
+    this.position = this.available = 0;
+    const blocks = Math.floor(rest / 64);
+    if (blocks > this.blocksLeft || (blocks === this.blocksLeft && rest % 64 !== 0)) {
+      throw new RangeError('ChaCha20Stream: keystream exhausted (the 32-bit block counter would wrap)');
+    }
+    this.state[12] = (this.state[12]! + blocks) >>> 0;
+    this.blocksLeft -= blocks;
+    rest -= 64 * blocks;
+    if (rest > 0) {
+      this.refill();
+      this.position = rest;
+    }
+  }
 }
 
 /**

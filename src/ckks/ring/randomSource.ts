@@ -17,6 +17,22 @@ import { ChaCha20Stream } from './chacha20.js';
 export interface RandomSource {
   /** Fills all of `out` with random bytes. */
   fillBytes(out: Uint8Array): void;
+  /**
+   * Optional: moves past the next `n` bytes as if `fillBytes` had produced and discarded them (a seekable stream
+   * does it without computing them). Samplers that must consume a fixed amount to stay reproducible call it.
+   */
+  skipBytes?(n: number): void;
+}
+
+/** Moves `src` past `n` bytes: its own `skipBytes`, or bytes drawn into a scratch buffer and dropped. */
+export function skipRandomBytes(src: RandomSource, n: number): void {
+  if (n <= 0) return;
+  if (typeof src.skipBytes === 'function') {
+    src.skipBytes(n);
+    return;
+  }
+  const scratch = new Uint8Array(Math.min(n, 1 << 16));
+  for (let left = n; left > 0; left -= scratch.length) src.fillBytes(left >= scratch.length ? scratch : scratch.subarray(0, left));
 }
 
 /** Web Crypto's limit: `getRandomValues` refuses more than 65536 bytes per call. */
@@ -67,7 +83,7 @@ export function seededRandom(seed: Uint8Array, nonce: Uint8Array = new Uint8Arra
   if (!(nonce instanceof Uint8Array)) throw new TypeError('seededRandom: nonce must be a Uint8Array');
   if (nonce.length !== 12) throw new RangeError(`seededRandom: nonce must be 12 bytes, got ${nonce.length}`);
   const stream = new ChaCha20Stream(seed, nonce);
-  return Object.freeze({ fillBytes: (out: Uint8Array): void => stream.fillBytes(out) });
+  return Object.freeze({ fillBytes: (out: Uint8Array): void => stream.fillBytes(out), skipBytes: (n: number): void => stream.skip(n) });
 }
 
 /** One uniformly random 64-bit unsigned integer: 8 bytes from `src`, read little-endian. */

@@ -15,7 +15,7 @@
  * Hot loops work on 32-bit halves (Uint32Array / DataView) rather than BigInt, and nothing is allocated per
  * coefficient.
  */
-import { type RandomSource, RandomReader, systemRandom } from './randomSource.js';
+import { type RandomSource, RandomReader, skipRandomBytes, systemRandom } from './randomSource.js';
 import { bitLength } from './modularScalar.js';
 
 /** True when typed arrays store words little-endian (decides which 32-bit half of a 64-bit slot is low). */
@@ -71,22 +71,36 @@ export function sampleUniformModQ(q: bigint, out: BigUint64Array, src: RandomSou
   const maskHi = bits <= 32 ? 0 : bits >= 64 ? 0xffffffff : 2 ** (bits - 32) - 1;
   const maskLo = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
   const out32 = new Uint32Array(out.buffer, out.byteOffset, 2 * n);
+  // Each round consumes a block of `words` 64-bit words from the stream (the amount is part of what seeded
+  // expansions reproduce): candidates are read in 8 KiB chunks, and the part of the block left after the last
+  // accepted value is skipped (without computing it when the source is seekable: half of each block, typically).
+  const chunkWords = 1024;
+  const chunk = new Uint8Array(8 * chunkWords);
+  const chunk32 = new Uint32Array(chunk.buffer);
   let filled = 0;
   while (filled < n) {
     const words = Math.max(64, 2 * (n - filled) + 8);
-    const block = new Uint8Array(8 * words);
-    src.fillBytes(block);
-    const view = new DataView(block.buffer);
-    for (let i = 0; i < words && filled < n; i++) {
-      const lo = (view.getUint32(8 * i, true) & maskLo) >>> 0;
-      const hi = (view.getUint32(8 * i + 4, true) & maskHi) >>> 0;
-      if (hi < qHi || (hi === qHi && lo < qLo)) {
-        out32[2 * filled + LO] = lo;
-        out32[2 * filled + HI] = hi;
-        filled++;
+    let drawn = 0;
+    while (drawn < words && filled < n) {
+      const take = Math.min(chunkWords, words - drawn);
+      src.fillBytes(take === chunkWords ? chunk : chunk.subarray(0, 8 * take));
+      drawn += take;
+      for (let i = 0; i < take && filled < n; i++) {
+        const lo = ((LITTLE_ENDIAN ? chunk32[2 * i]! : readLe32(chunk, 8 * i)) & maskLo) >>> 0;
+        const hi = ((LITTLE_ENDIAN ? chunk32[2 * i + 1]! : readLe32(chunk, 8 * i + 4)) & maskHi) >>> 0;
+        if (hi < qHi || (hi === qHi && lo < qLo)) {
+          out32[2 * filled + LO] = lo;
+          out32[2 * filled + HI] = hi;
+          filled++;
+        }
       }
     }
+    skipRandomBytes(src, 8 * (words - drawn));
   }
+}
+
+function readLe32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /**

@@ -73,10 +73,10 @@ async function request(method, path, options = {}) {
  * @param {string} method
  * @param {string} path
  * @param {{ body?: Uint8Array, headers?: Record<string, string> }} [options]
- * @returns {Promise<any>} the parsed JSON body
+ * @returns {Promise<unknown>} the parsed JSON body (its shape is the contract's: the callers say which)
  */
 async function json(method, path, options) {
-  return (await request(method, path, options)).json();
+  return /** @type {unknown} */ (await (await request(method, path, options)).json());
 }
 
 const octets = { 'Content-Type': 'application/octet-stream' };
@@ -84,7 +84,7 @@ const hex8 = (/** @type {number} */ n) => (n >>> 0).toString(16).padStart(8, '0'
 const segment = (/** @type {string} */ s) => encodeURIComponent(s);
 
 /** @returns {Promise<SetupInfo>} */
-export const getSetup = () => json('GET', '/api/setup');
+export const getSetup = async () => /** @type {SetupInfo} */ (await json('GET', '/api/setup'));
 
 /** @returns {Promise<string>} a new client id */
 export const createClient = async () => /** @type {{ clientId: string }} */ (await json('POST', '/api/clients')).clientId;
@@ -93,7 +93,7 @@ export const createClient = async () => /** @type {{ clientId: string }} */ (awa
  * @param {string} clientId
  * @returns {Promise<{ keys: { present: string[], missing: string[] }, templates: string[] }>}
  */
-export const getClient = (clientId) => json('GET', `/api/clients/${segment(clientId)}`);
+export const getClient = async (clientId) => /** @type {{ keys: { present: string[], missing: string[] }, templates: string[] }} */ (await json('GET', `/api/clients/${segment(clientId)}`));
 
 /**
  * Uploads one evaluation-key blob with its CRC-32 (the server checks it before storing).
@@ -123,7 +123,7 @@ export async function submitProbe(clientId, kind, probe, templateId) {
  * @param {string} jobId
  * @returns {Promise<JobStatus>}
  */
-export const jobStatus = (jobId) => json('GET', `/api/jobs/${segment(jobId)}`);
+export const jobStatus = async (jobId) => /** @type {JobStatus} */ (await json('GET', `/api/jobs/${segment(jobId)}`));
 
 /**
  * @param {string} jobId

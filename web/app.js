@@ -256,89 +256,99 @@ worker.addEventListener('error', (e) => {
   refresh();
 });
 
-worker.addEventListener('message', (/** @type {MessageEvent} */ e) => {
-  const m = /** @type {Record<string, any>} */ (e.data);
-  switch (m['type']) {
-    case 'progress':
-      setProgress(m['bar'], m['done'], m['total'], m['text']);
-      break;
-    case 'log':
-      log(m['text']);
-      break;
-    case 'ready': {
-      element('preset', HTMLElement).textContent = m['insecure'] ? `${m['preset']} (INSECURE: a reduced random network at a small ring, for tests only; it recognises nobody)` : m['preset'];
-      element('model-id', HTMLElement).textContent = m['model'];
-      element('ring', HTMLElement).textContent = `N = ${m['ringDegree']}`;
-      element('key-plan', HTMLElement).textContent = `${m['keyCount']} keys, ≈ ${(m['keyBytes'] / 1e6).toFixed(1)} MB to upload`;
-      element('threads', HTMLElement).textContent = `${m['threads']}${m['fallback'] ? ' (fallback)' : ''}`;
-      if (m['insecure']) notice('The server runs the INSECURE test preset: fine for trying the page, not for real faces.', 'warning');
-      if (m['fallback']) notice(`Running on one thread: ${m['fallback']}`, 'warning');
-      for (const t of m['testInputs']) {
-        const canvas = document.createElement('canvas');
-        canvas.width = t.side;
-        canvas.height = t.side;
-        canvas.className = 'pixelated';
-        canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', t.label);
-        canvas.getContext('2d')?.putImageData(new ImageData(t.rgba, t.side, t.side), 0, 0);
-        addFaceChoice(`test-${t.name}`, t.label, canvas, async () => ({ kind: 'test-input', name: t.name }));
-      }
-      if (m['restored']) {
-        ui.persist.checked = true;
-        page.keysUploaded = m['restored'].keysUploaded;
-        showTemplates(m['restored'].templates);
-        log(`restored client ${m['restored'].clientId} with ${m['restored'].templates.length} templates from this browser`);
-      }
-      page.ready = true;
-      page.busy = false;
-      log(`ready: ${m['preset']} preset, ${m['threads']} thread(s)`);
-      refresh();
-      break;
-    }
-    case 'keys':
-      page.keysUploaded = true;
-      break;
-    case 'done': {
-      page.busy = false;
-      if (m['op'] === 'enrol') {
-        showTemplates(m['templates']);
-        log(`enrolled "${m['label']}" as template ${m['templateId']} (server ${m['serverSeconds'].toFixed(1)} s)`);
-      } else if (m['op'] === 'verify') {
-        ui.verdict.dataset['match'] = String(m['match']);
-        ui.verdict.textContent = m['match'] ? `Match: the face matches "${labelOf(m['templateId'])}".` : `No match: the face does not match "${labelOf(m['templateId'])}".`;
-        log(`verdict: ${m['match'] ? 'match' : 'no match'} (server ${m['serverSeconds'].toFixed(1)} s)`);
-      } else if (m['op'] === 'identify') {
-        /** @type {{ templateId: string, match: boolean }[]} */
-        const matches = m['matches'];
-        const hits = matches.filter((x) => x.match).map((x) => labelOf(x.templateId));
-        ui.verdict.dataset['match'] = String(hits.length > 0);
-        ui.verdict.textContent = hits.length > 0 ? `Identified: ${hits.join(', ')}.` : `No match among ${matches.length} templates.`;
-        log(`identification: ${matches.map((x) => `${labelOf(x.templateId)} ${x.match ? 'match' : 'no'}`).join(', ')}`);
-      } else if (m['op'] === 'forget') {
-        page.keysUploaded = false;
-        ui.persist.checked = false;
-        showTemplates([]);
-        log('deleted the keys and templates on the server and in this browser');
-      } else if (m['op'] === 'persist') {
-        log(m['persist'] ? 'the secret key is kept in this browser (IndexedDB)' : 'nothing is kept in this browser');
-      }
-      refresh();
-      break;
-    }
-    case 'error':
-      page.busy = false;
-      if (m['op'] === 'init') page.ready = false;
-      if (m['op'] === 'verify' || m['op'] === 'identify') {
-        ui.verdict.dataset['match'] = 'error';
-        ui.verdict.textContent = `No verdict: ${m['message']}`;
-      }
-      notice(`${m['op']} failed: ${m['message']} (${m['code']})`, 'error');
-      log(`${m['op']} failed: ${m['message']} (${m['code']})`);
-      refresh();
-      break;
-    default:
-      break;
+/**
+ * What the worker reports (clientWorker.js).
+ * @typedef {{ name: string, label: string, side: number, rgba: Uint8ClampedArray }} TestInput
+ * @typedef {{ type: 'progress', bar: string, done: number, total: number, text: string }} ProgressMessage
+ * @typedef {{ type: 'log', text: string }} LogMessage
+ * @typedef {{ type: 'keys' }} KeysMessage
+ * @typedef {{ type: 'ready', preset: string, model: string, insecure: boolean, threads: number, fallback?: string,
+ *   keyCount: number, keyBytes: number, ringDegree: number, testInputs: TestInput[],
+ *   restored: { clientId: string, templates: TemplateEntry[], keysUploaded: boolean } | null }} ReadyMessage
+ * @typedef {{ type: 'done', op: 'enrol', templateId: string, label: string, templates: TemplateEntry[], serverSeconds: number }
+ *   | { type: 'done', op: 'verify', templateId: string, match: boolean, serverSeconds: number }
+ *   | { type: 'done', op: 'identify', matches: { templateId: string, match: boolean }[], serverSeconds: number }
+ *   | { type: 'done', op: 'forget' } | { type: 'done', op: 'persist', persist: boolean }} DoneMessage
+ * @typedef {{ type: 'error', op: string, code: string, message: string }} ErrorMessage
+ * @typedef {ProgressMessage | LogMessage | KeysMessage | ReadyMessage | DoneMessage | ErrorMessage} WorkerMessage
+ */
+
+/** @param {ReadyMessage} m */
+function onReady(m) {
+  element('preset', HTMLElement).textContent = m.insecure ? `${m.preset} (INSECURE: a reduced random network at a small ring, for tests only; it recognises nobody)` : m.preset;
+  element('model-id', HTMLElement).textContent = m.model;
+  element('ring', HTMLElement).textContent = `N = ${m.ringDegree}`;
+  element('key-plan', HTMLElement).textContent = `${m.keyCount} keys, ≈ ${(m.keyBytes / 1e6).toFixed(1)} MB to upload`;
+  element('threads', HTMLElement).textContent = `${m.threads}${m.fallback ? ' (fallback)' : ''}`;
+  if (m.insecure) notice('The server runs the INSECURE test preset: fine for trying the page, not for real faces.', 'warning');
+  if (m.fallback) notice(`Running on one thread: ${m.fallback}`, 'warning');
+  for (const t of m.testInputs) {
+    const canvas = document.createElement('canvas');
+    canvas.width = t.side;
+    canvas.height = t.side;
+    canvas.className = 'pixelated';
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', t.label);
+    canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(t.rgba), t.side, t.side), 0, 0);
+    addFaceChoice(`test-${t.name}`, t.label, canvas, async () => ({ kind: 'test-input', name: t.name }));
   }
+  if (m.restored) {
+    ui.persist.checked = true;
+    page.keysUploaded = m.restored.keysUploaded;
+    showTemplates(m.restored.templates);
+    log(`restored client ${m.restored.clientId} with ${m.restored.templates.length} templates from this browser`);
+  }
+  page.ready = true;
+  page.busy = false;
+  log(`ready: ${m.preset} preset, ${m.threads} thread(s)`);
+}
+
+/** @param {DoneMessage} m */
+function onDone(m) {
+  page.busy = false;
+  if (m.op === 'enrol') {
+    showTemplates(m.templates);
+    log(`enrolled "${m.label}" as template ${m.templateId} (server ${m.serverSeconds.toFixed(1)} s)`);
+  } else if (m.op === 'verify') {
+    ui.verdict.dataset['match'] = String(m.match);
+    ui.verdict.textContent = m.match ? `Match: the face matches "${labelOf(m.templateId)}".` : `No match: the face does not match "${labelOf(m.templateId)}".`;
+    log(`verdict: ${m.match ? 'match' : 'no match'} (server ${m.serverSeconds.toFixed(1)} s)`);
+  } else if (m.op === 'identify') {
+    const hits = m.matches.filter((x) => x.match).map((x) => labelOf(x.templateId));
+    ui.verdict.dataset['match'] = String(hits.length > 0);
+    ui.verdict.textContent = hits.length > 0 ? `Identified: ${hits.join(', ')}.` : `No match among ${m.matches.length} templates.`;
+    log(`identification: ${m.matches.map((x) => `${labelOf(x.templateId)} ${x.match ? 'match' : 'no'}`).join(', ')}`);
+  } else if (m.op === 'forget') {
+    page.keysUploaded = false;
+    ui.persist.checked = false;
+    showTemplates([]);
+    log('deleted the keys and templates on the server and in this browser');
+  } else {
+    log(m.persist ? 'the secret key is kept in this browser (IndexedDB)' : 'nothing is kept in this browser');
+  }
+}
+
+/** @param {ErrorMessage} m */
+function onError(m) {
+  page.busy = false;
+  if (m.op === 'init') page.ready = false;
+  if (m.op === 'verify' || m.op === 'identify') {
+    ui.verdict.dataset['match'] = 'error';
+    ui.verdict.textContent = `No verdict: ${m.message}`;
+  }
+  notice(`${m.op} failed: ${m.message} (${m.code})`, 'error');
+  log(`${m.op} failed: ${m.message} (${m.code})`);
+}
+
+worker.addEventListener('message', (/** @type {MessageEvent<unknown>} */ e) => {
+  const m = /** @type {WorkerMessage} */ (e.data);
+  if (m.type === 'progress') setProgress(m.bar, m.done, m.total, m.text);
+  else if (m.type === 'log') log(m.text);
+  else if (m.type === 'keys') page.keysUploaded = true;
+  else if (m.type === 'ready') onReady(m);
+  else if (m.type === 'done') onDone(m);
+  else if (m.type === 'error') onError(m);
+  refresh();
 });
 
 page.busy = true;

@@ -329,20 +329,22 @@ async function forget() {
   return { templates: [] };
 }
 
-/** @type {Record<string, (m: any) => Promise<Record<string, unknown> | void>>} */
+/** A command's fields (what app.js sends; see the header). @typedef {Record<string, unknown>} Command */
+const inputOf = (/** @type {Command} */ m) => /** @type {FaceInput} */ (m['input']);
+/** @type {Record<string, (m: Command) => Promise<Record<string, unknown> | void>>} */
 const handlers = {
-  init: (m) => { state.persist = m.persist === true; return init(Number(m.threads) || 1); },
-  enrol: (m) => enrol(m.input, String(m.label)),
-  verify: (m) => verify(m.input, String(m.templateId)),
-  identify: (m) => identify(m.input),
-  persist: async (m) => { state.persist = m.persist === true; await syncStore(); return { persist: state.persist }; },
+  init: (m) => { state.persist = m['persist'] === true; return init(Number(m['threads']) || 1); },
+  enrol: (m) => enrol(inputOf(m), String(m['label'])),
+  verify: (m) => verify(inputOf(m), String(m['templateId'])),
+  identify: (m) => identify(inputOf(m)),
+  persist: async (m) => { state.persist = m['persist'] === true; await syncStore(); return { persist: state.persist }; },
   forget: () => forget(),
 };
 
 // one command at a time, in order: the page disables its buttons meanwhile, this queue makes sure of it
 let queue = Promise.resolve();
-self.addEventListener('message', (/** @type {MessageEvent} */ e) => {
-  const m = /** @type {{ type: string }} */ (e.data);
+self.addEventListener('message', (/** @type {MessageEvent<unknown>} */ e) => {
+  const m = /** @type {Command & { type: string }} */ (e.data);
   const handler = handlers[m.type];
   if (handler === undefined) return;
   queue = queue.then(async () => {

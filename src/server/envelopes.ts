@@ -6,7 +6,7 @@
  * kind or type, another model or parameter set — is refused with a status before any job is queued; what only the
  * full readers can check (every residue below its prime, the key's level) is checked in the worker when it is read.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../ckks/serialization/crc32.js';
 
 /** A refusal with an HTTP status and a stable code (the library's codes where one applies). */
 export class ServiceError extends Error {

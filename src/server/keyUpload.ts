@@ -9,7 +9,7 @@
  * The full reader (every residue below its prime, the key's level against the plan) runs when the worker reads the
  * key; a blob that passes here but fails there fails the job that reads it (CORRUPT_INPUT, MISSING_KEY).
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../ckks/serialization/crc32.js';
 import { OBJECT_HEADER_BYTES, ServiceError, checkObjectHeader, keyObjectType } from './envelopes.js';
 
 /** Parses the `x-crc32` header: exactly eight hex digits. */

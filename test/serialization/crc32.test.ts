@@ -39,6 +39,18 @@ describe('crc32 (slice-by-8)', () => {
     );
   });
 
+  it('chains: the CRC of the bytes so far carried into the next chunk gives the CRC of the whole, for any split', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.array(fc.nat({ max: 300 }), { maxLength: 6 }), (data, cuts) => {
+        const at = [0, ...[...new Set(cuts.map((c) => Math.min(c, data.length)))].sort((a, b) => a - b), data.length];
+        let c = 0;
+        for (let i = 0; i + 1 < at.length; i++) c = crc32(data.subarray(at[i]!, at[i + 1]!), c);
+        expect(c).toBe(crc32Bitwise(data));
+      }),
+      { numRuns: 300, seed: 20261201 },
+    );
+  });
+
   it('detects every single flipped bit in a 4 KiB message', () => {
     const msg = new Uint8Array(4096).map((_, i) => (i * 31 + 3) & 0xff);
     const good = crc32(msg);

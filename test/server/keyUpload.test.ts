@@ -4,7 +4,7 @@
 // Small INSECURE parameters (N = 2^10): only the bytes' framing matters here.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../../src/ckks/serialization/crc32.js';
 import { CkksContext } from '../../src/ckks/scheme/context.js';
 import { KeyGenerator } from '../../src/ckks/scheme/keyGenerator.js';
 import { deserializeGaloisKey, serializeGaloisKey } from '../../src/ckks/serialization/format.js';

@@ -5,7 +5,7 @@
 // Three network runs in all (enrol, verify, identify) and one enrolment killed with SIGKILL once its network runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../../src/ckks/serialization/crc32.js';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

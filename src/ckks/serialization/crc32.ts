@@ -26,10 +26,13 @@ const TABLES = (() => {
   return t;
 })();
 
-/** CRC-32 of `bytes` (unsigned 32-bit result). */
-export function crc32(bytes: Uint8Array): number {
+/**
+ * CRC-32 of `bytes` (unsigned 32-bit result). `previous`: the CRC-32 of the bytes before these, so that a stream can
+ * be checked chunk by chunk: crc32(b, crc32(a)) === crc32(a ‖ b).
+ */
+export function crc32(bytes: Uint8Array, previous = 0): number {
   const t = TABLES;
-  let c = 0xffffffff;
+  let c = (previous ^ 0xffffffff) >>> 0;
   let i = 0;
   const n = bytes.length;
   // bytewise until the offset is a multiple of 4 in the underlying buffer (aligned 32-bit reads below)

@@ -39,6 +39,9 @@ import { deserializeFaceMessage } from '../src/face/protocol/messages.js';
 import type { Tensor3 } from '../src/nn/tensor.js';
 import { reducedNetwork } from '../test/face/reducedNetwork.js';
 import { benchKeyBlobs, benchSecretKey } from './benchKeys.js';
+import { exposeGarbageCollector } from '../src/cli/gc.js';
+
+exposeGarbageCollector(); // the face server collects between key phases (src/cli/gc.ts)
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -26,6 +26,9 @@ import { FaceClient } from '../src/face/protocol/client.js';
 import { FaceServer } from '../src/face/protocol/server.js';
 import { directoryKeyStore } from '../src/cli/keyDirectory.js';
 import { Progress } from './progress.js';
+import { exposeGarbageCollector } from '../src/cli/gc.js';
+
+exposeGarbageCollector(); // the face server collects between key phases (src/cli/gc.ts)
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

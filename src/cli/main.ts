@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { ThreadPool } from '../ckks/parallel/index.js';
 import { loadWeights } from '../face/weights.js';
 import { USAGE, UsageError, parseArgs, run } from './commands.js';
+import { exposeGarbageCollector } from './gc.js';
+
+exposeGarbageCollector(); // the face server collects between key phases (src/cli/gc.ts)
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -14,8 +14,10 @@ import { FaceServer } from '../face/protocol/server.js';
 import { evaluationKeyNames } from '../face/protocol/evaluationKeys.js';
 import { directoryKeyStore } from '../cli/keyDirectory.js';
 import { loadPreset } from './presets.js';
+import { exposeGarbageCollector } from '../cli/gc.js';
 import type { FromWorker, SetupInfo, ToWorker, WorkerStart } from './workerMessages.js';
 
+exposeGarbageCollector(); // the face server collects between key phases (src/cli/gc.ts)
 const port = parentPort;
 if (port === null) throw new Error('jobWorker.ts runs as a worker thread');
 const start = workerData as WorkerStart;

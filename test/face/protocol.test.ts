@@ -94,7 +94,17 @@ describe('face protocol: client/server (reduced network, N = 2^11, insecure, rea
     const tA = server.enrol(client.encryptPatches(alice));
     console.log(`protocol test: one enrolment ${(performance.now() - t0).toFixed(0)} ms`);
     const readsBefore = reads;
-    const tB = phased.enrol(client.encryptPatches(bob));
+    // the phased server asks the host's collector (when there is one) to run at each key-phase boundary
+    let collections = 0;
+    (globalThis as { gc?: () => void }).gc = () => { collections++; };
+    let tB: Uint8Array;
+    try {
+      tB = phased.enrol(client.encryptPatches(bob));
+    } finally {
+      delete (globalThis as { gc?: () => void }).gc;
+    }
+    // CoeffsToSlots stages, SlotsToCoeffs, after the refresh, end of the pass
+    expect(collections).toBeGreaterThanOrEqual(setup.crypto.bootstrapping.coeffsToSlotsLevels + 3);
     const session = phased.probe(client.encryptPatches(aliceProbe)); // the network runs once for the three answers
     expect(reads - readsBefore).toBeGreaterThan(2 * setup.keyPlan().galoisKeys.length / 2); // keys re-read per pass
     // the server's normalised feature and unmasked scores against the float64 pipeline (the verdicts alone could

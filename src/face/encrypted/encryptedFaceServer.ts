@@ -100,6 +100,18 @@ export interface ServerOptions extends CryptofaceOptions {
   readonly compactBootstrap?: boolean;
 }
 
+/**
+ * A phase's keys are gigabytes at N = 2^16 and JavaScript cannot free memory: dropped keys wait for the garbage
+ * collector, which may run only after the next phase has allocated its own. When the host exposes a collector
+ * (`globalThis.gc`: Node with --expose-gc; the CLI, the HTTP service and the benchmarks provide it, src/cli/gc.ts),
+ * the server asks for a collection at each phase boundary, so the peak is one phase's keys, not two; elsewhere
+ * (browsers) this does nothing.
+ */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  if (typeof gc === 'function') (gc as () => void)();
+}
+
 const isPhased = (keys: NetworkEvaluationKeys | PhasedKeySource): keys is PhasedKeySource => typeof (keys as PhasedKeySource).load === 'function';
 
 /**
@@ -168,6 +180,7 @@ export class EncryptedFaceServer {
         before.galoisKeys.clear(); // the layers before the refresh are done
         const fill = (phase: ServerKeyPhase) => {
           bootstrapKeys.clear();
+          collectGarbage();
           for (const [e, k] of source.load(phase).galoisKeys) bootstrapKeys.set(e, k);
         };
         // the bootstrapper reports 'coeffsToSlots' when CoeffsToSlots starts and after each of its stages
@@ -191,11 +204,20 @@ export class EncryptedFaceServer {
         }
       },
     };
+    let after: Map<number, GaloisKey> | undefined;
     const evaluatorAfterRefresh = (): Evaluator => {
-      const after = source.load('afterRefresh');
-      return new Evaluator(ctx, { relinearizationKey: after.relinearizationKey, galoisKeys: after.galoisKeys });
+      collectGarbage(); // the bootstrap's keys are gone
+      const keys = source.load('afterRefresh');
+      after = keys.galoisKeys;
+      return new Evaluator(ctx, { relinearizationKey: keys.relinearizationKey, galoisKeys: keys.galoisKeys });
     };
     const evaluator = new Evaluator(ctx, { relinearizationKey: before.relinearizationKey, galoisKeys: before.galoisKeys });
-    return net.forward(evaluator, this.encoder, input, phasedRefresh, { ...options, store: this.store, evaluatorAfterRefresh });
+    try {
+      return net.forward(evaluator, this.encoder, input, phasedRefresh, { ...options, store: this.store, evaluatorAfterRefresh });
+    } finally {
+      before.galoisKeys.clear();
+      after?.clear();
+      collectGarbage();
+    }
   }
 }

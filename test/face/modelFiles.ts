@@ -1,11 +1,12 @@
-// Test helper: reads the committed CFNet4 weights and PyTorch reference outputs (models/cfnet4) with node:fs.
+// Test helper: reads the committed CFNet4 weights and PyTorch reference outputs (models/cfnet4, or another
+// model directory in the same format, e.g. models/cfnet4-next) with node:fs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MODEL_DIR = join(import.meta.dirname, '..', '..', 'models', 'cfnet4');
 
-export function readModel(): { manifestText: string; binary: Uint8Array } {
-  return { manifestText: readFileSync(join(MODEL_DIR, 'weights.json'), 'utf8'), binary: new Uint8Array(readFileSync(join(MODEL_DIR, 'weights.bin'))) };
+export function readModel(dir: string = MODEL_DIR): { manifestText: string; binary: Uint8Array } {
+  return { manifestText: readFileSync(join(dir, 'weights.json'), 'utf8'), binary: new Uint8Array(readFileSync(join(dir, 'weights.bin'))) };
 }
 
 export interface ReferenceSet {
@@ -23,8 +24,8 @@ interface RefEntry {
   length: number;
 }
 
-export function readReference(): ReferenceSet {
-  const dir = join(MODEL_DIR, 'reference');
+export function readReference(modelDir: string = MODEL_DIR): ReferenceSet {
+  const dir = join(modelDir, 'reference');
   const meta = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
     inputs: { shape: number[] };
     distancesPoly: number[][];

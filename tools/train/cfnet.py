@@ -76,7 +76,8 @@ class HerPN2d(nn.Module):
         v2 = (e4 - e2 * e2) / 2.0  # biased batch variance of (x^2-1)/sqrt2
         m2 = (e2 - 1.0) / math.sqrt(2.0)
         with torch.no_grad():
-            mom = 0.1
+            # PyTorch's rule: momentum 0.1, or a cumulative average when momentum is None (recalibrate.py)
+            mom = 0.1 if self.bn1.momentum is not None else 1.0 / float(self.bn1.num_batches_tracked + 1)
             for bn, m, v in ((self.bn0, torch.ones_like(m1), torch.zeros_like(v1)), (self.bn1, m1, v1), (self.bn2, m2, v2)):
                 bn.running_mean.mul_(1 - mom).add_(mom * m.detach())
                 bn.running_var.mul_(1 - mom).add_(mom * v.detach() * n / (n - 1))

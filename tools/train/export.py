@@ -25,6 +25,7 @@ import torch
 
 from cfnet import BN_EPS, CryptoFaceNet, PATCH
 from data import FaceData
+from encrypted_bounds import fit_norm_range
 from fold import fold, folded_forward
 from metrics import best_threshold, calib_pairs, embed, pair_dist, poly_norm, roc_auc, unit
 
@@ -86,6 +87,38 @@ def agreement_threshold(e, teach_same):
     return best
 
 
+def fit_bounds(t64, ds, fit, S, grid, patches, a):
+    """Measure the bootstrap point and ||y||^2 over the clean fit rows and --range-views realistic heavy
+    augmentations of them (seeded); scale the bootstrap point to --bootstrap-target if it is exceeded."""
+    from augment_real import augment_real
+    from cfnet import preprocess
+    from encrypted_bounds import bootstrap_max, scale_bootstrap_point
+    gen = torch.Generator().manual_seed(20261201)
+    pick = fit[torch.randperm(len(fit), generator=gen)[: a.range_views].numpy()]
+    peaks, ss = [], []
+    with torch.random.fork_rng():
+        torch.manual_seed(20261201)
+        for s0 in range(0, len(fit), 512):  # clean fit rows
+            pk, y = bootstrap_max(t64, ds.preprocessed(fit[s0:s0 + 512], S, torch.float64), grid)
+            peaks.append(pk)
+            ss.append((y * y).sum(1))
+        n_clean = sum(len(p) for p in peaks)
+        for s0 in range(0, len(pick), 256):  # realistic heavy augmentations
+            u8 = torch.from_numpy(np.ascontiguousarray(ds.images[np.sort(pick[s0:s0 + 256])]))
+            pk, y = bootstrap_max(t64, preprocess(augment_real(u8, 1.0), S, torch.float64), grid)
+            peaks.append(pk)
+            ss.append((y * y).sum(1))
+    peaks, ss = np.concatenate(peaks), np.concatenate(ss)
+    info = {"rows": int(n_clean), "augmentedViews": int(len(pick)), "augmentation": "augment_real.py, p_heavy 1.0, seed 20261201",
+            "bootstrapMaxAbsBefore": float(peaks.max()), "bootstrapMaxAbsAugmentedBefore": float(peaks[n_clean:].max()) if len(pick) else None,
+            "bootstrapTarget": a.bootstrap_target, "bootstrapScale": 1.0, "s": ss}
+    if a.bootstrap_target > 0 and peaks.max() > a.bootstrap_target:
+        c = a.bootstrap_target / float(peaks.max())
+        t64 = scale_bootstrap_point(t64, c, patches)
+        info["bootstrapScale"] = c
+    return t64, info
+
+
 def rel(a, b):
     return float((a - b).abs().max() / b.abs().max())
 
@@ -97,6 +130,13 @@ def main():
     ap.add_argument("--out", default=os.path.join(here, "..", "..", "models", "cfnet4"))
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--norm-fit", default="reference", choices=["reference", "range"],
+                    help="reference: section-5 rule on the fit rows; range: encrypted_bounds.fit_norm_range over the fit rows AND "
+                         "--range-views realistic heavy augmentations of them (issue 17)")
+    ap.add_argument("--range-views", type=int, default=3000, help="augmented fit rows measured for --norm-fit range / --bootstrap-target")
+    ap.add_argument("--bootstrap-target", type=float, default=0.0,
+                    help="if > 0 and max |block 3 output| over the fit rows and range views exceeds it, scale the bootstrap point "
+                         "down to it (encrypted_bounds.scale_bootstrap_point, exact)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ck = torch.load(os.path.join(a.run, "model.pt"))
@@ -110,8 +150,12 @@ def main():
     fit = np.array([i for i in tr if ds.items[i]["identity"] in fitset], dtype=np.int64)
     cal = np.array([i for i in tr if ds.items[i]["identity"] not in fitset], dtype=np.int64)
 
-    # 1. fold, round to the storage dtype, verify against the unfolded model (float64, eval mode)
+    # 1. fold, fit to the encrypted side's bounds, round to the storage dtype, verify against the unfolded model
     t64 = fold(model)
+    range_info = None
+    if a.norm_fit == "range" or a.bootstrap_target > 0:
+        t64, range_info = fit_bounds(t64, ds, fit, S, g, model.L, a)
+        print("bounds fit", json.dumps({k: v for k, v in range_info.items() if k != "s"}))
     tst = {k: (v.float().double() if a.dtype == "float32" else v) for k, v in t64.items()}
     md = CryptoFaceNet(ck["variant"]).double()
     md.load_state_dict(ck["state_dict"])
@@ -128,7 +172,8 @@ def main():
     xf = ds.preprocessed(fit, S)
     yf = embed(model, xf)
     del xf
-    poly = norm_polynomial(np.sum(yf * yf, axis=1))
+    s_fit = np.sum(yf * yf, axis=1)
+    poly = norm_polynomial(s_fit) if a.norm_fit == "reference" else fit_norm_range(np.concatenate([s_fit, range_info.pop("s")]))
     coeffs = (poly["a"], poly["b"], poly["c"])
     print("polynomial", json.dumps(poly))
     yc = embed(model, ds.preprocessed(cal, S))
@@ -154,6 +199,8 @@ def main():
             for k, v in tr_.items():
                 ranges[k] = max(ranges.get(k, 0.0), float(v.abs().max()))
         ranges["y"] = float(np.abs(yf).max())
+    # JSON has no NaN/Infinity: a non-finite maximum (an input the network blows up on) is recorded as null
+    ranges = {k: (v if np.isfinite(v) else None) for k, v in ranges.items()}
     print("activation ranges", json.dumps(ranges))
 
     # 3. weights
@@ -176,6 +223,7 @@ def main():
                                    "The held-out pairs are never used."},
         "activationMaxAbs": {"rows": int(len(xr)), "values": ranges,
                              "note": "max |activation| over fit rows, any patch: stem, block outputs, pool (after a2), bn (per-patch BN1d), y"},
+        **({"encryptedBoundsFit": range_info} if range_info else {}),
         "verification": {"images": int(len(vidx)), "foldedFloat64MaxRelError": e64, "storedMaxRelError": est,
                          "metric": "max|y_folded - y_unfolded| / max|y_unfolded| over the embeddings of the verification images"},
         "training": {"data": os.path.relpath(ck["data"], os.path.join(here, "..", "..")), "args": ck["args"], "seconds": round(ck["train_seconds"]),

@@ -53,6 +53,7 @@ def parse():
     ap.add_argument("--data", default=None)
     ap.add_argument("--extra", default=os.path.join(HERE, "..", "face-data", "work", "extra"), help="synthesize.mjs output ('' = none)")
     ap.add_argument("--out", default=os.path.join(HERE, "work", "CFNet4-next"))
+    ap.add_argument("--init", default=None, help="start from this model.pt's weights and statistics (fine-tuning; fresh optimiser)")
     ap.add_argument("--steps", type=int, default=700)
     ap.add_argument("--P", type=int, default=16, help="identities per step (16 x 4 views: the forward pass holds ~1 GB)")
     ap.add_argument("--K", type=int, default=4)
@@ -158,6 +159,11 @@ def main():
         h.range_bound = a.range_bound
     S = model.input_size
     proj = nn.Linear(256, Tn.shape[1], bias=False)
+    if a.init:
+        model.load_state_dict(torch.load(a.init)["state_dict"])
+        init_ckpt = os.path.join(os.path.dirname(a.init), "ckpt.pt")
+        if os.path.exists(init_ckpt):  # the training-only projection of the same run
+            proj.load_state_dict(torch.load(init_ckpt)["proj"])
     decay, no_decay = [], []
     for _, p in model.named_parameters():
         (no_decay if p.ndim == 1 else decay).append(p)

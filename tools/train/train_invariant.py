@@ -153,6 +153,7 @@ def main():
     extra_ids = [[len(fit) + k] for k in range(n_extra)]
     orig_rows = [np.array(by_id[n]) for n in orig_ids]
 
+    torch.manual_seed(a.seed)  # before any parameter is initialised: the run depends on the seed only
     model = CryptoFaceNet("CFNet4")
     herpns = [m for m in model.modules() if isinstance(m, HerPN2d)]
     for h in herpns:

@@ -54,6 +54,8 @@ def parse():
     ap.add_argument("--extra", default=os.path.join(HERE, "..", "face-data", "work", "extra"), help="synthesize.mjs output ('' = none)")
     ap.add_argument("--out", default=os.path.join(HERE, "work", "CFNet4-next"))
     ap.add_argument("--init", default=None, help="start from this model.pt's weights and statistics (fine-tuning; fresh optimiser)")
+    ap.add_argument("--deployed", action="store_true", help="train the eval-mode network (running statistics frozen, as folded); "
+                    "the range term then acts on the deployed function. For fine-tuning with --init")
     ap.add_argument("--steps", type=int, default=700)
     ap.add_argument("--P", type=int, default=16, help="identities per step (16 x 4 views: the forward pass holds ~1 GB)")
     ap.add_argument("--K", type=int, default=4)
@@ -207,7 +209,7 @@ def main():
 
     while step < a.steps:
         t_step = time.time()
-        model.train()
+        model.train(not a.deployed)
         # P identities: (P - n_ext) from the face-data set, n_ext from the extra set; K views each
         ids = np_rng.choice(len(orig_ids), a.P - n_ext, replace=False)
         rows = [np_rng.choice(orig_rows[i], a.K, replace=len(orig_rows[i]) < a.K) for i in ids]
@@ -239,7 +241,7 @@ def main():
                 tr_ = {}
                 net(p, tr_)
                 boot.append(tr_["block3"].abs().flatten(1).amax(1))
-            model.train()
+            model.train(not a.deployed)
             parts["stress"] = sum(h.penalty for h in herpns) / len(herpns)
             worst = torch.stack(boot, 1).amax(1)
             parts["boot"] = torch.log1p(torch.relu(worst - a.boot_limit) ** 2).mean()

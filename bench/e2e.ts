@@ -23,17 +23,16 @@ import { ThreadPool } from '../src/ckks/parallel/index.js';
 import { Encoder } from '../src/ckks/scheme/encoder.js';
 import { Decryptor } from '../src/ckks/scheme/encryptor.js';
 import { loadWeights } from '../src/face/weights.js';
-import { embedFace, patchForward } from '../src/face/model.js';
-import { fitNormPolynomial, normalizePoly, squaredDistance, squaredNorm } from '../src/face/normalize.js';
+import { embedFace } from '../src/face/model.js';
+import { normalizePoly, squaredDistance, squaredNorm } from '../src/face/normalize.js';
 import { decodeFaceCrop } from '../src/face/io/faceCrop.js';
-import { cryptofaceParameterSet } from '../src/face/encrypted/cryptofaceParameters.js';
 import { FaceSetup, type FaceSetupOptions, type FaceWeights } from '../src/face/protocol/faceSetup.js';
 import { FaceClient } from '../src/face/protocol/client.js';
 import { FaceServer } from '../src/face/protocol/server.js';
 import { ServerKeys, type EvaluationKeyBlob } from '../src/face/protocol/evaluationKeys.js';
 import { deserializeFaceMessage } from '../src/face/protocol/messages.js';
 import type { Tensor3 } from '../src/nn/tensor.js';
-import { reducedNetwork } from '../test/face/reducedNetwork.js';
+import { insecureTestPreset } from '../src/face/testing/insecureTestPreset.js';
 import { benchKeyBlobs, benchSecretKey } from './benchKeys.js';
 import { exposeGarbageCollector } from '../src/cli/gc.js';
 
@@ -61,27 +60,15 @@ try {
   let options: FaceSetupOptions;
   let faces: { enrol: Face; genuine: Face; impostor: Face };
   if (reduced) {
-    const net = reducedNetwork({ grid: 2, channels: [4, 4, 8, 8, 16, 16] }, 5, 1.6);
-    let s = 0;
-    const face = (seed: number): Tensor3[] => {
-      s = seed;
-      const r = () => { s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0; return s / 2 ** 31 - 1; };
-      return Array.from({ length: 4 }, () => ({ c: 3, h: 16, w: 16, data: Float64Array.from({ length: 768 }, r) }));
+    // the INSECURE test preset (src/face/testing): reduced network, N = 2^11, its three synthetic faces
+    const preset = insecureTestPreset();
+    weights = preset.weights;
+    options = preset.options;
+    const mk = (p: readonly Tensor3[]): Face => {
+      const y = preset.embed(p);
+      return { encrypt: (c) => c.encryptPatches(p), plain: normalizePoly(y, preset.weights.normalization), y } as Face;
     };
-    const embed = (p: Tensor3[]) => {
-      const y = new Float64Array(net.fcBias.length);
-      p.forEach((x, i) => patchForward(net.patches[i]!, net.fcBias, x, () => undefined).forEach((v, j) => { y[j] = y[j]! + v; }));
-      return y;
-    };
-    const inputs = [face(101), face(202), face(303)];
-    const ys = inputs.map(embed);
-    const n = ys.map(squaredNorm);
-    const mid = (Math.min(...n) + Math.max(...n)) / 2;
-    const poly = fitNormPolynomial(mid, Math.max(...n), Math.min(...n));
-    weights = { ...net, normalization: poly, tau: 0.5 };
-    options = { set: cryptofaceParameterSet({ logN: 11, logSlots: 10, insecure: true }), bound: 8, patchSize: 16 };
-    const mk = (i: number): Face => ({ encrypt: (c) => c.encryptPatches(inputs[i]!), plain: normalizePoly(ys[i]!, poly), y: ys[i]! } as Face);
-    faces = { enrol: mk(0), genuine: mk(1), impostor: mk(2) };
+    faces = { enrol: mk(preset.faces.alice), genuine: mk(preset.faces.aliceProbe), impostor: mk(preset.faces.bob) };
   } else {
     const w = loadWeights(readFileSync(join(root, 'models/cfnet4/weights.json'), 'utf8'), readFileSync(join(root, 'models/cfnet4/weights.bin')));
     weights = w;

@@ -29,15 +29,13 @@ import { ThreadPool } from '../src/ckks/parallel/index.js';
 import { Encoder } from '../src/ckks/scheme/encoder.js';
 import { Decryptor } from '../src/ckks/scheme/encryptor.js';
 import { loadWeights } from '../src/face/weights.js';
-import { embedFace, patchForward } from '../src/face/model.js';
+import { embedFace } from '../src/face/model.js';
 import { fitNormPolynomial, normalizePoly, squaredDistance, squaredNorm } from '../src/face/normalize.js';
-import { cryptofaceParameterSet } from '../src/face/encrypted/cryptofaceParameters.js';
 import { FaceSetup, type FaceSetupOptions, type FaceWeights } from '../src/face/protocol/faceSetup.js';
 import { FaceClient } from '../src/face/protocol/client.js';
 import { FaceServer } from '../src/face/protocol/server.js';
 import { deserializeFaceMessage } from '../src/face/protocol/messages.js';
-import type { Tensor3 } from '../src/nn/tensor.js';
-import { reducedNetwork } from '../test/face/reducedNetwork.js';
+import { insecureTestPreset, testPresetInputs } from '../src/face/testing/insecureTestPreset.js';
 import { benchKeyBlobs, benchSecretKey } from './benchKeys.js';
 import { exposeGarbageCollector } from '../src/cli/gc.js';
 
@@ -112,18 +110,10 @@ try {
   let options: FaceSetupOptions = {};
   let faces: Face[];
   if (reduced) {
-    const net = reducedNetwork({ grid: 2, channels: [4, 4, 8, 8, 16, 16] }, 5, 1.6);
-    const patches = (seed: number): Tensor3[] => {
-      let s = seed;
-      const r = () => { s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0; return s / 2 ** 31 - 1; };
-      return Array.from({ length: 4 }, () => ({ c: 3, h: 16, w: 16, data: Float64Array.from({ length: 768 }, r) }));
-    };
-    const embed = (p: Tensor3[]) => {
-      const y = new Float64Array(net.fcBias.length);
-      p.forEach((x, i) => patchForward(net.patches[i]!, net.fcBias, x, () => undefined).forEach((v, j) => { y[j] = y[j]! + v; }));
-      return y;
-    };
-    const inputs = Array.from({ length: probes + gallerySize }, (_, i) => patches(1000 + i));
+    // the INSECURE test preset's network and inputs (src/face/testing), with p and τ fitted to these inputs
+    const preset = insecureTestPreset();
+    const embed = preset.embed;
+    const inputs = Array.from({ length: probes + gallerySize }, (_, i) => testPresetInputs(1000 + i));
     const ys = inputs.map(embed);
     const n = ys.map(squaredNorm);
     const mid = (Math.min(...n) + Math.max(...n)) / 2;
@@ -131,8 +121,8 @@ try {
     const plain = ys.map((y) => normalizePoly(y, poly));
     const d = plain.slice(1).map((x) => squaredDistance(plain[0]!, x)).sort((a, b) => a - b);
     const k = Math.max(1, Math.floor(d.length / 2));
-    weights = { ...net, normalization: poly, tau: (d[k - 1]! + d[k]!) / 2 }; // between two distances: about half match, no ties
-    options = { set: cryptofaceParameterSet({ logN: 11, logSlots: 10, insecure: true }), bound: 8, patchSize: 16 };
+    weights = { ...preset.weights, normalization: poly, tau: (d[k - 1]! + d[k]!) / 2 }; // between two distances: about half match, no ties
+    options = preset.options;
     faces = inputs.map((x, i) => ({ label: `synthetic-${i} (seed ${1000 + i})`, encrypt: (c: FaceClient) => c.encryptPatches(x), plain: plain[i]! }));
   } else {
     const w = loadWeights(readFileSync(join(root, 'models/cfnet4/weights.json'), 'utf8'), readFileSync(join(root, 'models/cfnet4/weights.bin')));

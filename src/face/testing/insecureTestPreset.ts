@@ -37,7 +37,8 @@ export interface InsecureTestPreset {
   patchesFromCrop(rgb: Uint8Array): Tensor3[];
 }
 
-function inputs(seed: number): Tensor3[] {
+/** A deterministic synthetic input of the reduced network (four 3×16×16 patches with values in [−1, 1)). */
+export function testPresetInputs(seed: number): Tensor3[] {
   const r = deterministicRandom(seed);
   const n = 3 * TEST_PRESET_PATCH * TEST_PRESET_PATCH;
   return Array.from({ length: TEST_PRESET_GRID ** 2 }, () => ({ c: 3, h: TEST_PRESET_PATCH, w: TEST_PRESET_PATCH, data: Float64Array.from({ length: n }, r) }));
@@ -51,7 +52,7 @@ export function insecureTestPreset(): InsecureTestPreset {
     patches.forEach((x, p) => patchForward(net.patches[p]!, net.fcBias, x, () => undefined).forEach((v, j) => { y[j] = y[j]! + v; }));
     return y;
   };
-  const faces = { alice: inputs(101), aliceProbe: inputs(202), bob: inputs(303) };
+  const faces = { alice: testPresetInputs(101), aliceProbe: testPresetInputs(202), bob: testPresetInputs(303) };
   // the polynomial is fitted to these inputs' norms, as the trained model's is fitted to its training norms
   const ys = [faces.alice, faces.bob, faces.aliceProbe].map(embed);
   const norms = ys.map(squaredNorm);

@@ -1,8 +1,8 @@
 /**
  * The worker entry of `ThreadPool` (a Node `worker_threads` worker or a module Web Worker). Loading it loads the
  * ring layer, whose kernel modules warm their kernels up (docs/ring.md); then it answers 'ready' and serves
- * messages: 'context' (rebuild an attached context from its parameters), 'forget' (drop it) and 'run' (take part in a
- * job, `scheduler.ts`).
+ * messages: 'context' (rebuild an attached context from its parameters), 'forget' (drop it), 'run' (take part in a
+ * job, `scheduler.ts`) and 'collect' (collect garbage where a collector is exposed, `ThreadPool.collectGarbage`).
  * Run from the compiled output (dist/ckks/parallel/worker.js, or build/src/… for the benchmarks); see
  * docs/threads.md for tests run from TypeScript sources.
  */
@@ -21,6 +21,14 @@ function handle(message: ToWorker, reply: (m: FromWorker) => void): void {
     }
     if (message.type === 'forget') {
       executors.delete(message.id);
+      return;
+    }
+    if (message.type === 'collect') {
+      const gc = (globalThis as { gc?: unknown }).gc;
+      if (typeof gc === 'function') (gc as () => void)();
+      const control = new Int32Array(message.control);
+      Atomics.add(control, 0, 1);
+      Atomics.notify(control, 0);
       return;
     }
     const executor = executors.get(message.context);

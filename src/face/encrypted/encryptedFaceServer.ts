@@ -104,10 +104,15 @@ export interface ServerOptions extends CryptofaceOptions {
  * A phase's keys are gigabytes at N = 2^16 and JavaScript cannot free memory: dropped keys wait for the garbage
  * collector, which may run only after the next phase has allocated its own. When the host exposes a collector
  * (`globalThis.gc`: Node with --expose-gc; the CLI, the HTTP service and the benchmarks provide it, src/cli/gc.ts),
- * the server asks for a collection at each phase boundary, so the peak is one phase's keys, not two; elsewhere
- * (browsers) this does nothing.
+ * the server asks for a collection at each phase boundary — on the calling thread and in the pool's workers, which
+ * otherwise keep every shared polynomial they ever touched reachable (`ThreadPool.collectGarbage`) — so the peak is
+ * one phase's keys, not two, and does not grow pass after pass; elsewhere (browsers) this does nothing.
  */
-function collectGarbage(): void {
+function collectGarbage(ctx: CkksContext): void {
+  if (ctx.pool !== undefined) {
+    ctx.pool.collectGarbage();
+    return;
+  }
   const gc = (globalThis as { gc?: unknown }).gc;
   if (typeof gc === 'function') (gc as () => void)();
 }
@@ -180,7 +185,7 @@ export class EncryptedFaceServer {
         before.galoisKeys.clear(); // the layers before the refresh are done
         const fill = (phase: ServerKeyPhase) => {
           bootstrapKeys.clear();
-          collectGarbage();
+          collectGarbage(ctx);
           for (const [e, k] of source.load(phase).galoisKeys) bootstrapKeys.set(e, k);
         };
         // the bootstrapper reports 'coeffsToSlots' when CoeffsToSlots starts and after each of its stages
@@ -206,7 +211,7 @@ export class EncryptedFaceServer {
     };
     let after: Map<number, GaloisKey> | undefined;
     const evaluatorAfterRefresh = (): Evaluator => {
-      collectGarbage(); // the bootstrap's keys are gone
+      collectGarbage(ctx); // the bootstrap's keys are gone
       const keys = source.load('afterRefresh');
       after = keys.galoisKeys;
       return new Evaluator(ctx, { relinearizationKey: keys.relinearizationKey, galoisKeys: keys.galoisKeys });
@@ -217,7 +222,7 @@ export class EncryptedFaceServer {
     } finally {
       before.galoisKeys.clear();
       after?.clear();
-      collectGarbage();
+      collectGarbage(ctx);
     }
   }
 }

@@ -1,0 +1,77 @@
+// ThreadPool.collectGarbage and the workers' automatic collections: a worker keeps every SharedArrayBuffer it was sent
+// reachable until its own collector runs, and its heap is so small that it seldom does, so polynomials the calling
+// thread dropped stay in memory (measured at N = 2^16: 2.7 GB, docs/threads.md). These tests measure it with
+// `process.memoryUsage().arrayBuffers`, which counts a shared backing store until every thread has let go of it.
+// Small insecure N = 2^12; the collector is exposed the way the CLI does it (src/cli/gc.ts) before the workers start.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ThreadPool } from '../../src/ckks/parallel/index.js';
+import { CkksContext } from '../../src/ckks/scheme/context.js';
+import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
+import { exposeGarbageCollector } from '../../src/cli/gc.js';
+import { workerUrl } from '../support/workerScript.js';
+
+exposeGarbageCollector();
+
+const MB = 1e6;
+const LITERAL = { logN: 12, logQ: [50, 40, 40, 40, 40, 40, 40, 40, 40, 40], logP: [55, 55], logDefaultScale: 40, insecure: true } as const;
+const ROUND_BYTES = 96 * MB;
+
+/** Bytes of array buffers (shared ones included) still alive after the calling thread collected. */
+function liveArrayBuffers(): number {
+  (globalThis as unknown as { gc: () => void }).gc();
+  return process.memoryUsage().arrayBuffers;
+}
+
+/** Allocates ≈ ROUND_BYTES of shared polynomials, has the pool transform each (so the worker is sent its buffer), drops them. */
+function churn(ctx: CkksContext, pool: ThreadPool): void {
+  const polyBytes = ctx.ringDegree * ctx.basisQP.primes.length * 8;
+  const jobs = pool.counters.jobs;
+  for (let i = 0; i * polyBytes < ROUND_BYTES; i++) {
+    const p = new RnsPoly(ctx.basisQP, 'coefficient');
+    p.data.fill(BigInt(i));
+    p.toEvaluation();
+  }
+  expect(pool.counters.jobs - jobs).toBeGreaterThan(100); // every transform was split: the worker saw every buffer
+}
+
+let pools: ThreadPool[] = [];
+afterEach(() => {
+  for (const p of pools) p.dispose();
+  pools = [];
+});
+
+describe('ThreadPool garbage collection (small insecure N = 2^12)', () => {
+  it('the calling thread alone cannot free what the worker was sent; collectGarbage frees it', async () => {
+    const pool = await ThreadPool.create({ threads: 2, workerUrl: workerUrl(), minParallelWork: 0, collectEveryBytes: 0 });
+    pools.push(pool);
+    const ctx = new CkksContext(LITERAL, { pool });
+    expect(pool.collectGarbage()).toBe(true);
+    const base = liveArrayBuffers();
+    churn(ctx, pool);
+    const afterMainOnly = liveArrayBuffers();
+    // the mechanism: dropped and collected here, still held by the worker (it has not collected on its own)
+    expect(afterMainOnly - base).toBeGreaterThan(0.5 * ROUND_BYTES);
+    expect(pool.collectGarbage()).toBe(true); // waits for the worker's answer
+    expect(liveArrayBuffers() - base).toBeLessThan(0.05 * ROUND_BYTES);
+  });
+
+  it('collectEveryBytes: the workers are asked to collect as shared memory is allocated, so dropped memory stays bounded', async () => {
+    const pool = await ThreadPool.create({ threads: 2, workerUrl: workerUrl(), minParallelWork: 0, collectEveryBytes: ROUND_BYTES / 4 });
+    pools.push(pool);
+    const ctx = new CkksContext(LITERAL, { pool });
+    pool.collectGarbage();
+    const base = liveArrayBuffers();
+    for (let round = 0; round < 4; round++) churn(ctx, pool);
+    // let the worker read its last 'collect' (it answers between messages), then look
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // without the requests all four rounds (4 × 96 MB) would be held; with them at most the last quarter-round or so
+    expect(liveArrayBuffers() - base).toBeLessThan(0.5 * ROUND_BYTES);
+  });
+
+  it('bad options are refused; without workers collectGarbage only collects here', async () => {
+    await expect(ThreadPool.create({ threads: 2, workerUrl: workerUrl(), collectEveryBytes: -1 })).rejects.toThrow(RangeError);
+    const one = await ThreadPool.create({ threads: 1 });
+    pools.push(one);
+    expect(one.collectGarbage()).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * The project's main job on a bundled default (until the face pipeline demo, `npm run demo:face`, replaces it): an end-to-end
- * encrypted computation at secure parameters (N = 2^14, 128-bit): a client encrypts two 8192-slot vectors, a
+ * `npm run demo:ckks`: the CKKS library alone, in seconds (the project's main job is the face demo, `npm run demo`,
+ * examples/faceDemo.ts). An end-to-end encrypted computation at secure parameters (N = 2^14, 128-bit): a client
+ * encrypts two 8192-slot vectors, a
  * server that holds only public/evaluation keys computes the encrypted dot product ⟨x, y⟩ (slot-wise product,
  * then rotate-and-sum over all slots), the client decrypts. The result is checked against float64.
  * Runs on every core (a `ThreadPool` of `os.availableParallelism()` threads; `--threads T` to choose, 1 for none).

@@ -23,6 +23,10 @@ import { FaceClient } from '../../src/face/protocol/client.js';
 import { FaceServer } from '../../src/face/protocol/server.js';
 import { deserializeFaceMessage } from '../../src/face/protocol/messages.js';
 import { directoryKeyStore } from '../../src/cli/keyDirectory.js';
+import { exposeGarbageCollector } from '../../src/cli/gc.js';
+import { workerUrl } from '../support/workerScript.js';
+
+exposeGarbageCollector(); // as the CLI does: the server collects on every thread between key phases (≈ 11 GB, not ≈ 20)
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'cryptoface-slow-protocol-'));
@@ -30,7 +34,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('face protocol at the secure set (N = 2^16, trained CFNet4, bundled crops)', () => {
   it('verify and identify through keys on disk: verdicts equal to the plaintext pipeline, scores within 1e-3', async () => {
-    const pool = await ThreadPool.create({ threads: 2 });
+    const pool = await ThreadPool.create({ threads: 2, workerUrl: workerUrl() }); // the worker runs the transpiled sources
     try {
       const weights = loadWeights(readFileSync(join(ROOT, 'models/cfnet4/weights.json'), 'utf8'), readFileSync(join(ROOT, 'models/cfnet4/weights.bin')));
       const crop = async (name: string) => (await decodeFaceCrop(readFileSync(join(ROOT, 'assets/faces', name)), name)).rgb;

@@ -102,7 +102,8 @@ export const getClient = async (clientId) => /** @type {{ keys: { present: strin
  * @param {Uint8Array} bytes
  */
 export async function putKey(clientId, name, bytes) {
-  await request('PUT', `/api/clients/${segment(clientId)}/keys/${segment(name)}`, { body: bytes, headers: { ...octets, 'x-crc32': hex8(crc32(bytes)) } });
+  const res = await request('PUT', `/api/clients/${segment(clientId)}/keys/${segment(name)}`, { body: bytes, headers: { ...octets, 'x-crc32': hex8(crc32(bytes)) } });
+  await res.arrayBuffer(); // read the (small) answer: an unread response keeps its request alive (measured in chromium: RSS grew with every key uploaded)
 }
 
 /**

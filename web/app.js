@@ -194,7 +194,8 @@ ui.dropZone.addEventListener('drop', (e) => {
 // ---- the worker ----
 
 const requested = Number(new URLSearchParams(location.search).get('threads'));
-const threads = Number.isInteger(requested) && requested >= 1 ? requested : Math.min(navigator.hardwareConcurrency || 1, 4);
+const explicitThreads = Number.isInteger(requested) && requested >= 1;
+const threads = explicitThreads ? requested : Math.min(navigator.hardwareConcurrency || 1, 4);
 if (!crossOriginIsolated) {
   notice('This page is not cross-origin isolated (the server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), so SharedArrayBuffer is unavailable and the encryption runs on one thread: slower, but it works.', 'warning');
 }
@@ -262,7 +263,7 @@ worker.addEventListener('error', (e) => {
  * @typedef {{ type: 'progress', bar: string, done: number, total: number, text: string }} ProgressMessage
  * @typedef {{ type: 'log', text: string }} LogMessage
  * @typedef {{ type: 'keys' }} KeysMessage
- * @typedef {{ type: 'ready', preset: string, model: string, insecure: boolean, threads: number, fallback?: string,
+ * @typedef {{ type: 'ready', preset: string, model: string, insecure: boolean, threads: number, fallback?: string, threadNote?: string,
  *   keyCount: number, keyBytes: number, ringDegree: number, testInputs: TestInput[],
  *   restored: { clientId: string, templates: TemplateEntry[], keysUploaded: boolean } | null }} ReadyMessage
  * @typedef {{ type: 'done', op: 'enrol', templateId: string, label: string, templates: TemplateEntry[], serverSeconds: number }
@@ -282,6 +283,7 @@ function onReady(m) {
   element('threads', HTMLElement).textContent = `${m.threads}${m.fallback ? ' (fallback)' : ''}`;
   if (m.insecure) notice('The server runs the INSECURE test preset: fine for trying the page, not for real faces.', 'warning');
   if (m.fallback) notice(`Running on one thread: ${m.fallback}`, 'warning');
+  if (m.threadNote) notice(m.threadNote, 'info');
   for (const t of m.testInputs) {
     const canvas = document.createElement('canvas');
     canvas.width = t.side;
@@ -352,5 +354,5 @@ worker.addEventListener('message', (/** @type {MessageEvent<unknown>} */ e) => {
 });
 
 page.busy = true;
-worker.postMessage({ type: 'init', threads, persist: false });
+worker.postMessage({ type: 'init', threads, explicitThreads, persist: false });
 refresh();

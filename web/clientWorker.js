@@ -4,7 +4,7 @@
 // (app.js) only sends commands and draws the progress this worker reports. The secret key never leaves this worker,
 // except into IndexedDB when the user asks for it to be kept (sessionStore.js).
 //
-// Messages in:  { type: 'init', threads, persist } | { type: 'enrol', input, label } | { type: 'verify', input, templateId }
+// Messages in:  { type: 'init', threads, explicitThreads, persist } | { type: 'enrol', input, label } | { type: 'verify', input, templateId }
 //               | { type: 'identify', input } | { type: 'persist', persist } | { type: 'forget' }
 // Messages out: { type: 'ready', … } | { type: 'progress', bar, done, total, text } | { type: 'log', text }
 //               | { type: 'done', op, … } | { type: 'error', op, code, message }
@@ -63,12 +63,21 @@ function setupOrThrow() {
 /**
  * Rebuilds the service's FaceSetup from its description; refuses to go on unless the model id and key names match.
  * @param {number} threads
+ * @param {boolean} explicitThreads whether the page's URL asked for this many (`?threads=`)
  */
-async function init(threads) {
+async function init(threads, explicitThreads) {
   progress('setup', 0, 3, 'asking the service which model it runs');
   const info = await api.getSetup();
   state.info = info;
   let fallback = /** @type {string | undefined} */ (undefined);
+  let threadNote = /** @type {string | undefined} */ (undefined);
+  if (info.setup.parameterSet === 'CRYPTOFACE_N16' && threads > 1 && !explicitThreads) {
+    // Chromium frees a SharedArrayBuffer only when a collection happens to run, and its collector does not count
+    // their size: measured, every key generated on threads stayed resident (the whole 13.6 GB key set). On one thread
+    // the polynomials are ordinary ArrayBuffers, which it frees as it goes (≈ 0.5–1 GB throughout).
+    threads = 1;
+    threadNote = 'One thread at N = 2^16 (add ?threads=N to override): this browser does not free the shared memory that threads use promptly, and the 149 evaluation keys would all stay in memory (13.6 GB).';
+  }
   const pool = await ThreadPool.create({ threads, onFallback: (reason) => { fallback = reason; } });
   progress('setup', 1, 3, `loading the ${info.preset} model`);
   const d = info.setup;
@@ -103,7 +112,7 @@ async function init(threads) {
   progress('setup', 3, 3, 'ready');
   const restored = await restore(setup);
   post({
-    type: 'ready', preset: info.preset, model: info.model, insecure: d.insecure, threads: pool.threads, fallback,
+    type: 'ready', preset: info.preset, model: info.model, insecure: d.insecure, threads: pool.threads, fallback, threadNote,
     keyCount: names.length, keyBytes: plan.bytesSeeded, ringDegree: setup.context.ringDegree,
     restored, testInputs: state.preset === undefined ? [] : testInputPreviews(state.preset),
   });
@@ -333,7 +342,7 @@ async function forget() {
 const inputOf = (/** @type {Command} */ m) => /** @type {FaceInput} */ (m['input']);
 /** @type {Record<string, (m: Command) => Promise<Record<string, unknown> | void>>} */
 const handlers = {
-  init: (m) => { state.persist = m['persist'] === true; return init(Number(m['threads']) || 1); },
+  init: (m) => { state.persist = m['persist'] === true; return init(Number(m['threads']) || 1, m['explicitThreads'] === true); },
   enrol: (m) => enrol(inputOf(m), String(m['label'])),
   verify: (m) => verify(inputOf(m), String(m['templateId'])),
   identify: (m) => identify(inputOf(m)),

@@ -21,7 +21,8 @@ export class FaceModelError extends Error {
 export type FaceInputErrorCode =
   | 'CORRUPT_IMAGE' // truncated or damaged file: bad chunk structure, CRC mismatch, bad zlib data, wrong data length
   | 'UNSUPPORTED_IMAGE' // not a PNG at all, or a PNG variant the decoder refuses (interlaced, 16-bit, …) or too large
-  | 'WRONG_IMAGE_SIZE'; // a valid image whose width × height is not the one required (a face crop is 112 × 112)
+  | 'WRONG_IMAGE_SIZE' // a valid image whose width × height is not the one required (a face crop is 112 × 112)
+  | 'OUT_OF_RANGE'; // a face whose activations at the bootstrap exceed the bound it was built for (FaceClient.inspectPatches)
 
 /**
  * Error raised for a bad input image (a face crop the caller hands in). `file` is the name the caller gave

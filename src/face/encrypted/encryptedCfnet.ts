@@ -231,9 +231,15 @@ export class EncryptedCfnet {
    * sparse-slot bootstrap needs to know. Undefined when no block follows the refresh point.
    */
   refreshLayout(): PackedLayout | undefined {
-    const j = this.blocks.findIndex((b) => b.refreshFirst);
-    if (j < 0) return undefined;
+    const j = this.refreshBefore;
+    if (j === undefined) return undefined;
     return j === 0 ? this.stemLayout : this.blocks[j - 1]!.out;
+  }
+
+  /** The block the refresh runs before (its input is what gets bootstrapped), or undefined when no block follows it. */
+  get refreshBefore(): number | undefined {
+    const j = this.blocks.findIndex((b) => b.refreshFirst);
+    return j < 0 ? undefined : j;
   }
 
   private allMaps(): EncryptedLinearMap[] {

@@ -128,6 +128,9 @@ export interface FloodingInput {
   readonly tau: number;
 }
 
+/** Default `MatcherOptions.normBound`: the bound assumed on ‖ŷ‖ (checked by the key holder, `FaceClient.inspectPatches`). */
+export const DEFAULT_NORM_BOUND = 1.25;
+
 /**
  * The matcher's scales and flooding width (docs/encrypted-matching.md): the template scale √(S_d·q_t) with
  * S_d = q_s/16, the mask scale, the assumed error and σ_f; throws DEPTH_EXHAUSTED when the verdict cannot stay
@@ -137,7 +140,7 @@ export function planMatcherFlooding(input: FloodingInput, options: MatcherOption
   const s = options.floodingBits ?? 40;
   const mu = options.verdictMargin ?? 2 ** -16;
   const W = options.multiplierBits ?? 16;
-  const nu = options.normBound ?? 1.25;
+  const nu = options.normBound ?? DEFAULT_NORM_BOUND;
   if (!(Number.isFinite(s) && s >= 0 && s <= 128)) throw new RangeError(`floodingBits must be in [0, 128], got ${s}`);
   if (!(Number.isFinite(mu) && mu > 0 && mu < 1)) throw new RangeError(`verdictMargin must be in (0, 1), got ${mu}`);
   if (!(Number.isInteger(W) && W >= 0 && W <= 52)) throw new RangeError(`multiplierBits must be an integer in [0, 52], got ${W}`);

@@ -8,7 +8,8 @@
  * output is divided by B for free: the ciphertext holding m at scale Δ is the same polynomial as m/B at scale Δ·B,
  * so the refresher relabels its scale (equivalent to folding 1/B into block 3's last map, without touching it) and
  * bootstraps m/B; the bootstrap's output at scale S·B holds m/B and is relabelled to S, i.e. m — B folded back into
- * the declared scale, no level, no noise. An input beyond the bound is NOT detected (the server cannot see it): for
+ * the declared scale, no level, no noise. An input beyond the bound is NOT detected here (the server cannot see it;
+ * the key holder checks its own face before encrypting it, `FaceClient.inspectPatches`): for
  * |m/B| = r > 1 the coefficient offsets δ grow to r·2^-8, EvalMod's error grows like (2πδ)²/6 relative (≈ 1e-4 at
  * r = 1, 4e-4 at r = 2, 2.4e-2 at r = 16 … the sine's first-order term no longer approximates δ) and past
  * |δ| ≈ 1/4 the value wraps around entirely. So B must hold with margin for every input the model sees:

@@ -7,7 +7,10 @@
 //  - bootstrapping's cosine cos(2π(x − 1/4)/r) on ∪_{|i|≤K}[i − 2^-10, i + 2^-10]: K = 12, r = 8, degree 30:
 //    2^-44.5 (float64 floor — the hull interpolant is as good), checked < 2^-43; K = 12, r = 4, degree 31:
 //    2^-24.2 vs interpolation 2^-17.0, checked < 2^-23 and < interpolation/64; K = 16, r = 8, degree 30
-//    (Lattigo's default EvalMod setting): 2^-35.8 vs 2^-32.1, checked < 2^-35.
+//    (Lattigo's default EvalMod setting): 2^-35.8 vs 2^-32.1, checked < 2^-35;
+//  - closed forms: the best degree-d approximation of x^(d+1) on [−1, 1] is x^(d+1) − T_(d+1)/2^d (error 2^−d,
+//    checked to 1e-9 relative, coefficients to 1e-9, reference = T_(d+1)'s extrema to 1e-6); of |x| at degree 2,
+//    x² + 1/8 (error 1/8, to 1e-9).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -135,6 +138,61 @@ describe('Remez minimax (float64)', () => {
     const c = remez(Math.exp, [0, 1], 0);
     expect(c.coefficients[0]).toBeCloseTo((1 + Math.E) / 2, 10);
     expect(c.maxError).toBeCloseTo((Math.E - 1) / 2, 10);
+  });
+
+  it('closed-form minimax: x^(d+1) on [−1, 1] (error 2^−d, alternation at the extrema of T_(d+1)) and |x| at degree 2 (x² + 1/8)', () => {
+    for (const d of [1, 2, 3, 5, 8]) {
+      const r = remez((x) => x ** (d + 1), [-1, 1], d);
+      // x^(d+1) − p*(x) = T_(d+1)(x)/2^d, the monic Chebyshev polynomial: error exactly 2^−d
+      expect(Math.abs(r.maxError - 2 ** -d)).toBeLessThanOrEqual(1e-9 * 2 ** -d);
+      expect(r.converged).toBe(true);
+      expect(r.levelledError).toBeLessThanOrEqual(r.maxError * (1 + 1e-12));
+      // p* in the monomial basis: x^(d+1) − T_(d+1)/2^d (from T_(d+1)'s recurrence, computed here independently)
+      let t0 = [1], t1 = [0, 1];
+      for (let k = 1; k <= d; k++) {
+        const t2 = new Array<number>(k + 2).fill(0);
+        t1.forEach((c, j) => { t2[j + 1] = t2[j + 1]! + 2 * c; });
+        t0.forEach((c, j) => { t2[j] = t2[j]! - c; });
+        [t0, t1] = [t1, t2];
+      }
+      const want = t1.map((c, j) => (j === d + 1 ? 1 : 0) - c / 2 ** d).slice(0, d + 1);
+      const got = chebyshevToMonomial(r.coefficients, r.interval);
+      want.forEach((c, j) => expect(Math.abs(got[j]! - c), `d=${d} x^${j}`).toBeLessThan(1e-9));
+      // the reference it kept is T_(d+1)'s alternation set cos(kπ/(d+1)), where the error is ±2^−d with alternating signs
+      const ref = [...r.reference].sort((a, b) => a - b);
+      expect(ref.length).toBe(d + 2);
+      ref.forEach((x, k) => {
+        expect(Math.abs(x - Math.cos(((d + 1 - k) * Math.PI) / (d + 1)))).toBeLessThan(1e-6);
+        const e = evaluateChebyshev(r.coefficients, x, r.interval) - x ** (d + 1);
+        expect(Math.abs(Math.abs(e) - 2 ** -d)).toBeLessThan(1e-8);
+        if (k > 0) expect(Math.sign(e)).toBe(-Math.sign(evaluateChebyshev(r.coefficients, ref[k - 1]!, r.interval) - ref[k - 1]! ** (d + 1)));
+      });
+    }
+    const a = remez(Math.abs, [-1, 1], 2);
+    expect(Math.abs(a.maxError - 1 / 8)).toBeLessThan(1e-9);
+    const m = chebyshevToMonomial(a.coefficients, a.interval);
+    expect(Math.abs(m[0]! - 1 / 8)).toBeLessThan(1e-8);
+    expect(Math.abs(m[1]!)).toBeLessThan(1e-8);
+    expect(Math.abs(m[2]! - 1)).toBeLessThan(1e-8);
+  });
+
+  it('options: a wider basis interval gives the same best polynomial; one iteration is reported as such', () => {
+    const f = (x: number) => Math.exp(x) * Math.sin(3 * x);
+    const hull = remez(f, [0, 1], 6);
+    const wide = remez(f, [0, 1], 6, { basisInterval: [-1, 2] });
+    expect(wide.interval).toEqual([-1, 2]);
+    expect(Math.abs(wide.maxError - hull.maxError)).toBeLessThan(1e-6 * hull.maxError);
+    for (const x of [0, 0.25, 0.5, 0.9, 1]) {
+      expect(Math.abs(evaluateChebyshev(wide.coefficients, x, wide.interval) - evaluateChebyshev(hull.coefficients, x, hull.interval))).toBeLessThan(1e-6 * hull.maxError + 1e-12);
+    }
+    const once = remez(f, [0, 1], 6, { maxIterations: 1 });
+    expect(once.iterations).toBe(1);
+    expect(once.maxError).toBeGreaterThanOrEqual(hull.maxError * (1 - 1e-9));
+    // fewer samples still find the optimum (they only seed the extremum search)
+    const coarse = remez(f, [0, 1], 6, { samples: 8 });
+    expect(Math.abs(coarse.maxError - hull.maxError)).toBeLessThan(1e-3 * hull.maxError);
+    expect(() => remez(f, [0, 1], 6, { samples: 7 })).toThrow(RangeError);
+    expect(() => remez(f, [0, 1], 6, { maxIterations: 0 })).toThrow(RangeError);
   });
 
   it('argument validation', () => {

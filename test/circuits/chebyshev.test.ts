@@ -205,4 +205,24 @@ describe('Remez minimax (float64)', () => {
     expect(() => remez(Math.exp, [] as unknown as [number, number], 4)).toThrow(TypeError);
     expect(() => intervalsAroundIntegers(12, 0.6)).toThrow(RangeError);
   });
+
+  it('argument boundaries: each limit is accepted exactly at its edge and refused just past it', () => {
+    const f = (x: number) => Math.exp(x);
+    expect(intervalsAroundIntegers(0, 0.25)).toEqual([[-0.25, 0.25]]);
+    expect(intervalsAroundIntegers(1 << 16, 0.25).length).toBe(2 * (1 << 16) + 1);
+    for (const K of [-1, 1.5, (1 << 16) + 1]) expect(() => intervalsAroundIntegers(K, 0.25), `K = ${K}`).toThrow(RangeError);
+    for (const e of [0, 0.5, -0.1]) expect(() => intervalsAroundIntegers(3, e), `ε = ${e}`).toThrow(RangeError);
+    expect(intervalsAroundIntegers(3, 0.499)[0]![0]).toBeCloseTo(-3.499, 12);
+    for (const d of [-1, 2.5, 257]) expect(() => remez(f, [0, 1], d), `degree ${d}`).toThrow(RangeError);
+    expect(remez(f, [0, 1], 256, { maxIterations: 1, samples: 258 }).coefficients.length).toBe(257);
+    for (const m of [0, 1.5, -3]) expect(() => remez(f, [0, 1], 3, { maxIterations: m }), `maxIterations ${m}`).toThrow(RangeError);
+    for (const t of [0, 1, -1e-3]) expect(() => remez(f, [0, 1], 3, { tolerance: t }), `tolerance ${t}`).toThrow(RangeError);
+    expect(remez(f, [0, 1], 3, { tolerance: 0.5 }).coefficients.length).toBe(4);
+    for (const n of [4, 5.5]) expect(() => remez(f, [0, 1], 3, { samples: n }), `samples ${n}`).toThrow(RangeError);
+    expect(remez(f, [0, 1], 3, { samples: 5 }).coefficients.length).toBe(4);
+    const c = chebyshevInterpolate(f, 3);
+    for (const n of [1, 2.5]) expect(() => maxApproximationError(f, c, [0, 1], [-1, 1], n), `samplesPerInterval ${n}`).toThrow(RangeError);
+    // two samples per interval: exactly the end points
+    expect(maxApproximationError(f, c, [0, 1], [-1, 1], 2)).toBe(Math.max(Math.abs(evaluateChebyshev(c, 0) - 1), Math.abs(evaluateChebyshev(c, 1) - Math.E)));
+  });
 });

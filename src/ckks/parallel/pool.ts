@@ -20,7 +20,7 @@ import type { CkksContext } from '../scheme/context.js';
 import { Executor } from './executor.js';
 import type { ContextMessage, FromWorker, PolyRef, RunMessage, ToWorker, Unit } from './protocol.js';
 import { WORKER_UNITS } from './protocol.js';
-import { blockingWait, canBlock, jobError, newControl, runPhases, spinningWait, type WaitFunction } from './scheduler.js';
+import { blockingWait, canBlock, collectHere, jobError, newControl, runPhases, spinningWait, type WaitFunction } from './scheduler.js';
 
 /**
  * Default cut-off, in residue-transforms (N × the number of limb-sized NTT passes a job does): jobs below it run on
@@ -240,9 +240,7 @@ export class ThreadPool {
    * block (Node), and not at all elsewhere.
    */
   collectGarbage(timeoutMs = 30_000): boolean {
-    const gc = (globalThis as { gc?: unknown }).gc;
-    if (typeof gc !== 'function') return false;
-    (gc as () => void)();
+    if (!collectHere()) return false;
     if (this.isDisposed || this.workers.length === 0) return true;
     const control = this.askWorkersToCollect();
     if (!canBlock()) return true;

@@ -30,6 +30,17 @@ export function canBlock(): boolean {
   }
 }
 
+/**
+ * Runs this thread's garbage collector where the host exposes one (`globalThis.gc`: Node with --expose-gc, or
+ * src/cli/gc.ts; never in browsers) and says whether it did (`ThreadPool.collectGarbage`, the worker's 'collect').
+ */
+export function collectHere(): boolean {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  if (typeof gc !== 'function') return false;
+  (gc as () => void)();
+  return true;
+}
+
 export function newControl(phases: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(controlBytes(phases)));
 }

@@ -9,7 +9,7 @@
 import { CkksContext } from '../scheme/context.js';
 import { Executor } from './executor.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { blockingWait, runPhases } from './scheduler.js';
+import { blockingWait, collectHere, runPhases } from './scheduler.js';
 
 const executors = new Map<number, Executor>();
 
@@ -24,8 +24,7 @@ function handle(message: ToWorker, reply: (m: FromWorker) => void): void {
       return;
     }
     if (message.type === 'collect') {
-      const gc = (globalThis as { gc?: unknown }).gc;
-      if (typeof gc === 'function') (gc as () => void)();
+      collectHere();
       const control = new Int32Array(message.control);
       Atomics.add(control, 0, 1);
       Atomics.notify(control, 0);

@@ -14,6 +14,7 @@
 import { CkksError } from '../../ckks/errors.js';
 import { Bootstrapper } from '../../ckks/circuits/bootstrapping/bootstrapper.js';
 import { BootstrappingParameters } from '../../ckks/circuits/bootstrapping/bootstrappingParameters.js';
+import { collectHere } from '../../ckks/parallel/scheduler.js';
 import type { CkksContext } from '../../ckks/scheme/context.js';
 import { Encoder } from '../../ckks/scheme/encoder.js';
 import { Evaluator } from '../../ckks/scheme/evaluator.js';
@@ -109,12 +110,8 @@ export interface ServerOptions extends CryptofaceOptions {
  * one phase's keys, not two, and does not grow pass after pass; elsewhere (browsers) this does nothing.
  */
 function collectGarbage(ctx: CkksContext): void {
-  if (ctx.pool !== undefined) {
-    ctx.pool.collectGarbage();
-    return;
-  }
-  const gc = (globalThis as { gc?: unknown }).gc;
-  if (typeof gc === 'function') (gc as () => void)();
+  if (ctx.pool !== undefined) ctx.pool.collectGarbage();
+  else collectHere();
 }
 
 const isPhased = (keys: NetworkEvaluationKeys | PhasedKeySource): keys is PhasedKeySource => typeof (keys as PhasedKeySource).load === 'function';

@@ -134,8 +134,13 @@ export class FaceClient {
       for (let k = 0; k < y.length; k++) y[k] = y[k]! + part[k]!;
     });
     const featureNorm = Math.sqrt(squaredNorm(normalizePoly(y, weights.normalization)));
-    const normBound = this.setup.options.matcher?.normBound ?? DEFAULT_NORM_BOUND;
+    const normBound = this.normBound;
     return { refreshBefore, refreshMaxAbs, bound, featureNorm, normBound, withinBound: refreshMaxAbs <= bound && featureNorm <= normBound };
+  }
+
+  /** The matcher's assumed bound on ‖ŷ‖ (`MatcherOptions.normBound`). */
+  private get normBound(): number {
+    return this.setup.options.matcher?.normBound ?? DEFAULT_NORM_BOUND;
   }
 
   /** Preprocessed patches (one 3×P×P tensor per patch, in patch order) → the probe message (checked as `encryptFace`). */
@@ -173,7 +178,7 @@ export class FaceClient {
       if (!Number.isFinite(x)) throw new RangeError(`encryptTemplate: feature[${j}] is not a finite number`);
       v[j] = x;
     }
-    const normBound = this.setup.options.matcher?.normBound ?? DEFAULT_NORM_BOUND;
+    const normBound = this.normBound;
     const norm = Math.sqrt(squaredNorm(v));
     if (options.allowOutOfRange !== true && !(norm <= normBound)) {
       throw new FaceInputError('OUT_OF_RANGE', `encryptTemplate: the feature has length ${norm.toPrecision(4)}, beyond the matcher's bound ${normBound}: its scores could overflow the verdict (allowOutOfRange overrides)`);

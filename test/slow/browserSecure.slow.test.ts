@@ -16,7 +16,8 @@ import { embedFace } from '../../src/face/model.js';
 import { normalizePoly, squaredDistance } from '../../src/face/normalize.js';
 import { decodeFaceCrop } from '../../src/face/io/faceCrop.js';
 import { repositoryRoot, serverScript, startServer, type ServerProcess } from '../server/serverProcess.js';
-import { Browser, chromiumPath, type Page } from '../web/cdp.js';
+import { Browser, chromiumPath } from '../web/cdp.js';
+import { click, idle, pageState } from '../web/pageActions.js';
 
 const chromium = chromiumPath();
 /** `?threads=` for the page (CF_PAGE_THREADS); by default none, and the page runs N = 2^16 on one thread (web/clientWorker.js says why). */
@@ -32,19 +33,19 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Peak resident memory (VmHWM) of a process, in bytes, or 0 when it is gone. */
-function peakRss(pid: number): number {
+/** A process's resident memory from /proc (`VmHWM`: its peak, `VmRSS`: now), in bytes, or 0 when it is gone. */
+function rss(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m === null ? 0 : Number(m[1]) * 1024;
   } catch {
     return 0;
   }
 }
 
-/** The largest peak (VmHWM) or, with `now`, current (VmRSS) resident memory among the chromium processes. */
-function chromiumPeak(now = false): number {
-  let peak = 0;
+/** The largest peak (VmHWM) or current (VmRSS) resident memory among the chromium processes. */
+function chromiumRss(field: 'VmHWM' | 'VmRSS'): number {
+  let largest = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
@@ -52,35 +53,10 @@ function chromiumPeak(now = false): number {
     } catch {
       continue;
     }
-    peak = Math.max(peak, now ? currentRss(Number(d)) : peakRss(Number(d)));
+    largest = Math.max(largest, rss(Number(d), field));
   }
-  return peak;
+  return largest;
 }
-const chromiumRss = () => chromiumPeak(true);
-
-function currentRss(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? 0 : Number(m[1]) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-async function idle(page: Page, timeoutMs: number, what: string): Promise<void> {
-  await page.waitFor<boolean>(`(() => {
-    const e = document.querySelector('#notices .error');
-    if (e) throw new Error(e.textContent);
-    return document.body.dataset.state === 'idle';
-  })()`, timeoutMs, what, 1000);
-}
-
-const click = (page: Page, id: string) => page.evaluate<void>(`(() => {
-  const e = document.getElementById(${JSON.stringify(id)});
-  if (!e) throw new Error('no #${id}');
-  if (e.disabled) throw new Error('#${id} is disabled');
-  e.click();
-})()`);
 
 run('the service and the browser page at the secure preset (N = 2^16, trained CFNet4, bundled crops)', () => {
   it('keys generated and uploaded by the page, hopper.png enrolled, hopper-probe.png verified: the plaintext verdict', async () => {
@@ -103,41 +79,40 @@ run('the service and the browser page at the secure preset (N = 2^16, trained CF
     // every 10 s: the page's progress texts and the largest chromium process, to stdout (a run takes half an hour)
     let peakBrowser = 0;
     const monitor = setInterval(() => {
-      peakBrowser = Math.max(peakBrowser, chromiumPeak());
+      peakBrowser = Math.max(peakBrowser, chromiumRss('VmHWM'));
       void page.evaluate<string>(`[...document.querySelectorAll('.bars span')].map((e) => e.textContent).join(' | ')`).then((bars) => {
-        process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0)} s] browser RSS ${(chromiumRss() / 1e9).toFixed(2)} GB · ${bars}\n`);
+        process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0)} s] browser RSS ${(chromiumRss('VmRSS') / 1e9).toFixed(2)} GB · ${bars}\n`);
       }, () => undefined);
     }, 10_000);
     try {
       await page.goto(`${server.base}/${PAGE_THREADS === undefined ? '' : `?threads=${PAGE_THREADS}`}`);
-      await idle(page, 600_000, 'the model to load in the page');
+      await idle(page, 600_000, 'the model to load in the page', 1000);
       const loaded = performance.now();
       expect(await page.evaluate<string>(`document.getElementById('preset').textContent`)).not.toMatch(/INSECURE/);
       if (PAGE_THREADS === undefined) expect(await page.evaluate<string>(`document.getElementById('threads').textContent`)).toBe('1');
       await click(page, 'face-hopper');
       await click(page, 'enrol');
-      await idle(page, 3_600_000, 'the enrolment (keys generated and uploaded, then the server enrols)');
+      await idle(page, 3_600_000, 'the enrolment (keys generated and uploaded, then the server enrols)', 1000);
       const enrolled = performance.now();
       const log = await page.evaluate<string[]>(`[...document.querySelectorAll('#log li')].map((li) => li.textContent)`);
       console.log(`secure browser run, the page's log:\n${log.join('\n')}`);
       await click(page, 'face-hopper-probe');
       await click(page, 'verify');
-      await idle(page, 3_600_000, 'the verification');
+      await idle(page, 3_600_000, 'the verification', 1000);
       const verified = performance.now();
       const match = await page.evaluate<string>(`document.getElementById('verdict').dataset.match`);
       mkdirSync(join(repositoryRoot, 'out'), { recursive: true });
       writeFileSync(join(repositoryRoot, 'out', 'browser-secure.png'), await page.screenshot());
       const s = (a: number, b: number) => ((b - a) / 1000).toFixed(0);
       console.log(`secure browser run (s): page ready ${s(t0, loaded)}, keys + enrolment ${s(loaded, enrolled)}, verification ${s(enrolled, verified)}, `
-        + `total ${s(t0, verified)}; verdict ${match}; peak RSS: service ${(peakRss(server.child.pid ?? 0) / 1e9).toFixed(2)} GB, `
-        + `largest chromium process ${(Math.max(peakBrowser, chromiumPeak()) / 1e9).toFixed(2)} GB`);
-      clearInterval(monitor);
+        + `total ${s(t0, verified)}; verdict ${match}; peak RSS: service ${(rss(server.child.pid ?? 0, 'VmHWM') / 1e9).toFixed(2)} GB, `
+        + `largest chromium process ${(Math.max(peakBrowser, chromiumRss('VmHWM')) / 1e9).toFixed(2)} GB`);
       expect(match).toBe(String(d < weights.tau));
       expect(page.errors).toEqual([]);
     } catch (e) {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\nthe page shows:\n${await pageState(page)}\nthe service's stderr:\n${server.stderr()}`);
+    } finally {
       clearInterval(monitor);
-      const state = await page.evaluate<string>(`[...document.querySelectorAll('#log li, .bars span, #notices p')].map((e) => e.textContent).join('\\n')`).catch(String);
-      throw new Error(`${e instanceof Error ? e.message : String(e)}\nthe page shows:\n${state}\nthe service's stderr:\n${server.stderr()}`);
     }
   });
 });

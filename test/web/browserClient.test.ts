@@ -26,6 +26,7 @@ import { decodeFaceCrop } from '../../src/face/io/faceCrop.js';
 import { decodePng, encodePng } from '../../src/face/io/png.js';
 import { repositoryRoot, serverScript, startServer, type ServerProcess } from '../server/serverProcess.js';
 import { Browser, chromiumPath, type Page } from './cdp.js';
+import { click, idle } from './pageActions.js';
 
 const chromium = chromiumPath();
 // CI installs chromium (.ci/run); a developer machine without it skips this file (and says so)
@@ -35,29 +36,6 @@ if (chromium === undefined) console.warn('browser client test: no chromium at /u
 const preset = insecureTestPreset();
 const tau = preset.weights.tau;
 const crop = async (file: string) => (await decodeFaceCrop(readFileSync(join(repositoryRoot, 'assets', 'faces', file)), file)).rgb;
-
-/** What the page shows: its log and the progress texts (for failure messages). */
-const pageState = (page: Page) => page.evaluate<string>(`[...document.querySelectorAll('#log li, .bars span, #notices p')].map((e) => e.textContent).join('\\n')`).catch((e: unknown) => String(e));
-
-/** Waits until the page is idle again; an error notice on the page fails at once with its text. */
-async function idle(page: Page, timeoutMs: number, what: string): Promise<void> {
-  try {
-    await page.waitFor<boolean>(`(() => {
-      const e = document.querySelector('#notices .error');
-      if (e) throw new Error(e.textContent);
-      return document.body.dataset.state === 'idle';
-    })()`, timeoutMs, what, 200);
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\nthe page shows:\n${await pageState(page)}`);
-  }
-}
-
-const click = (page: Page, id: string) => page.evaluate<void>(`(() => {
-  const e = document.getElementById(${JSON.stringify(id)});
-  if (!e) throw new Error('no #${id}');
-  if (e.disabled) throw new Error('#${id} is disabled');
-  e.click();
-})()`);
 
 run('browser client in headless chromium against the HTTP service (test preset: reduced network, N = 2^11, INSECURE)', () => {
   const work = mkdtempSync(join(tmpdir(), 'cryptoface-web-'));

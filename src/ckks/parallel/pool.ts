@@ -110,9 +110,10 @@ export class ThreadPool {
   private running = false;
   /**
    * Jobs run split, their units, how many of those the workers ran, and the calling thread's milliseconds inside jobs
-   * (for tests and benchmarks: an operation's time outside jobs is what no number of threads shortens).
+   * (for tests and benchmarks: an operation's time outside jobs is what no number of threads shortens); and how many
+   * times the workers were asked to collect garbage (`collectGarbage`, `collectEveryBytes`).
    */
-  readonly counters = { jobs: 0, units: 0, workerUnits: 0, jobMs: 0 };
+  readonly counters = { jobs: 0, units: 0, workerUnits: 0, jobMs: 0, collectRequests: 0 };
 
   private constructor(workers: WorkerHandle[], minParallelWork: number, fallbackReason: string | undefined, collectEveryBytes: number) {
     this.workers = workers;
@@ -256,6 +257,7 @@ export class ThreadPool {
   /** Posts 'collect' to every worker (each collects when it next reads its messages) and returns the answers' counter. */
   private askWorkersToCollect(): Int32Array {
     this.sharedSinceCollect = 0;
+    this.counters.collectRequests++;
     const control = new Int32Array(new SharedArrayBuffer(4));
     for (const w of this.workers) w.post({ type: 'collect', control: control.buffer as SharedArrayBuffer });
     return control;

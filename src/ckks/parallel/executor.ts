@@ -22,7 +22,7 @@ import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import { nttForward, nttInverse } from '../ring/ntt.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
-import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
+import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
 import { plaintextDotLimb } from '../ring/plaintextProducts.js';
 import type { CkksContext } from '../scheme/context.js';
 import { SwitchingKey, toMontgomeryForm } from '../scheme/keys.js';
@@ -231,10 +231,13 @@ export class Executor {
         }
         // as Rotator.rotateSum for one term (this thread's KeySwitcher never splits: no pool here, or a job is running)
         const key = new SwitchingKey(this.bases, u.keyB.map((r) => this.poly(r, this.keyBasis(u.keyQ))), u.keyA.map((r) => this.poly(r, this.keyBasis(u.keyQ))), new Uint8Array(0));
-        const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(x1), key);
-        polyAdd(v0, this.switcher.liftByP(x0), v0);
+        const dec = this.switcher.decompose(x1);
+        const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
+        const lift0 = this.switcher.liftByP(x0);
+        polyAdd(v0, lift0, v0);
         applyAutomorphism(v0, u.element, out0);
         applyAutomorphism(v1, u.element, out1);
+        releasePoly(...dec.digits, v0, v1, lift0);
         return;
       }
       case 'sum': {
@@ -270,11 +273,14 @@ export class Executor {
         }
         // as Rotator.rotateAccumulateExtended (this thread's KeySwitcher never splits)
         const key = new SwitchingKey(this.bases, u.keyB.map((r) => this.poly(r, this.keyBasis(u.keyQ))), u.keyA.map((r) => this.poly(r, this.keyBasis(u.keyQ))), new Uint8Array(0));
-        const c1 = this.switcher.modDown(x1.clone(), u.level);
-        const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(c1), key);
+        const x1Copy = x1.clone();
+        const c1 = this.switcher.modDown(x1Copy, u.level);
+        const dec = this.switcher.decompose(c1);
+        const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
         polyAdd(v0, x0, v0);
         applyAutomorphism(v0, u.element, out0);
         applyAutomorphism(v1, u.element, out1);
+        releasePoly(x1Copy, c1, ...dec.digits, v0, v1);
         return;
       }
       case 'encodeLimb': {
@@ -376,6 +382,7 @@ export class Executor {
       polyAdd(acc0, this.poly(u.c0, basisQP), acc0);
       applyAutomorphism(acc0, u.element, this.poly(u.out0, basisQP));
       applyAutomorphism(acc1, u.element, this.poly(u.out1, basisQP));
+      releasePoly(acc0, acc1);
       return;
     }
     const basis = this.bases.levelBasis(u.level);
@@ -387,5 +394,6 @@ export class Executor {
     polyAdd(u0, this.poly(u.c0, basis), u0);
     applyAutomorphism(u0, u.element, this.poly(u.out0, basis));
     applyAutomorphism(u1, u.element, this.poly(u.out1, basis));
+    releasePoly(acc0, acc1, u0, u1);
   }
 }

@@ -18,6 +18,7 @@ import type { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from '../scheme/context.js';
 import { Executor } from './executor.js';
+import { SharedBufferRecycler } from './recycler.js';
 import type { ContextMessage, FromWorker, PolyRef, RunMessage, ToWorker, Unit } from './protocol.js';
 import { WORKER_UNITS } from './protocol.js';
 import { blockingWait, canBlock, collectHere, jobError, newControl, runPhases, spinningWait, type WaitFunction } from './scheduler.js';
@@ -35,6 +36,9 @@ export const DEFAULT_MIN_PARALLEL_WORK = 1 << 16;
  */
 export const DEFAULT_COLLECT_EVERY_BYTES = 2 ** 30;
 
+/** Default for `ThreadPoolOptions.recycleBytes`: shared memory of released temporaries kept for reuse (recycler.ts). */
+export const DEFAULT_RECYCLE_BYTES = 2 ** 28;
+
 export interface ThreadPoolOptions {
   /** Threads in all, the calling one included (default 1: no workers). */
   threads?: number;
@@ -47,6 +51,11 @@ export interface ThreadPoolOptions {
    * where a collector is exposed (see `collectGarbage`); default DEFAULT_COLLECT_EVERY_BYTES, 0 never.
    */
   collectEveryBytes?: number;
+  /**
+   * Bytes of released temporaries (key-switching digits and accumulators) kept to serve later allocations of the same
+   * size instead of fresh shared memory (`SharedBufferRecycler`); default DEFAULT_RECYCLE_BYTES, 0 never.
+   */
+  recycleBytes?: number;
   /** Called once with the reason when threads are unavailable and the pool falls back to one thread (default console.warn). */
   onFallback?: (reason: string) => void;
   /** Milliseconds to wait for the workers to start (default 60 000). */
@@ -114,9 +123,12 @@ export class ThreadPool {
    * times the workers were asked to collect garbage (`collectGarbage`, `collectEveryBytes`).
    */
   readonly counters = { jobs: 0, units: 0, workerUnits: 0, jobMs: 0, collectRequests: 0 };
+  /** Released temporaries kept for reuse (its counters say how many allocations they served). */
+  readonly recycler: SharedBufferRecycler;
 
-  private constructor(workers: WorkerHandle[], minParallelWork: number, fallbackReason: string | undefined, collectEveryBytes: number) {
+  private constructor(workers: WorkerHandle[], minParallelWork: number, fallbackReason: string | undefined, collectEveryBytes: number, recycleBytes: number) {
     this.workers = workers;
+    this.recycler = new SharedBufferRecycler(recycleBytes);
     this.collectEveryBytes = collectEveryBytes;
     this.threads = workers.length + 1;
     this.minParallelWork = minParallelWork;
@@ -132,11 +144,13 @@ export class ThreadPool {
     if (!(minWork >= 0)) throw new RangeError(`ThreadPool: minParallelWork must be ≥ 0, got ${String(minWork)}`);
     const collectEvery = options.collectEveryBytes ?? DEFAULT_COLLECT_EVERY_BYTES;
     if (!(collectEvery >= 0)) throw new RangeError(`ThreadPool: collectEveryBytes must be ≥ 0, got ${String(collectEvery)}`);
-    if (threads === 1) return new ThreadPool([], minWork, undefined, collectEvery);
+    const recycle = options.recycleBytes ?? DEFAULT_RECYCLE_BYTES;
+    if (!(recycle >= 0)) throw new RangeError(`ThreadPool: recycleBytes must be ≥ 0, got ${String(recycle)}`);
+    if (threads === 1) return new ThreadPool([], minWork, undefined, collectEvery, recycle);
     const reason = threadSupport();
     if (reason !== undefined) {
       (options.onFallback ?? ((m: string) => console.warn(`cryptoface: ${m}`)))(reason);
-      return new ThreadPool([], minWork, reason, collectEvery);
+      return new ThreadPool([], minWork, reason, collectEvery, recycle);
     }
     const started: WorkerHandle[] = [];
     try {
@@ -146,7 +160,7 @@ export class ThreadPool {
       for (const w of started) w.terminate();
       throw error;
     }
-    return new ThreadPool(started, minWork, undefined, collectEvery);
+    return new ThreadPool(started, minWork, undefined, collectEvery, recycle);
   }
 
   get disposed(): boolean {
@@ -211,8 +225,12 @@ export class ThreadPool {
   private accelerator(entry: ContextEntry): RingAccelerator {
     return {
       allocate: (words) => {
-        this.noteShared(words * 8);
-        return new BigUint64Array(new SharedArrayBuffer(words * 8));
+        const { data, fresh } = this.recycler.allocate(words);
+        if (fresh) this.noteShared(words * 8);
+        return data;
+      },
+      release: (data) => {
+        if (!this.isDisposed) this.recycler.release(data);
       },
       transform: (poly, inverse) => {
         if (!isShared(poly.data) || !this.splits(poly.data.length)) return false;
@@ -241,6 +259,7 @@ export class ThreadPool {
    * block (Node), and not at all elsewhere.
    */
   collectGarbage(timeoutMs = 30_000): boolean {
+    this.recycler.clear();
     if (!collectHere()) return false;
     if (this.isDisposed || this.workers.length === 0) return true;
     const control = this.askWorkersToCollect();
@@ -275,6 +294,7 @@ export class ThreadPool {
   dispose(): void {
     if (this.isDisposed) return;
     this.isDisposed = true;
+    this.recycler.clear();
     for (const w of this.workers) w.terminate();
     for (const ref of this.attached) {
       const basis = ref.deref();

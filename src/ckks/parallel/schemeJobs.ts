@@ -7,7 +7,7 @@
  * Work is counted in residue-transforms: N × the number of limb-sized NTT passes (a key-product or element-wise
  * pass over a limb counts about a quarter of one).
  */
-import { RnsPoly } from '../ring/rnsPoly.js';
+import { RnsPoly, releasePoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from '../scheme/context.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { SwitchingKey } from '../scheme/keys.js';
@@ -32,6 +32,7 @@ export function decomposeSplit(job: Job, ctx: CkksContext, d: RnsPoly, level: nu
   const digits = range(digitCount).map(() => new RnsPoly(basisQP, 'evaluation'));
   job.phase(digits.map((ext, digit): Unit => ({ op: 'modUp', level, digit, coef, d: src, ext: job.ref(ext) })));
   job.run();
+  releasePoly(coefficient);
   return digits;
 }
 
@@ -78,6 +79,7 @@ export function keySwitchSplit(
   const rescale = divide === 'rescale';
   job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale, x: job.ref(x), out: job.ref(out[k]!) })));
   job.run();
+  releasePoly(...acc);
   return out;
 }
 
@@ -120,6 +122,7 @@ export function galoisSplit(job: Job, ctx: CkksContext, level: number, digits: r
     op: 'automorphism', level, extended: false, element, src: job.ref(src), dst: job.ref(out[k]!), ...(k === 0 ? { add } : {}),
   })));
   job.run();
+  releasePoly(...acc, ...u);
   return out;
 }
 
@@ -206,6 +209,7 @@ export function rotateSumSplit(
   const result: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
   job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale: false, x: job.ref(x), out: job.ref(result[k]!) })));
   job.run();
+  releasePoly(...outs.flat(), ...acc);
   return result;
 }
 
@@ -252,6 +256,7 @@ export function rotateSumExtendedSplit(
   }
   job.phase(sums);
   job.run();
+  releasePoly(...outs.flat());
   return acc;
 }
 

@@ -14,6 +14,11 @@ export interface RingAccelerator {
   /** A zeroed array of `words` residues in shared memory. */
   allocate(words: number): BigUint64Array;
   /**
+   * Takes back the memory of an array `allocate` returned, for a later allocation of the same size; the caller
+   * guarantees nothing reads or writes it afterwards (`releasePoly`). Optional; may ignore the array.
+   */
+  release?(data: BigUint64Array): void;
+  /**
    * In place: the forward (or inverse) NTT of every limb of `poly`, split across threads; returns false (having
    * done nothing) when the job is too small to split or the polynomial is not in shared memory.
    */

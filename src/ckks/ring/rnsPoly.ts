@@ -228,3 +228,12 @@ export function polyMulRnsScalar(a: RnsPoly, residues: readonly bigint[], out: R
   out.form = a.form;
   return out;
 }
+
+/**
+ * Hands the memory of temporaries back to their basis's accelerator (a thread pool reuses it for the next
+ * polynomial of the same size, `parallel/recycler.ts`); without an accelerator it does nothing. For the scheme's
+ * own temporaries only: NOTHING may use these polynomials afterwards (a later allocation will overwrite them).
+ */
+export function releasePoly(...polys: readonly RnsPoly[]): void {
+  for (const p of polys) acceleratorOf(p.basis)?.release?.(p.data);
+}

@@ -17,7 +17,7 @@
  */
 import { CkksError } from '../errors.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
-import { RnsPoly, polyAdd, polyReduceLazy } from '../ring/rnsPoly.js';
+import { RnsPoly, polyAdd, polyReduceLazy, releasePoly } from '../ring/rnsPoly.js';
 import { nttForward } from '../ring/ntt.js';
 import { ModUpConverter } from '../ring/baseConversion.js';
 import { ModDownConverter } from '../ring/modDown.js';
@@ -108,6 +108,7 @@ export class KeySwitcher {
       ext.form = 'evaluation';
       return ext;
     });
+    releasePoly(coefficient);
     return { level, digits };
   }
 
@@ -121,7 +122,9 @@ export class KeySwitcher {
       return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'P');
     }
     const [acc0, acc1] = this.applyKeyExtended(decomposition, key);
-    return [this.modDown(acc0, decomposition.level), this.modDown(acc1, decomposition.level)];
+    const out: [RnsPoly, RnsPoly] = [this.modDown(acc0, decomposition.level), this.modDown(acc1, decomposition.level)];
+    releasePoly(acc0, acc1);
+    return out;
   }
 
   /**
@@ -179,12 +182,19 @@ export class KeySwitcher {
     if (job !== undefined) {
       const keyQ = this.keyLimbsQ(decomposition, key);
       this.counters.keySwitches++;
-      return keySwitchSplit(job, this.context, level, decomposition.digits, key, keyQ, 'rescale', [c0, c1]);
+      const out = keySwitchSplit(job, this.context, level, decomposition.digits, key, keyQ, 'rescale', [c0, c1]);
+      releasePoly(...decomposition.digits);
+      return out;
     }
     const [v0, v1] = this.applyKeyExtended(decomposition, key);
-    polyAdd(v0, this.liftByP(c0), v0);
-    polyAdd(v1, this.liftByP(c1), v1);
-    return [this.modDownRescale(v0, level), this.modDownRescale(v1, level)];
+    releasePoly(...decomposition.digits);
+    const lift0 = this.liftByP(c0);
+    const lift1 = this.liftByP(c1);
+    polyAdd(v0, lift0, v0);
+    polyAdd(v1, lift1, v1);
+    const out: [RnsPoly, RnsPoly] = [this.modDownRescale(v0, level), this.modDownRescale(v1, level)];
+    releasePoly(lift0, lift1, v0, v1);
+    return out;
   }
 
   /** `modDown` of both polynomials of a pair (with a pool, one polynomial per thread). */
@@ -219,7 +229,10 @@ export class KeySwitcher {
 
   /** u_0 + u_1·s ≈ d·s' (both steps). */
   switchKey(d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
-    return this.applyKey(this.decompose(d), key);
+    const decomposition = this.decompose(d);
+    const out = this.applyKey(decomposition, key);
+    releasePoly(...decomposition.digits);
+    return out;
   }
 
   /**

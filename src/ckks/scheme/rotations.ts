@@ -17,7 +17,7 @@
  * group (breadth-first search); if none exists the error is MISSING_KEY, never a wrong result.
  */
 import { CkksError } from '../errors.js';
-import { RnsPoly, polyAdd } from '../ring/rnsPoly.js';
+import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
 import { applyAutomorphism, conjugationElement, galoisElementForRotation } from '../ring/automorphism.js';
 import type { CkksContext } from './context.js';
 import type { GaloisKey } from './keys.js';
@@ -65,6 +65,7 @@ export function applyGalois(ctx: CkksContext, switcher: KeySwitcher, ct: Ciphert
   polyAdd(u0, ct.parts[0]!, u0);
   const c0 = applyAutomorphism(u0, k, new RnsPoly(u0.basis, 'evaluation'));
   const c1 = applyAutomorphism(u1, k, new RnsPoly(u1.basis, 'evaluation'));
+  releasePoly(u0, u1);
   return new Ciphertext(ctx, [c0, c1], ct.scale, ct.slots);
 }
 
@@ -172,7 +173,9 @@ export class Rotator {
     let out = ct;
     for (const s of plan) {
       const key = this.keyFor(s)!;
-      out = applyGalois(this.context, this.switcher, out, this.switcher.decompose(out.parts[1]!), key);
+      const dec = this.switcher.decompose(out.parts[1]!);
+      out = applyGalois(this.context, this.switcher, out, dec, key);
+      releasePoly(...dec.digits);
     }
     return out;
   }
@@ -199,6 +202,7 @@ export class Rotator {
       dec ??= this.switcher.decompose(ct.parts[1]!);
       out.set(s, applyGalois(this.context, this.switcher, ct, dec, key));
     }
+    if (dec !== undefined) releasePoly(...dec.digits);
     return out;
   }
 
@@ -222,6 +226,7 @@ export class Rotator {
     const rotations = keys.map((key) => ({ key, keyQ: this.switcher.keyLimbsQ(dec, key), element: key.galoisElement }));
     this.switcher.counters.keySwitches += rotations.length;
     const results = rotationsSplit(job, this.context, ct.level, dec.digits, rotations, c0P ?? ct.parts[0]!, c0P !== undefined);
+    releasePoly(...dec.digits);
     for (const s of steps) {
       if (out.has(s)) continue;
       const i = rotating.indexOf(s);
@@ -264,8 +269,10 @@ export class Rotator {
       polyAdd(v0, c0P, v0);
       const c0 = applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation'));
       const c1 = applyAutomorphism(v1, k, new RnsPoly(v1.basis, 'evaluation'));
+      releasePoly(v0, v1);
       out.set(s, new ExtendedCiphertext(this.context, level, c0, c1, ct.scale, ct.slots));
     }
+    if (dec !== undefined) releasePoly(...dec.digits);
     return out;
   }
 
@@ -297,17 +304,22 @@ export class Rotator {
     }
     const key = this.requireExactKey(r, steps, 'rotateAccumulateExtended');
     const k = key.galoisElement;
-    const c1 = this.switcher.modDown(x.c1.clone(), x.level);
-    const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(c1), key);
+    const x1 = x.c1.clone();
+    const c1 = this.switcher.modDown(x1, x.level);
+    const dec = this.switcher.decompose(c1);
+    const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
+    releasePoly(x1, c1, ...dec.digits);
     polyAdd(v0, x.c0, v0);
     const job = jobFor(this.context, v0.limbCount / 2);
     if (job !== undefined) {
       automorphismAccumulateSplit(job, x.level, k, [v0, v1], [acc.c0, acc.c1]);
+      releasePoly(v0, v1);
       return;
     }
     const scratch = new RnsPoly(v0.basis, 'evaluation');
     polyAdd(acc.c0, applyAutomorphism(v0, k, scratch), acc.c0);
     polyAdd(acc.c1, applyAutomorphism(v1, k, scratch), acc.c1);
+    releasePoly(v0, v1, scratch);
   }
 
   /**
@@ -351,12 +363,17 @@ export class Rotator {
         polyAdd(acc[1], this.switcher.liftByP(x1), acc[1]);
         continue;
       }
-      const [v0, v1] = this.switcher.applyKeyExtended(this.switcher.decompose(x1), key);
-      polyAdd(v0, this.switcher.liftByP(x0), v0);
+      const dec = this.switcher.decompose(x1);
+      const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
+      const lift0 = this.switcher.liftByP(x0);
+      polyAdd(v0, lift0, v0);
       polyAdd(acc[0], applyAutomorphism(v0, element, scratch), acc[0]);
       polyAdd(acc[1], applyAutomorphism(v1, element, scratch), acc[1]);
+      releasePoly(...dec.digits, v0, v1, lift0);
     }
-    return new Ciphertext(this.context, this.switcher.modDownPair(acc[0], acc[1], level), first.scale, first.slots);
+    const parts = this.switcher.modDownPair(acc[0], acc[1], level);
+    releasePoly(...acc, scratch);
+    return new Ciphertext(this.context, parts, first.scale, first.slots);
   }
 
   /**
@@ -416,6 +433,9 @@ export class Rotator {
     requireDegreeOne(ct, 'conjugate');
     const key = this.checkedKey(conjugationElement(this.context.ringDegree));
     if (key === undefined) throw new CkksError('MISSING_KEY', 'conjugate: no conjugation key (generate Galois keys with conjugation = true)');
-    return applyGalois(this.context, this.switcher, ct, this.switcher.decompose(ct.parts[1]!), key);
+    const dec = this.switcher.decompose(ct.parts[1]!);
+    const out = applyGalois(this.context, this.switcher, ct, dec, key);
+    releasePoly(...dec.digits);
+    return out;
   }
 }

@@ -145,7 +145,7 @@ export class Executor {
         else nttForward(limb, table);
         return;
       }
-      case 'modUp': return this.modUp(u.level, u.digit, u.coef, u.d, u.ext);
+      case 'modUp': return this.modUp(u.level, u.digit, u.coef, u.d, u.ext, u.transform !== false);
       case 'keyProduct':
         this.keyProductLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.acc0, u.acc1);
         if (u.lift !== undefined && u.limb <= u.level) {
@@ -313,8 +313,8 @@ export class Executor {
     return this.bases.levelBasisQP(keyQ - 1);
   }
 
-  /** As `KeySwitcher.decompose`, for one digit (the coefficient form of d is given). */
-  private modUp(level: number, digit: number, coef: PolyRef, d: PolyRef, ext: PolyRef): void {
+  /** As `KeySwitcher.decompose`, for one digit (the coefficient form of d is given); `transform` false: no NTTs. */
+  private modUp(level: number, digit: number, coef: PolyRef, d: PolyRef, ext: PolyRef, transform: boolean): void {
     const t = this.tables(level);
     const g = t.digits[digit]!;
     const basisQP = this.bases.levelBasisQP(level);
@@ -325,7 +325,7 @@ export class Executor {
     g.modUp.applyLimbs(src, dst);
     for (let i = 0; i < basisQP.size; i++) {
       if (i >= g.start && i < g.end) dst[i]!.set(this.limb(d, i));
-      else nttForward(dst[i]!, basisQP.tables[i]!);
+      else if (transform) nttForward(dst[i]!, basisQP.tables[i]!);
     }
   }
 

@@ -26,8 +26,11 @@ export interface PolyRef {
 export type Unit =
   /** In place NTT of one limb (`prime`: index into Q ∪ P); with `src`, the limb is first copied from there. */
   | { readonly op: 'ntt'; readonly p: PolyRef; readonly limb: number; readonly prime: number; readonly inverse: boolean; readonly src?: PolyRef }
-  /** Digit `digit` of d at `level`: ModUp of its coefficient form `coef` to `ext` over Q_ℓ ∪ P, own limbs from `d`, NTT. */
-  | { readonly op: 'modUp'; readonly level: number; readonly digit: number; readonly coef: PolyRef; readonly d: PolyRef; readonly ext: PolyRef }
+  /**
+   * Digit `digit` of d at `level`: ModUp of its coefficient form `coef` to `ext` over Q_ℓ ∪ P, own limbs from `d`, and
+   * the NTT of the converted limbs unless `transform` is false (then 'ntt' units of their own follow).
+   */
+  | { readonly op: 'modUp'; readonly level: number; readonly digit: number; readonly coef: PolyRef; readonly d: PolyRef; readonly ext: PolyRef; readonly transform?: boolean }
   /**
    * Limb `limb` of the key inner product (Σ_j digit_j·b_j, Σ_j digit_j·a_j) over Q_ℓ ∪ P into fresh (zero)
    * accumulators, reduced to [0, q); with `lift`, P·lift[k] is added to accumulator k (k = 0, 1).

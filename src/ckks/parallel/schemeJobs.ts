@@ -21,7 +21,11 @@ export function jobFor(ctx: CkksContext, limbTransforms: number): Job | undefine
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/** As `KeySwitcher.decompose` (digits of d over Q_ℓ ∪ P, evaluation form): INTT by limbs, then ModUp by digits. */
+/**
+ * As `KeySwitcher.decompose` (digits of d over Q_ℓ ∪ P, evaluation form): INTT by limbs, the base conversions by
+ * digits, then the forward NTTs of the converted limbs by (digit, limb) — so one or two digits (few special primes'
+ * worth of work each) still split evenly.
+ */
 export function decomposeSplit(job: Job, ctx: CkksContext, d: RnsPoly, level: number, digitCount: number): RnsPoly[] {
   const dShared = job.input(d);
   const coefficient = new RnsPoly(ctx.levelBasis(level), 'coefficient');
@@ -30,7 +34,17 @@ export function decomposeSplit(job: Job, ctx: CkksContext, d: RnsPoly, level: nu
   job.phase(range(level + 1).map((limb): Unit => ({ op: 'ntt', p: coef, src, limb, prime: limb, inverse: true })));
   const basisQP = ctx.levelBasisQP(level);
   const digits = range(digitCount).map(() => new RnsPoly(basisQP, 'evaluation'));
-  job.phase(digits.map((ext, digit): Unit => ({ op: 'modUp', level, digit, coef, d: src, ext: job.ref(ext) })));
+  const exts = digits.map((ext) => job.ref(ext));
+  job.phase(exts.map((ext, digit): Unit => ({ op: 'modUp', level, digit, coef, d: src, ext, transform: false })));
+  // limb i of Q_ℓ ∪ P is prime i of the context for i ≤ ℓ, else P's prime i − ℓ − 1 (after all of Q)
+  const prime = (i: number): number => (i <= level ? i : ctx.params.Q.length + i - level - 1);
+  const owned = ctx.params.digits.filter(([start]) => start <= level).map(([start, end]) => [start, Math.min(end, level + 1)] as const);
+  const transforms: Unit[] = [];
+  exts.forEach((ext, digit) => {
+    const [start, end] = owned[digit]!;
+    for (let limb = 0; limb < basisQP.size; limb++) if (limb < start || limb >= end) transforms.push({ op: 'ntt', p: ext, limb, prime: prime(limb), inverse: false });
+  });
+  job.phase(transforms);
   job.run();
   releasePoly(coefficient);
   return digits;

@@ -22,7 +22,7 @@ import { CkksError } from '../../errors.js';
 import type { Encoder, PreparedOperand } from '../../scheme/encoder.js';
 import type { Evaluator } from '../../scheme/evaluator.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
-import { RnsPoly, polyReduceLazy } from '../../ring/rnsPoly.js';
+import { RnsPoly, polyReduceLazy, releasePoly } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
 import { type ShoupPoly, plaintextDotLimb, shoupForm } from '../../ring/plaintextProducts.js';
 import { jobFor, plainDotMontgomerySplit, plainDotSplit } from '../../parallel/schemeJobs.js';
@@ -245,8 +245,12 @@ export class LinearTransform {
         }
       }
     }
+    // the rotated babies (not step 0: that is ct itself) are dead once the products are summed
+    for (const [b, baby] of babies) if (b !== 0) releasePoly(...baby.parts);
     const scale = ct.scale * this.scale;
-    return evaluator.rotateSum(groups.map(({ steps, acc0, acc1 }) => ({ ciphertext: new Ciphertext(ctx, [acc0, acc1], scale, this.slots), steps })));
+    const result = evaluator.rotateSum(groups.map(({ steps, acc0, acc1 }) => ({ ciphertext: new Ciphertext(ctx, [acc0, acc1], scale, this.slots), steps })));
+    for (const { acc0, acc1 } of groups) releasePoly(acc0, acc1);
+    return result;
   }
 
   private evaluateSingle(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
@@ -286,7 +290,12 @@ export class LinearTransform {
         return { steps: g * this.plan.babyStride, acc, terms, acc0: acc.c0, acc1: acc.c1 };
       });
       plainDotMontgomerySplit(job, this.level, size, groups);
-      return evaluator.modDownExtended(evaluator.rotateSumExtended(groups.map(({ acc, steps }) => ({ ciphertext: acc, steps }))));
+      for (const baby of babies.values()) releasePoly(baby.c0, baby.c1);
+      const sum = evaluator.rotateSumExtended(groups.map(({ acc, steps }) => ({ ciphertext: acc, steps })));
+      for (const { acc } of groups) releasePoly(acc.c0, acc.c1);
+      const out = evaluator.modDownExtended(sum);
+      releasePoly(sum.c0, sum.c1);
+      return out;
     }
     const result = zero();
     for (const [g, group] of this.encoded) {
@@ -295,9 +304,15 @@ export class LinearTransform {
       for (const [b, d] of group) mulAccumulateExtended(babies.get(b)!, this.operand(d), this.scale, acc);
       polyReduceLazy(acc.c0);
       polyReduceLazy(acc.c1);
-      if (g !== 0) evaluator.rotateAccumulateExtended(acc, g * this.plan.babyStride, result);
+      if (g !== 0) {
+        evaluator.rotateAccumulateExtended(acc, g * this.plan.babyStride, result);
+        releasePoly(acc.c0, acc.c1);
+      }
     }
-    return evaluator.modDownExtended(result);
+    for (const baby of babies.values()) releasePoly(baby.c0, baby.c1);
+    const out = evaluator.modDownExtended(result);
+    releasePoly(result.c0, result.c1);
+    return out;
   }
 }
 

@@ -20,6 +20,7 @@ import { Rotator, checkGaloisKeyEntry } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
 import { deliver, type Constant, type MulConstantOptions } from './arithmetic.js';
 import { checkCanRescale, checkContext, checkOutput, checkRescaledScale } from './checks.js';
+import type { CircuitEvaluator } from './evaluatorInterface.js';
 
 export interface EvaluationKeys {
   relinearizationKey?: RelinearizationKey;
@@ -27,7 +28,8 @@ export interface EvaluationKeys {
   galoisKeys?: ReadonlyMap<number, GaloisKey>;
 }
 
-export class Evaluator {
+/** The scheme's evaluator; the circuits depend only on the `CircuitEvaluator` part of it (evaluatorInterface.ts). */
+export class Evaluator implements CircuitEvaluator {
   readonly context: CkksContext;
   private readonly relinKey: RelinearizationKey | undefined;
   private readonly switcher: KeySwitcher;

@@ -10,5 +10,6 @@ export { GaloisKey, PublicKey, RelinearizationKey, SecretKey, SwitchingKey } fro
 export { KeyGenerator } from './keyGenerator.js';
 export { Decryptor, Encryptor } from './encryptor.js';
 export { Evaluator, type EvaluationKeys } from './evaluator.js';
+export type { CircuitEvaluator } from './evaluatorInterface.js';
 export { KeySwitcher, type Decomposition } from './keySwitch.js';
 export type { Constant } from './arithmetic.js';

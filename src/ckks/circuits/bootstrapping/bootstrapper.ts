@@ -49,6 +49,11 @@ interface PathTransforms {
 
 export class Bootstrapper {
   readonly params: BootstrappingParameters;
+  /**
+   * The concrete class, not `CircuitEvaluator`: the DFT stages call `LinearTransform.evaluate`, which still takes an
+   * `Evaluator` (linear-transform code is switched to the interface separately). Everything else here, EvalMod and
+   * the polynomial evaluator included, needs only the interface.
+   */
   private readonly evaluator: Evaluator;
   private readonly encoder: Encoder;
   private readonly polynomials: PolynomialEvaluator;

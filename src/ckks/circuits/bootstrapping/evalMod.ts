@@ -17,7 +17,7 @@
  * rescaled by, so the last double angle lands exactly on S (pinned: float64 square roots need not round-trip).
  */
 import { CkksError } from '../../errors.js';
-import type { Evaluator } from '../../scheme/evaluator.js';
+import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import type { Ciphertext } from '../../scheme/plaintext.js';
 import type { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
 import { evaluateChebyshev, evaluateMonomial } from '../polynomial/chebyshev.js';
@@ -144,7 +144,7 @@ export class EvalMod {
    * The homomorphic reduction of `ct` (slots y = x/B at its level ℓ ≥ depth): returns C·(x − round(x)) up to the
    * approximation errors, at level ℓ − depth and scale exactly `targetScale`. DEPTH_EXHAUSTED if ℓ < depth.
    */
-  evaluate(pe: PolynomialEvaluator, ev: Evaluator, ct: Ciphertext, outputFactor: number, targetScale: number): Ciphertext {
+  evaluate(pe: PolynomialEvaluator, ev: CircuitEvaluator, ct: Ciphertext, outputFactor: number, targetScale: number): Ciphertext {
     if (ct.level < this.depth) throw new CkksError('DEPTH_EXHAUSTED', `EvalMod needs ${this.depth} levels, the ciphertext has ${ct.level}`);
     if (!(outputFactor > 0 && Number.isFinite(outputFactor))) throw new RangeError(`EvalMod: output factor must be positive, got ${outputFactor}`);
     const primes = ev.context.params.Q.map(Number);

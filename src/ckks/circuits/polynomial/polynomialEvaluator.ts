@@ -29,7 +29,7 @@
  */
 import { CkksError } from '../../errors.js';
 import type { Encoder } from '../../scheme/encoder.js';
-import type { Evaluator } from '../../scheme/evaluator.js';
+import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import { Ciphertext } from '../../scheme/plaintext.js';
 import { type RealInterval, checkCoefficients, checkInterval } from './chebyshev.js';
 import { type PolynomialBasis, PowerBasis, atLevel, bitLength, pinScale } from './powerBasis.js';
@@ -189,12 +189,12 @@ export function polynomialDepth(polynomial: Polynomial | PerSlotPolynomial): num
 
 /** Evaluates polynomials on ciphertexts (see the file header for the algorithm and its scale management). */
 export class PolynomialEvaluator {
-  readonly evaluator: Evaluator;
+  readonly evaluator: CircuitEvaluator;
   /** Needed by `evaluatePerSlot` only (coefficient vectors become plaintexts). */
   readonly encoder: Encoder | undefined;
 
-  constructor(evaluator: Evaluator, encoder?: Encoder) {
-    if (typeof evaluator !== 'object' || evaluator === null || typeof evaluator.mul !== 'function') throw new TypeError('evaluator must be an Evaluator');
+  constructor(evaluator: CircuitEvaluator, encoder?: Encoder) {
+    if (typeof evaluator !== 'object' || evaluator === null || typeof evaluator.mulNoRelin !== 'function') throw new TypeError('evaluator must be an Evaluator (a CircuitEvaluator)');
     this.evaluator = evaluator;
     this.encoder = encoder;
   }
@@ -258,7 +258,7 @@ function pinScaleOfZero(zero: Ciphertext, scale: number): Ciphertext {
 }
 
 /** x ↦ (2x − a − b)/(b − a), with the input's scale. */
-function mapToUnit(ev: Evaluator, ct: Ciphertext, [a, b]: RealInterval): Ciphertext {
+function mapToUnit(ev: CircuitEvaluator, ct: Ciphertext, [a, b]: RealInterval): Ciphertext {
   const alpha = 2 / (b - a);
   const beta = -(a + b) / (b - a);
   let y: Ciphertext;
@@ -273,7 +273,7 @@ class Recursion {
   private logSplit = 1;
   private readonly primes: number[];
 
-  constructor(private readonly ev: Evaluator, private readonly encoder: Encoder | undefined, private readonly basis: PolynomialBasis) {
+  constructor(private readonly ev: CircuitEvaluator, private readonly encoder: Encoder | undefined, private readonly basis: PolynomialBasis) {
     this.primes = ev.context.params.Q.map(Number);
   }
 

@@ -14,7 +14,7 @@
  * of the powers are whatever the products give (≈ Δ when Δ ≈ the primes); the evaluator adapts to them.
  */
 import { CkksError } from '../../errors.js';
-import type { Evaluator } from '../../scheme/evaluator.js';
+import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import type { Ciphertext } from '../../scheme/plaintext.js';
 
 /** The two bases a polynomial can be given in. */
@@ -43,7 +43,7 @@ export function pinScale(ct: Ciphertext, scale: number): Ciphertext {
 }
 
 /** `ct` at a lower level (a copy when levels are dropped, `ct` itself otherwise). */
-export function atLevel(ev: Evaluator, ct: Ciphertext, level: number): Ciphertext {
+export function atLevel(ev: CircuitEvaluator, ct: Ciphertext, level: number): Ciphertext {
   if (ct.level < level) throw new CkksError('DEPTH_EXHAUSTED', `internal: a level-${ct.level} operand is needed at level ${level}`);
   return ct.level === level ? ct : ev.dropLevels(ct, ct.level - level);
 }
@@ -51,13 +51,13 @@ export function atLevel(ev: Evaluator, ct: Ciphertext, level: number): Ciphertex
 /** Lazily generated powers of one ciphertext (T_i or x^i), memoised. */
 export class PowerBasis {
   readonly basis: PolynomialBasis;
-  private readonly ev: Evaluator;
+  private readonly ev: CircuitEvaluator;
   private readonly powers = new Map<number, Ciphertext>();
   /** Level of T_1 = x; T_i will be at topLevel − ⌈log2 i⌉. */
   readonly topLevel: number;
   private readonly inputScale: number;
 
-  constructor(evaluator: Evaluator, x: Ciphertext, basis: PolynomialBasis) {
+  constructor(evaluator: CircuitEvaluator, x: Ciphertext, basis: PolynomialBasis) {
     this.ev = evaluator;
     this.basis = basis;
     this.topLevel = x.level;

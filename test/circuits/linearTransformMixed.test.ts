@@ -35,6 +35,30 @@ describe("LinearTransform 'mixed' hoisting and rotateSum", () => {
     }
   });
 
+  it('sparse slots (64 of 1024): M·x from the matrix itself, diagonals stored one word per run of 16 equal entries', () => {
+    const n = 64;
+    const values = randomReals(n * n, 12);
+    const matrix = matrixDiagonals({ rows: n, cols: n, values }, n);
+    const sparse = fixture(LIT, 6, LinearTransform.create(F.encoder, matrix, { hoisting: 'mixed' }).rotationSteps());
+    const x = randomReals(n, 13);
+    const want = Float64Array.from({ length: n }, (_, i) => {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += values[i * n + j]! * x[j]!;
+      return s;
+    });
+    const ct = sparse.encryptor.encryptPublic(sparse.encoder.encode(x, { slots: n }), sparse.publicKey);
+    expect(ct.slots).toBe(n);
+    const mixed = LinearTransform.create(sparse.encoder, matrix, { hoisting: 'mixed' });
+    const y = sparse.evaluator.rescale(mixed.evaluate(sparse.evaluator, ct));
+    expect([y.slots, y.scale, y.level]).toEqual([n, ct.scale, ct.level - 1]);
+    expect(maxError(sparse.decrypt(y), want)).toBeLessThan(2 ** -20 * (n + 1));
+    // one residue and one companion per run of N/(2·64) = 16 entries, per limb of Q_ℓ and per diagonal
+    const limbs = sparse.ctx.maxLevel + 1;
+    expect(mixed.encodedBytes).toBe(matrix.diagonals.size * limbs * 2 * (sparse.ctx.ringDegree / 16) * 8);
+    const full = LinearTransform.create(sparse.encoder, matrix, { hoisting: 'single' });
+    expect(full.encodedBytes).toBe(matrix.diagonals.size * limbs * sparse.ctx.ringDegree * 8);
+  });
+
   it('rotateSum is the sum of the rotations, with one ModDown', () => {
     const a = randomReals(SLOTS, 3);
     const b = randomReals(SLOTS, 4);

@@ -29,7 +29,7 @@ interface Twin {
   encoder: Encoder;
   evaluator: Evaluator;
   decryptor: Decryptor;
-  encrypt(values: Float64Array): Ciphertext;
+  encrypt(values: Float64Array, slots?: number): Ciphertext;
 }
 
 const ROTATIONS = [1, 2, 3, 5, 16, -1];
@@ -43,7 +43,7 @@ function twin(literal: ParametersLiteral, pool?: ThreadPool): Twin {
   const evaluator = new Evaluator(ctx, { relinearizationKey: keygen.relinearizationKey(sk), galoisKeys: keygen.galoisKeys(sk, ROTATIONS, true) });
   const encoder = new Encoder(ctx);
   const encryptor = new Encryptor(ctx, random);
-  return { ctx, encoder, evaluator, decryptor: new Decryptor(ctx, sk), encrypt: (v) => encryptor.encryptPublic(encoder.encode(v), pk) };
+  return { ctx, encoder, evaluator, decryptor: new Decryptor(ctx, sk), encrypt: (v, slots) => encryptor.encryptPublic(encoder.encode(v, slots === undefined ? {} : { slots }), pk) };
 }
 
 function words(x: Ciphertext | ExtendedCiphertext | RnsPoly): bigint[] {
@@ -227,6 +227,18 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     const ev1 = new Evaluator(one.ctx, { galoisKeys: kg1.galoisKeys(kg1.secretKey(), t1.rotationSteps()) });
     const ev2 = new Evaluator(two.ctx, { galoisKeys: kg2.galoisKeys(kg2.secretKey(), t2.rotationSteps()) });
     expectSame(t1.evaluate(ev1, x[0]), t2.evaluate(ev2, x[1]));
+    // sparse slots: the diagonals stored one word per run of N/(2·slots) equal entries (blockLog 2)
+    const sparse = slots / 4;
+    const m4 = matrixDiagonals({ rows: 16, cols: 16, values: randomReals(256, 4) }, sparse);
+    const s1 = LinearTransform.create(one.encoder, m4, { hoisting: 'mixed' });
+    const s2 = LinearTransform.create(two.encoder, m4, { hoisting: 'mixed' });
+    expect(s2.encodedBytes).toBe(s1.encodedBytes);
+    const kgs1 = new KeyGenerator(one.ctx, seededRandom(seed(44)));
+    const kgs2 = new KeyGenerator(two.ctx, seededRandom(seed(44)));
+    const evs1 = new Evaluator(one.ctx, { galoisKeys: kgs1.galoisKeys(kgs1.secretKey(), s1.rotationSteps()) });
+    const evs2 = new Evaluator(two.ctx, { galoisKeys: kgs2.galoisKeys(kgs2.secretKey(), s2.rotationSteps()) });
+    const v = randomReals(sparse, 9);
+    expectSame(s1.evaluate(evs1, one.encrypt(v, sparse)), s2.evaluate(evs2, two.encrypt(v, sparse)));
     const terms = (i: 0 | 1) => [{ ciphertext: x[i], steps: 0 }, { ciphertext: y[i], steps: 5 }, { ciphertext: x[i], steps: -1 }];
     expectSame(one.evaluator.rotateSum(terms(0)), two.evaluator.rotateSum(terms(1)));
     const poly = { basis: 'chebyshev' as const, coefficients: [0.1, 0.5, -0.25, 0.125, 0.3] };

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Modulus } from '../../src/ckks/ring/modulus.js';
 import { generateNttPrimes } from '../../src/ckks/ring/primes.js';
-import { lazyProductCapacity, mulShoupAccumulate2, mulShoupAccumulate2Lazy, plaintextDotLimb, shoupCompanionsFast, shoupForm } from '../../src/ckks/ring/plaintextProducts.js';
+import {
+  lazyProductCapacity, mulShoupAccumulate2, mulShoupAccumulate2Blocked, mulShoupAccumulate2Lazy, mulShoupAccumulate2LazyBlocked, plaintextDotLimb, shoupCompanionsFast, shoupForm,
+} from '../../src/ckks/ring/plaintextProducts.js';
 import { RnsBasis } from '../../src/ckks/ring/rnsBasis.js';
 import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
 
@@ -84,15 +86,99 @@ describe('Shoup-form plaintext products', () => {
     expect(lazyProductCapacity(PRIMES[0]!)).toBe(2);
   });
 
-  it('shoupForm keeps the polynomial and adds its companions limb by limb', () => {
+  it('shoupForm copies the residues and adds their companions limb by limb (blockLog 0: every entry)', () => {
     const basis = RnsBasis.create(16, PRIMES.slice(0, 3));
     const p = RnsPoly.fromCoefficients(basis, Array.from({ length: 16 }, (_, i) => BigInt(i) ** 20n - 5n)).toEvaluation();
-    const { poly, shoup } = shoupForm(p);
-    expect(poly).toBe(p);
-    expect(shoup.form).toBe('evaluation');
+    const w = shoupForm(p);
+    expect(w.blockLog).toBe(0);
+    expect(w.wordsPerLimb).toBe(16);
+    expect(w.values).not.toBe(p.data);
     for (let l = 0; l < basis.size; l++) {
       const q = basis.moduli[l]!.value;
-      for (let i = 0; i < 16; i++) expect(shoup.limb(l)[i]).toBe((p.limb(l)[i]! << 64n) / q);
+      for (let i = 0; i < 16; i++) {
+        expect(w.limb(l)[i]).toBe(p.limb(l)[i]);
+        expect(w.shoupLimb(l)[i]).toBe((p.limb(l)[i]! << 64n) / q);
+      }
     }
+    expect(() => w.limb(3)).toThrow(RangeError);
+    expect(() => w.shoupLimb(-1)).toThrow(RangeError);
+    expect(() => shoupForm(RnsPoly.fromCoefficients(basis, [1n]))).toThrow(/form|evaluation/i);
+  });
+
+  // p(X) = p'(X^g) (a message in N/(2g) slots): its evaluation form, in the NTT's bit-reversed order, is constant on
+  // runs of g entries, so one word per run is stored
+  const N = 64;
+  const sparse = (g: number, seedValue: number): RnsPoly => {
+    const basis = RnsBasis.create(N, generateNttPrimes(50, 2, N));
+    const coefficients = Array.from({ length: N }, (_, i) => (i % g === 0 ? BigInt((i * 7919 + seedValue) % 1000) - 500n : 0n));
+    return RnsPoly.fromCoefficients(basis, coefficients).toEvaluation();
+  };
+
+  it('shoupForm with blockLog: one residue per run of 2^blockLog equal entries; refused when the runs differ', () => {
+    for (const g of [2, 8, 64]) {
+      const p = sparse(g, g);
+      const w = shoupForm(p, Math.log2(g));
+      expect(w.wordsPerLimb).toBe(N / g);
+      for (let l = 0; l < 2; l++) {
+        const q = p.basis.moduli[l]!.value;
+        for (let j = 0; j < N; j++) expect(w.limb(l)[j >> Math.log2(g)]).toBe(p.limb(l)[j]); // every entry of the run
+        for (let k = 0; k < N / g; k++) expect(w.shoupLimb(l)[k]).toBe((w.limb(l)[k]! << 64n) / q);
+      }
+      // a polynomial in X^g is not one in X^(2g): runs of 2g entries differ
+      if (g < N) expect(() => shoupForm(p, Math.log2(2 * g))).toThrow(/not constant on runs/);
+    }
+    expect(() => shoupForm(sparse(1, 3), 1)).toThrow(RangeError);
+    expect(() => shoupForm(sparse(2, 3), 7)).toThrow(RangeError); // 2^7 > N
+    expect(() => shoupForm(sparse(2, 3), -1)).toThrow(RangeError);
+  });
+
+  it('the run-wise kernels equal BigInt sums of w[j >> b]·b_k[j] (reducing and reduction-free), and plaintextDotLimb with blockLog', () => {
+    for (const q of PRIMES) {
+      const m = new Modulus(q);
+      const residue = fc.bigInt({ min: 0n, max: q - 1n });
+      fc.assert(fc.property(fc.integer({ min: 0, max: 3 }), fc.array(residue, { minLength: 3 * 16, maxLength: 3 * 16 }), fc.integer({ min: 1, max: 5 }), (blockLog, pool, terms) => {
+        const n = 16;
+        const per = n >> blockLog;
+        const rows = Array.from({ length: terms }, (_, t) => ({
+          w: BigUint64Array.from({ length: per }, (_, k) => pool[(t * 7 + k) % pool.length]!),
+          b0: BigUint64Array.from({ length: n }, (_, i) => pool[(t * 3 + i + 16) % pool.length]!),
+          b1: BigUint64Array.from({ length: n }, (_, i) => pool[(t * 5 + i + 32) % pool.length]!),
+        }));
+        const wShoup = rows.map((r) => { const o = new BigUint64Array(per); shoupCompanionsFast(r.w, o, m); return o; });
+        const want = (k: 'b0' | 'b1', i: number) => rows.reduce((s, r) => (s + r.w[i >> blockLog]! * r[k][i]!) % q, 0n);
+        // reducing kernel, accumulators in [0, 2q)
+        const a0 = new BigUint64Array(n);
+        const a1 = new BigUint64Array(n);
+        rows.forEach((r, t) => mulShoupAccumulate2Blocked(r.w, wShoup[t]!, blockLog, r.b0, r.b1, a0, a1, q));
+        // reduction-free kernel while it has headroom
+        const lazyTerms = Math.min(terms, lazyProductCapacity(q));
+        const l0 = new BigUint64Array(n);
+        const l1 = new BigUint64Array(n);
+        rows.slice(0, lazyTerms).forEach((r, t) => mulShoupAccumulate2LazyBlocked(r.w, wShoup[t]!, blockLog, r.b0, r.b1, l0, l1, q));
+        const d0 = new BigUint64Array(n);
+        const d1 = new BigUint64Array(n);
+        plaintextDotLimb(rows.map((r) => r.w), wShoup, rows.map((r) => r.b0), rows.map((r) => r.b1), d0, d1, m, blockLog);
+        for (let i = 0; i < n; i++) {
+          expect(a0[i]! < 2n * q && a1[i]! < 2n * q).toBe(true);
+          expect(a0[i]! % q).toBe(want('b0', i));
+          expect(a1[i]! % q).toBe(want('b1', i));
+          expect(d0[i]).toBe(want('b0', i));
+          expect(d1[i]).toBe(want('b1', i));
+          const lazyWant = rows.slice(0, lazyTerms).reduce((s, r) => (s + r.w[i >> blockLog]! * r.b0[i]!) % q, 0n);
+          expect(l0[i]! % q).toBe(lazyWant);
+          expect(l0[i]! < BigInt(lazyTerms) * 4n * q).toBe(true);
+        }
+      }), { numRuns: 20 });
+    }
+  });
+
+  it('plaintextDotLimb refuses plaintext limbs of the wrong length for the blockLog', () => {
+    const q = PRIMES[1]!;
+    const m = new Modulus(q);
+    const full = new BigUint64Array(16);
+    const half = new BigUint64Array(8);
+    expect(() => plaintextDotLimb([half], [half], [full], [full], new BigUint64Array(16), new BigUint64Array(16), m, 0)).toThrow(RangeError);
+    expect(() => plaintextDotLimb([full], [full], [full], [full], new BigUint64Array(16), new BigUint64Array(16), m, 1)).toThrow(RangeError);
+    expect(() => plaintextDotLimb([half], [full], [full], [full], new BigUint64Array(16), new BigUint64Array(16), m, 1)).toThrow(RangeError);
   });
 });

@@ -7,6 +7,7 @@ import { KeyGenerator } from '../../src/ckks/scheme/keyGenerator.js';
 import type { ParametersLiteral } from '../../src/ckks/scheme/parameters.js';
 import { seededRandom } from '../../src/ckks/ring/randomSource.js';
 import type { Ciphertext } from '../../src/ckks/scheme/plaintext.js';
+import type { PublicKey } from '../../src/ckks/scheme/keys.js';
 
 export function seed(n: number): Uint8Array {
   const s = new Uint8Array(32);
@@ -21,6 +22,7 @@ export interface Fixture {
   decryptor: Decryptor;
   evaluator: Evaluator;
   keygen: KeyGenerator;
+  publicKey: PublicKey;
   encrypt(values: ArrayLike<number> | { re: ArrayLike<number>; im: ArrayLike<number> }, level?: number, scale?: number): Ciphertext;
   decrypt(ct: Ciphertext): { re: Float64Array; im: Float64Array };
 }
@@ -39,7 +41,7 @@ export function fixture(literal: ParametersLiteral, seedNumber: number, rotation
   const decryptor = new Decryptor(ctx, sk);
   const evaluator = new Evaluator(ctx, { relinearizationKey, galoisKeys });
   return {
-    ctx, encoder, encryptor, decryptor, evaluator, keygen,
+    ctx, encoder, encryptor, decryptor, evaluator, keygen, publicKey: pk,
     encrypt: (values, level, scale) => encryptor.encryptPublic(encoder.encode(values, { level, scale }), pk),
     decrypt: (ct) => encoder.decode(decryptor.decrypt(ct)),
   };

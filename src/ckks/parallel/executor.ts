@@ -97,6 +97,13 @@ export class Executor {
     return new BigUint64Array(buffer, (ref.o + limb * this.n) * 8, this.n);
   }
 
+  /** Limb `limb` of an array of `perLimb`-word limbs (a `ShoupPlaintext`'s, one word per run of equal entries). */
+  private words(ref: PolyRef, limb: number, perLimb: number): BigUint64Array {
+    const buffer = this.buffers[ref.b];
+    if (buffer === undefined) throw new RangeError(`parallel: unknown buffer ${ref.b}`);
+    return new BigUint64Array(buffer, (ref.o + limb * perLimb) * 8, perLimb);
+  }
+
   private poly(ref: PolyRef, basis: RnsBasis, form: 'coefficient' | 'evaluation' = 'evaluation'): RnsPoly {
     const buffer = this.buffers[ref.b];
     if (buffer === undefined) throw new RangeError(`parallel: unknown buffer ${ref.b}`);
@@ -302,7 +309,8 @@ export class Executor {
       case 'plainDot': {
         const m = this.bases.levelBasis(u.level).moduli[u.limb]!;
         const limbs = (refs: readonly PolyRef[]) => refs.map((r) => this.limb(r, u.limb));
-        plaintextDotLimb(limbs(u.w), limbs(u.wShoup), limbs(u.c0), limbs(u.c1), this.limb(u.acc0, u.limb), this.limb(u.acc1, u.limb), m);
+        const words = (refs: readonly PolyRef[]) => refs.map((r) => this.words(r, u.limb, this.n >> u.blockLog));
+        plaintextDotLimb(words(u.w), words(u.wShoup), limbs(u.c0), limbs(u.c1), this.limb(u.acc0, u.limb), this.limb(u.acc1, u.limb), m, u.blockLog);
         return;
       }
     }

@@ -326,17 +326,31 @@ export class Job {
 
   constructor(private readonly pool: ThreadPool, private readonly entry: ContextEntry) {}
 
-  /** Where `p`'s words are for the units (p must be in shared memory). */
-  ref(p: RnsPoly): PolyRef {
-    if (!isShared(p.data)) throw new RangeError('ThreadPool: polynomial is not in shared memory');
-    const buffer = p.data.buffer as SharedArrayBuffer;
+  /** Where `p`'s words (or a shared word array's) are for the units (in shared memory). */
+  ref(p: RnsPoly | BigUint64Array): PolyRef {
+    const data = p instanceof RnsPoly ? p.data : p;
+    if (!isShared(data)) throw new RangeError('ThreadPool: polynomial is not in shared memory');
+    const buffer = data.buffer as SharedArrayBuffer;
     let b = this.index.get(buffer);
     if (b === undefined) {
       b = this.buffers.length;
       this.buffers.push(buffer);
       this.index.set(buffer, b);
     }
-    return { b, o: p.data.byteOffset / 8 };
+    return { b, o: data.byteOffset / 8 };
+  }
+
+  /** As `key`, for a word array (a `ShoupPlaintext`'s residues or companions). */
+  keyWords(a: BigUint64Array): BigUint64Array {
+    if (isShared(a)) return a;
+    let copy = sharedWordCopies.get(a);
+    if (copy === undefined) {
+      this.pool.noteShared(a.length * 8);
+      copy = new BigUint64Array(new SharedArrayBuffer(a.length * 8));
+      copy.set(a);
+      sharedWordCopies.set(a, copy);
+    }
+    return copy;
   }
 
   /** `p`, or a copy of it in shared memory. */
@@ -374,6 +388,7 @@ export class Job {
 }
 
 const sharedKeyCopies = new WeakMap<RnsPoly, RnsPoly>();
+const sharedWordCopies = new WeakMap<BigUint64Array, BigUint64Array>();
 
 function copyToShared(p: RnsPoly, pool: ThreadPool): RnsPoly {
   pool.noteShared(p.data.length * 8);

@@ -90,7 +90,7 @@ export type Unit =
    * [0, q): plaintext-ciphertext dot products with fixed plaintexts in Shoup form (`plaintextProducts.ts`).
    */
   | {
-    readonly op: 'plainDot'; readonly level: number; readonly limb: number;
+    readonly op: 'plainDot'; readonly level: number; readonly limb: number; readonly blockLog: number;
     readonly w: readonly PolyRef[]; readonly wShoup: readonly PolyRef[]; readonly c0: readonly PolyRef[]; readonly c1: readonly PolyRef[];
     readonly acc0: PolyRef; readonly acc1: PolyRef;
   }

@@ -10,6 +10,7 @@
 import { RnsPoly, releasePoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from '../scheme/context.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
+import type { ShoupPlaintext } from '../ring/plaintextProducts.js';
 import type { SwitchingKey } from '../scheme/keys.js';
 import type { Job } from './pool.js';
 import type { PolyRef, Unit } from './protocol.js';
@@ -229,20 +230,22 @@ export function rotateSumSplit(
 
 /**
  * (acc0, acc1) = Σ_t w_t ⊙ (c0_t, c1_t) over Q_ℓ for each group (fresh outputs, reduced): the plaintext products of
- * a linear transform's giant groups, by (group, limb).
+ * a linear transform's giant groups, by (group, limb). Every plaintext has the same `blockLog`.
  */
 export function plainDotSplit(
-  job: Job, level: number, groups: readonly { terms: readonly { w: RnsPoly; wShoup: RnsPoly; c0: RnsPoly; c1: RnsPoly }[]; acc0: RnsPoly; acc1: RnsPoly }[],
+  job: Job, level: number, blockLog: number,
+  groups: readonly { terms: readonly { w: ShoupPlaintext; c0: RnsPoly; c1: RnsPoly }[]; acc0: RnsPoly; acc1: RnsPoly }[],
 ): void {
   const units: Unit[] = [];
   for (const g of groups) {
-    const w = g.terms.map((t) => job.ref(job.key(t.w)));
-    const wShoup = g.terms.map((t) => job.ref(job.key(t.wShoup)));
+    for (const t of g.terms) if (t.w.blockLog !== blockLog) throw new RangeError(`plainDotSplit: a plaintext with blockLog ${t.w.blockLog} among ${blockLog}`);
+    const w = g.terms.map((t) => job.ref(job.keyWords(t.w.values)));
+    const wShoup = g.terms.map((t) => job.ref(job.keyWords(t.w.shoup)));
     const c0 = g.terms.map((t) => job.ref(job.input(t.c0)));
     const c1 = g.terms.map((t) => job.ref(job.input(t.c1)));
     const acc0 = job.ref(job.output(g.acc0));
     const acc1 = job.ref(job.output(g.acc1));
-    for (let limb = 0; limb <= level; limb++) units.push({ op: 'plainDot', level, limb, w, wShoup, c0, c1, acc0, acc1 });
+    for (let limb = 0; limb <= level; limb++) units.push({ op: 'plainDot', level, limb, blockLog, w, wShoup, c0, c1, acc0, acc1 });
   }
   job.phase(units);
   job.run();

@@ -10,10 +10,18 @@
  * brought back by two branch-free conditional subtractions of 4q and 2q). The caller reduces the final sums to
  * [0, q) (`polyReduceLazy`). The kernel follows the BigInt-lowering rules of `modularKernels.ts` and is warmed up
  * when the module loads.
+ *
+ * Sparse packing: a message in n < N/2 slots is a polynomial in X^g, g = N/(2n) (canonical embedding, CKKS §3), so
+ * its value at the root ψ^e depends only on e·g mod 2N; in the NTT's bit-reversed output order (entry j holds the
+ * value at ψ^(2·brv(j)+1)) that is the top log2(2n) bits of j: the evaluation form is constant on runs of g entries.
+ * `shoupForm(p, log2 g)` stores one residue (and companion) per run — g times less memory and memory traffic for a
+ * linear transform's diagonals at 256 slots of N = 2^15 (g = 64) — and the `…Blocked` kernels read them run by run.
  */
 import { addScalarMod, reduceBarrett } from './modularKernels.js';
 import type { Modulus } from './modulus.js';
-import { RnsPoly } from './rnsPoly.js';
+import type { RnsBasis } from './rnsBasis.js';
+import type { RnsPoly } from './rnsPoly.js';
+import { acceleratorOf } from './accelerator.js';
 
 const M32 = 0xffffffffn;
 
@@ -76,6 +84,63 @@ export function mulShoupAccumulate2Lazy(
   }
 }
 
+/**
+ * `mulShoupAccumulate2` for a plaintext stored one residue per run of 2^blockLog entries: w[k], wShoup[k] multiply
+ * entries [k·2^blockLog, (k + 1)·2^blockLog) of b0, b1 (acc, b: full length; w, wShoup: length >> blockLog).
+ */
+export function mulShoupAccumulate2Blocked(
+  w: BigUint64Array, wShoup: BigUint64Array, blockLog: number, b0: BigUint64Array, b1: BigUint64Array, acc0: BigUint64Array, acc1: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const twoq = BigInt.asUintN(64, q + q);
+  const fourq = BigInt.asUintN(64, twoq + twoq);
+  const run = 1 << blockLog;
+  const blocks = acc0.length >> blockLog;
+  for (let k = 0, i = 0; k < blocks; k++) {
+    const c = w[k]!;
+    const cp = wShoup[k]!;
+    const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+    for (const end = i + run; i < end; i++) {
+      const x = b0[i]!;
+      const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+      const h = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, x0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, x1 * cp0) >> 32n));
+      const s1 = BigInt.asIntN(64, acc0[i]! + BigInt.asUintN(64, x * c - h * q) - fourq);
+      const s2 = BigInt.asIntN(64, s1 + BigInt.asUintN(64, fourq & BigInt.asUintN(64, s1 >> 63n)) - twoq);
+      acc0[i] = BigInt.asUintN(64, s2 + BigInt.asUintN(64, twoq & BigInt.asUintN(64, s2 >> 63n)));
+      const y = b1[i]!;
+      const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+      const g = BigInt.asUintN(64, y1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, y0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, y1 * cp0) >> 32n));
+      const t1 = BigInt.asIntN(64, acc1[i]! + BigInt.asUintN(64, y * c - g * q) - fourq);
+      const t2 = BigInt.asIntN(64, t1 + BigInt.asUintN(64, fourq & BigInt.asUintN(64, t1 >> 63n)) - twoq);
+      acc1[i] = BigInt.asUintN(64, t2 + BigInt.asUintN(64, twoq & BigInt.asUintN(64, t2 >> 63n)));
+    }
+  }
+}
+
+/** `mulShoupAccumulate2Lazy` for a plaintext stored one residue per run of 2^blockLog entries (as the above). */
+export function mulShoupAccumulate2LazyBlocked(
+  w: BigUint64Array, wShoup: BigUint64Array, blockLog: number, b0: BigUint64Array, b1: BigUint64Array, acc0: BigUint64Array, acc1: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const run = 1 << blockLog;
+  const blocks = acc0.length >> blockLog;
+  for (let k = 0, i = 0; k < blocks; k++) {
+    const c = w[k]!;
+    const cp = wShoup[k]!;
+    const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+    for (const end = i + run; i < end; i++) {
+      const x = b0[i]!;
+      const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+      const h = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, x0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, x1 * cp0) >> 32n));
+      acc0[i] = BigInt.asUintN(64, acc0[i]! + BigInt.asUintN(64, x * c - h * q));
+      const y = b1[i]!;
+      const y0 = BigInt.asUintN(64, y & M32), y1 = BigInt.asUintN(64, y >> 32n);
+      const g = BigInt.asUintN(64, y1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, y0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, y1 * cp0) >> 32n));
+      acc1[i] = BigInt.asUintN(64, acc1[i]! + BigInt.asUintN(64, y * c - g * q));
+    }
+  }
+}
+
 /** How many lazy products (each < 4q) zero accumulators can take without overflowing 64 bits: ⌊(2^64 − 1)/(4q)⌋. */
 export function lazyProductCapacity(q: bigint): number {
   const c = ((1n << 64n) - 1n) / (4n * q);
@@ -85,20 +150,31 @@ export function lazyProductCapacity(q: bigint): number {
 /**
  * One limb of (acc0, acc1) = Σ_t w_t ⊙ (c0_t, c1_t) mod q, fully reduced to [0, q); acc0, acc1 are zero on entry.
  * Small primes (enough headroom for all the terms) take the reduction-free kernel and one Barrett pass at the end;
- * others the lazy [0, 2q) kernel. The two give the same residues.
+ * others the lazy [0, 2q) kernel. The two give the same residues. With `blockLog` > 0 the plaintexts hold one residue
+ * per run of 2^blockLog entries (`ShoupPlaintext`).
  */
 export function plaintextDotLimb(
   w: readonly BigUint64Array[], wShoup: readonly BigUint64Array[], c0: readonly BigUint64Array[], c1: readonly BigUint64Array[],
-  acc0: BigUint64Array, acc1: BigUint64Array, m: Modulus,
+  acc0: BigUint64Array, acc1: BigUint64Array, m: Modulus, blockLog = 0,
 ): void {
   const q = m.value;
+  const expected = acc0.length >> blockLog;
+  for (let t = 0; t < w.length; t++) {
+    if (w[t]!.length !== expected || wShoup[t]!.length !== expected) throw new RangeError(`plaintextDotLimb: plaintext limb of ${w[t]!.length} words, expected ${expected} (blockLog ${blockLog})`);
+  }
   if (w.length <= lazyProductCapacity(q)) {
-    for (let t = 0; t < w.length; t++) mulShoupAccumulate2Lazy(w[t]!, wShoup[t]!, c0[t]!, c1[t]!, acc0, acc1, q);
+    for (let t = 0; t < w.length; t++) {
+      if (blockLog === 0) mulShoupAccumulate2Lazy(w[t]!, wShoup[t]!, c0[t]!, c1[t]!, acc0, acc1, q);
+      else mulShoupAccumulate2LazyBlocked(w[t]!, wShoup[t]!, blockLog, c0[t]!, c1[t]!, acc0, acc1, q);
+    }
     reduceBarrett(acc0, acc0, q, m.barrett);
     reduceBarrett(acc1, acc1, q, m.barrett);
     return;
   }
-  for (let t = 0; t < w.length; t++) mulShoupAccumulate2(w[t]!, wShoup[t]!, c0[t]!, c1[t]!, acc0, acc1, q);
+  for (let t = 0; t < w.length; t++) {
+    if (blockLog === 0) mulShoupAccumulate2(w[t]!, wShoup[t]!, c0[t]!, c1[t]!, acc0, acc1, q);
+    else mulShoupAccumulate2Blocked(w[t]!, wShoup[t]!, blockLog, c0[t]!, c1[t]!, acc0, acc1, q);
+  }
   addScalarMod(acc0, 0n, acc0, q);
   addScalarMod(acc1, 0n, acc1, q);
 }
@@ -132,17 +208,64 @@ function shoupCompanionsKernel(w: BigUint64Array, out: BigUint64Array, modulus: 
   }
 }
 
-/** A fixed plaintext polynomial (evaluation form, residues in [0, q)) with its Shoup companions, limb by limb. */
-export interface ShoupPoly {
-  readonly poly: RnsPoly;
-  readonly shoup: RnsPoly;
+/**
+ * A fixed plaintext in evaluation form (residues in [0, q)) with its Shoup companions, one word per run of
+ * 2^blockLog equal entries (blockLog 0: every entry). `values` and `shoup` hold basis.size limbs of
+ * N >> blockLog words each, limb-major; in shared memory when the basis has a thread pool.
+ */
+export class ShoupPlaintext {
+  constructor(readonly basis: RnsBasis, readonly blockLog: number, readonly values: BigUint64Array, readonly shoup: BigUint64Array) {
+    const words = basis.size * (basis.ringDegree >> blockLog);
+    if (!Number.isInteger(blockLog) || blockLog < 0 || 1 << blockLog > basis.ringDegree) throw new RangeError(`ShoupPlaintext: blockLog ${blockLog} outside [0, log2 N]`);
+    if (values.length !== words || shoup.length !== words) throw new RangeError(`ShoupPlaintext: ${values.length} and ${shoup.length} words, expected ${words}`);
+  }
+
+  /** Words per limb: N >> blockLog. */
+  get wordsPerLimb(): number {
+    return this.basis.ringDegree >> this.blockLog;
+  }
+
+  /** The stored residues of limb i (one per run). */
+  limb(i: number): BigUint64Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.basis.size) throw new RangeError(`ShoupPlaintext.limb: index ${i} out of range`);
+    return this.values.subarray(i * this.wordsPerLimb, (i + 1) * this.wordsPerLimb);
+  }
+
+  /** Their Shoup companions ⌊w·2^64/q⌋. */
+  shoupLimb(i: number): BigUint64Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.basis.size) throw new RangeError(`ShoupPlaintext.shoupLimb: index ${i} out of range`);
+    return this.shoup.subarray(i * this.wordsPerLimb, (i + 1) * this.wordsPerLimb);
+  }
 }
 
-/** `p` with the Shoup companions of its residues (p itself is kept, not copied). */
-export function shoupForm(p: RnsPoly): ShoupPoly {
-  const shoup = new RnsPoly(p.basis, p.form);
-  for (let l = 0; l < p.limbCount; l++) shoupCompanionsFast(p.limb(l), shoup.limb(l), p.basis.moduli[l]!);
-  return { poly: p, shoup };
+/**
+ * `p` (evaluation form) with the Shoup companions of its residues, stored one word per run of 2^blockLog entries:
+ * RangeError unless p is constant on every run (for a message in n slots, blockLog = log2(N/(2n)) holds by
+ * construction; the check costs one pass and catches any other layout). p is copied, not kept.
+ */
+export function shoupForm(p: RnsPoly, blockLog = 0): ShoupPlaintext {
+  p.requireForm('evaluation', 'shoupForm');
+  const n = p.ringDegree;
+  if (!Number.isInteger(blockLog) || blockLog < 0 || 1 << blockLog > n) throw new RangeError(`shoupForm: blockLog ${blockLog} outside [0, log2 N]`);
+  const run = 1 << blockLog;
+  const per = n >> blockLog;
+  const words = p.limbCount * per;
+  const accelerator = acceleratorOf(p.basis);
+  const values = accelerator?.allocate(words) ?? new BigUint64Array(words);
+  const shoup = accelerator?.allocate(words) ?? new BigUint64Array(words);
+  for (let l = 0; l < p.limbCount; l++) {
+    const limb = p.limb(l);
+    const stored = values.subarray(l * per, (l + 1) * per);
+    for (let k = 0; k < per; k++) {
+      const v = limb[k * run]!;
+      for (let i = k * run + 1; i < (k + 1) * run; i++) {
+        if (limb[i] !== v) throw new RangeError(`shoupForm: the polynomial is not constant on runs of ${run} entries (limb ${l}, entry ${i}); is it packed in more than N/${2 * run} slots?`);
+      }
+      stored[k] = v;
+    }
+    shoupCompanionsFast(stored, shoup.subarray(l * per, (l + 1) * per), p.basis.moduli[l]!);
+  }
+  return new ShoupPlaintext(p.basis, blockLog, values, shoup);
 }
 
 /** See `warmUpKernels` in baseConversion.ts: feedback before the first long call keeps the int64 lowering. */
@@ -158,6 +281,8 @@ function warmUp(): void {
     mulShoupAccumulate2(w, wp, b, w, acc0, acc1, q);
     mulShoupAccumulate2Lazy(w, wp, b, w, acc0, acc1, q);
     shoupCompanionsKernel(w, acc0, q, (1n << 64n) / q, (1n << 64n) % q, tp);
+    mulShoupAccumulate2Blocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, w, acc0, acc1, q);
+    mulShoupAccumulate2LazyBlocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, w, acc0, acc1, q);
   }
 }
 warmUp();

@@ -24,7 +24,7 @@ import type { Evaluator } from '../../scheme/evaluator.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
 import { RnsPoly, polyReduceLazy, releasePoly } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
-import { type ShoupPoly, plaintextDotLimb, shoupForm } from '../../ring/plaintextProducts.js';
+import { ShoupPlaintext, plaintextDotLimb, shoupForm } from '../../ring/plaintextProducts.js';
 import { jobFor, plainDotMontgomerySplit, plainDotSplit } from '../../parallel/schemeJobs.js';
 import { type DiagonalMatrix, type SlotVector, checkDiagonalMatrix } from './diagonals.js';
 
@@ -113,7 +113,8 @@ export interface LinearTransformOptions {
    * diagonals stored over Q_ℓ ∪ P, |P| limbs more each). 'single': every rotation is brought back to Q_ℓ.
    * 'mixed': baby rotations brought back to Q_ℓ (one ModDown pair each), so the plaintext products run over the
    * ℓ + 1 limbs of Q_ℓ only, with diagonals in Shoup form (twice their words, 1.5× faster products,
-   * `plaintextProducts.ts`); giant rotations summed in the extended basis with one final ModDown
+   * `plaintextProducts.ts`; with fewer than N/2 slots stored one word per run of N/(2·slots) equal entries, that
+   * many times smaller); giant rotations summed in the extended basis with one final ModDown
    * (`Evaluator.rotateSum`). Cheapest when there are many diagonals per baby step and |P| is large against ℓ + 1
    * (e.g. one key-switching digit); with a thread pool the giant groups are split across threads.
    */
@@ -154,10 +155,10 @@ export class LinearTransform {
    * giant index g → baby offset b → diagonal: a Plaintext (single), a Montgomery-form poly over Q_ℓ ∪ P (double) or
    * a Shoup-form poly over Q_ℓ (mixed).
    */
-  private readonly encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>>;
+  private readonly encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand>>;
 
   private constructor(plan: BsgsPlan, level: number, scale: number, hoisting: 'single' | 'double' | 'mixed',
-    encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>>, private readonly encoder: Encoder) {
+    encoded: Map<number, Map<number, Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand>>, private readonly encoder: Encoder) {
     this.plan = plan;
     this.level = level;
     this.scale = scale;
@@ -183,18 +184,37 @@ export class LinearTransform {
     const plan = planBsgs([...matrix.diagonals.keys()], slots, { babyStride: options.babyStride });
     const compact = options.compact ?? false;
     if (compact && hoisting !== 'double') throw new RangeError(`LinearTransform: compact diagonals need 'double' hoisting, not '${hoisting}'`);
-    const encoded = new Map<number, Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>>();
+    const encoded = new Map<number, Map<number, Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand>>();
+    // a message in `slots` slots is constant on runs of N/(2·slots) evaluation entries (plaintextProducts.ts)
+    const blockLog = Math.log2(ctx.ringDegree / (2 * slots));
     for (const [k, d] of matrix.diagonals) {
       const [g, b] = splitIndex(k, slots, plan.babyStride);
       const rotated = rotateVector(d, -g * plan.babyStride, slots);
-      const group = encoded.get(g) ?? new Map<number, Plaintext | RnsPoly | ShoupPoly | PreparedOperand>();
+      const group = encoded.get(g) ?? new Map<number, Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand>();
       const encodeOptions = { level, scale, slots };
       group.set(b, compact ? encoder.prepareOperand(rotated, { ...encodeOptions, extended: true })
         : hoisting === 'double' ? encoder.encodeOperand(rotated, { ...encodeOptions, extended: true })
-        : hoisting === 'mixed' ? shoupForm(encoder.encode(rotated, encodeOptions).poly) : encoder.encode(rotated, encodeOptions));
+        : hoisting === 'mixed' ? compactShoupForm(encoder.encode(rotated, encodeOptions).poly, blockLog) : encoder.encode(rotated, encodeOptions));
       encoded.set(g, group);
     }
     return new LinearTransform(plan, level, scale, hoisting, encoded, encoder);
+  }
+
+  /**
+   * Bytes held by the encoded diagonals (residues, plus Shoup companions for 'mixed'; compact ones count their float64
+   * coefficients). 'mixed' transforms on fewer than N/2 slots store one word per run of N/(2·slots) equal entries.
+   */
+  get encodedBytes(): number {
+    let bytes = 0;
+    for (const group of this.encoded.values()) {
+      for (const d of group.values()) {
+        if (d instanceof ShoupPlaintext) bytes += (d.values.length + d.shoup.length) * 8;
+        else if (d instanceof RnsPoly) bytes += d.data.length * 8;
+        else if (isPrepared(d)) bytes += d.coefficients.length * 8;
+        else bytes += d.poly.data.length * 8;
+      }
+    }
+    return bytes;
   }
 
   /** The rotation steps whose Galois keys evaluation needs — exactly these, no more. */
@@ -227,21 +247,21 @@ export class LinearTransform {
     const groups = [...this.encoded].map(([g, group]) => ({
       steps: g * this.plan.babyStride,
       terms: [...group].map(([b, d]) => {
-        const { poly, shoup } = d as ShoupPoly;
         const baby = babies.get(b)!;
-        return { w: poly, wShoup: shoup, c0: baby.parts[0]!, c1: baby.parts[1]! };
+        return { w: d as ShoupPlaintext, c0: baby.parts[0]!, c1: baby.parts[1]! };
       }),
       acc0: new RnsPoly(basis, 'evaluation'),
       acc1: new RnsPoly(basis, 'evaluation'),
     }));
     const products = groups.reduce((n, g) => n + g.terms.length, 0);
     const job = jobFor(ctx, (products * basis.size) / 2);
+    const blockLog = Math.log2(ctx.ringDegree / (2 * this.slots));
     if (job !== undefined) {
-      plainDotSplit(job, this.level, groups);
+      plainDotSplit(job, this.level, blockLog, groups);
     } else {
       for (const { terms, acc0, acc1 } of groups) {
         for (let i = 0; i < basis.size; i++) {
-          plaintextDotLimb(terms.map((t) => t.w.limb(i)), terms.map((t) => t.wShoup.limb(i)), terms.map((t) => t.c0.limb(i)), terms.map((t) => t.c1.limb(i)), acc0.limb(i), acc1.limb(i), basis.moduli[i]!);
+          plaintextDotLimb(terms.map((t) => t.w.limb(i)), terms.map((t) => t.w.shoupLimb(i)), terms.map((t) => t.c0.limb(i)), terms.map((t) => t.c1.limb(i)), acc0.limb(i), acc1.limb(i), basis.moduli[i]!, blockLog);
         }
       }
     }
@@ -270,7 +290,7 @@ export class LinearTransform {
   }
 
   /** A double-hoisted diagonal as the product kernels take it (compact ones encoded now, then dropped). */
-  private operand(d: Plaintext | RnsPoly | ShoupPoly | PreparedOperand): RnsPoly {
+  private operand(d: Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand): RnsPoly {
     return isPrepared(d) ? this.encoder.materializeOperand(d) : (d as RnsPoly);
   }
 
@@ -314,6 +334,13 @@ export class LinearTransform {
     releasePoly(result.c0, result.c1);
     return out;
   }
+}
+
+/** A mixed-hoisting diagonal: Shoup form, one word per run of equal evaluation entries; the encoding is handed back. */
+function compactShoupForm(p: RnsPoly, blockLog: number): ShoupPlaintext {
+  const w = shoupForm(p, blockLog);
+  releasePoly(p);
+  return w;
 }
 
 /** A double-hoisted diagonal, encoded now if it is kept compact. */

@@ -1,6 +1,7 @@
 /**
  * The metadata checks every homomorphic operation makes before touching data: same parameter set, same
- * level, same scale (exactly — scales are tracked, never silently reconciled), same slot count.
+ * level, same scale (exactly — scales are tracked, never silently reconciled; the rule is in scale.ts), same slot
+ * count.
  */
 import { CkksError } from '../errors.js';
 import type { CkksContext } from './context.js';
@@ -43,11 +44,8 @@ export function checkSameLevel(a: Operand, b: Operand, what: string): void {
   }
 }
 
-export function checkSameScale(a: Operand, b: Operand, what: string): void {
-  if (a.scale !== b.scale) {
-    throw new CkksError('SCALE_MISMATCH', `${what}: operand scales differ (2^${Math.log2(a.scale).toFixed(6)} vs 2^${Math.log2(b.scale).toFixed(6)}); encode at the other's scale or use setScale`);
-  }
-}
+/** Exact scale equality for addition-like operations; defined with the rest of the scale rule in scale.ts. */
+export { checkSameScale } from './scale.js';
 
 export function checkSameSlots(a: Operand, b: Operand, what: string): void {
   if (a.slots !== b.slots) {

@@ -21,10 +21,10 @@ import type { Encoder } from '../../scheme/encoder.js';
 import type { Evaluator } from '../../scheme/evaluator.js';
 import { Ciphertext } from '../../scheme/plaintext.js';
 import { modRaise } from '../../scheme/modRaise.js';
+import { pinScale } from '../../scheme/scale.js';
 import { type EncapsulationKeys, modRaiseFromEphemeral, switchToEphemeral } from '../../scheme/sparseSecretEncapsulation.js';
 import { LinearTransform } from '../linearTransform/linearTransform.js';
 import { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
-import { pinScale } from '../polynomial/powerBasis.js';
 import type { BootstrappingParameters } from './bootstrappingParameters.js';
 import { type BootstrapPath, type DftMatrices, bootstrapBabyStride, dftMatrices, subSumSteps } from './bootstrappingKeys.js';
 
@@ -140,7 +140,7 @@ export class Bootstrapper {
     let raised = this.encapsulation === undefined
       ? modRaise(ctx, x, p.levels.coeffsToSlots)
       : modRaiseFromEphemeral(ctx, this.encapsulation, switchToEphemeral(ctx, this.encapsulation, x), p.levels.coeffsToSlots);
-    raised.scale = p.evalModScale;
+    raised.scale = p.evalModScale; // a reinterpretation (the slots now hold t·(N/2n)/S), not a pinned scale: scale.ts
     // exact keys only (rotateHoisted never composes): the key report lists exactly what is used
     for (const s of subSumSteps(p)) raised = ev.add(raised, ev.rotateHoisted(raised, [s]).get(s)!);
     return { raised, inputFactor };

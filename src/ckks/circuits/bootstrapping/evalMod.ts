@@ -19,11 +19,12 @@
 import { CkksError } from '../../errors.js';
 import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import type { Ciphertext } from '../../scheme/plaintext.js';
+import { pinScale } from '../../scheme/scale.js';
 import type { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
 import { evaluateChebyshev, evaluateMonomial } from '../polynomial/chebyshev.js';
 import { intervalsAroundIntegers, maxApproximationError, remez } from '../polynomial/remez.js';
 import { interpolateCosineAtIntegers } from './cosineInterpolation.js';
-import { bitLength, pinScale } from '../polynomial/powerBasis.js';
+import { bitLength } from '../polynomial/powerBasis.js';
 
 /** The parameters of EvalMod, each with its effect. */
 export interface EvalModLiteral {

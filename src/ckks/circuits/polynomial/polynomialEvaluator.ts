@@ -32,7 +32,8 @@ import type { Encoder } from '../../scheme/encoder.js';
 import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import { Ciphertext } from '../../scheme/plaintext.js';
 import { type RealInterval, checkCoefficients, checkInterval } from './chebyshev.js';
-import { type PolynomialBasis, PowerBasis, atLevel, bitLength, pinScale } from './powerBasis.js';
+import { pinScale } from '../../scheme/scale.js';
+import { type PolynomialBasis, PowerBasis, atLevel, bitLength } from './powerBasis.js';
 
 /** p(x) = Σ_j a_j·x^j. */
 export interface MonomialPolynomial {
@@ -251,7 +252,7 @@ function checkCiphertext(ct: Ciphertext): void {
   if (ct.degree !== 1) throw new RangeError(`expected a degree-1 ciphertext (relinearise first), got degree ${ct.degree}`);
 }
 
-/** A zero ciphertext may be given any scale. */
+/** An exact encryption of zero may be given any scale (a reinterpretation, not a pinned scale: scale.ts). */
 function pinScaleOfZero(zero: Ciphertext, scale: number): Ciphertext {
   zero.scale = scale;
   return zero;

@@ -16,6 +16,7 @@
 import { CkksError } from '../../errors.js';
 import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import type { Ciphertext } from '../../scheme/plaintext.js';
+import { pinScale } from '../../scheme/scale.js';
 
 /** The two bases a polynomial can be given in. */
 export type PolynomialBasis = 'monomial' | 'chebyshev';
@@ -30,17 +31,8 @@ export function bitLength(d: number): number {
   return d <= 0 ? 0 : 32 - Math.clz32(d);
 }
 
-/**
- * Declares `ct` to have exactly `scale` after an operation whose float64 bookkeeping gave a value within a few
- * ulps of it (x·(S/x) or (S·q)/q need not round back to S). Anything further off is a bug, not rounding.
- */
-export function pinScale(ct: Ciphertext, scale: number): Ciphertext {
-  if (!(Math.abs(ct.scale / scale - 1) < 2 ** -40)) {
-    throw new CkksError('SCALE_MISMATCH', `internal: scale 2^${Math.log2(ct.scale).toFixed(6)} where 2^${Math.log2(scale).toFixed(6)} was planned`);
-  }
-  ct.scale = scale;
-  return ct;
-}
+/** The planned-scale relabel (scale.ts: within 2^-40 relative, else SCALE_MISMATCH), re-exported for the circuits. */
+export { pinScale };
 
 /** `ct` at a lower level (a copy when levels are dropped, `ct` itself otherwise). */
 export function atLevel(ev: CircuitEvaluator, ct: Ciphertext, level: number): Ciphertext {

@@ -11,5 +11,6 @@ export { KeyGenerator } from './keyGenerator.js';
 export { Decryptor, Encryptor } from './encryptor.js';
 export { Evaluator, type EvaluationKeys } from './evaluator.js';
 export type { CircuitEvaluator } from './evaluatorInterface.js';
+export { SCALE_RELATIVE_TOLERANCE, pinScale, scalesAgree } from './scale.js';
 export { KeySwitcher, type Decomposition } from './keySwitch.js';
 export type { Constant } from './arithmetic.js';

@@ -8,6 +8,7 @@
 import type { Encoder } from '../../ckks/scheme/encoder.js';
 import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import type { Ciphertext, Plaintext } from '../../ckks/scheme/plaintext.js';
+import { pinScale } from '../../ckks/scheme/scale.js';
 import { CkksError } from '../../ckks/errors.js';
 import { packChannelConstants, type PackedLayout } from './packedLayout.js';
 
@@ -69,9 +70,8 @@ export class EncryptedHerpn {
       const square = evaluator.mulNoRelin(x, x);
       const linear = evaluator.mulPlain(x, a1[j]!);
       const sum = evaluator.add(evaluator.add(square, linear), a0[j]!);
-      const y = evaluator.relinearizeRescale(sum);
-      y.scale = this.outputScale; // s²/q computed once, so every HerPN output of this layer has the same declared scale
-      return y;
+      // s²/q computed once, so every HerPN output of this layer has the same declared scale (pinned: scale.ts)
+      return pinScale(evaluator.relinearizeRescale(sum), this.outputScale, this.name);
     });
   }
 }

@@ -16,6 +16,7 @@ import { CkksError } from '../../ckks/errors.js';
 import type { Encoder } from '../../ckks/scheme/encoder.js';
 import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../ckks/scheme/plaintext.js';
+import { pinScale } from '../../ckks/scheme/scale.js';
 import { RnsPoly, polyAdd, polyReduceLazy } from '../../ckks/ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ckks/ring/modularKernels.js';
 import type { PlaintextStore } from './plaintextStore.js';
@@ -224,8 +225,8 @@ export class EncryptedLinearMap {
     this.lastTimes.products -= this.lastTimes.encode;
     const results: Ciphertext[] = [];
     for (const ct of raw) {
-      const y = evaluator.rescale(ct);
-      y.scale = this.outputScale; // (S·q_ℓ)/q_ℓ in floating point may differ from S in the last bit
+      // (S·q_ℓ)/q_ℓ in floating point may differ from S in the last bit: pinned to the planned S (scale.ts)
+      const y = pinScale(evaluator.rescale(ct), this.outputScale, this.name);
       if (this.outputMode === 'plain') {
         results.push(y);
         continue;

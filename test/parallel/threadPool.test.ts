@@ -112,6 +112,7 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
         expectSame(reference, split);
         expectSame(reference, one.encoder.encodeOperand(values, { ...options, extended }));
         expect(split.form).toBe('evaluation');
+        expect(split.montgomery).toBe(true);
       }
     }
     // a coefficient ≥ 2^64 takes the BigInt path on one thread, with the same result

@@ -237,7 +237,7 @@ export class Executor {
           return;
         }
         // as Rotator.rotateSum for one term (this thread's KeySwitcher never splits: no pool here, or a job is running)
-        const key = new SwitchingKey(this.bases, u.keyB.map((r) => this.poly(r, this.keyBasis(u.keyQ))), u.keyA.map((r) => this.poly(r, this.keyBasis(u.keyQ))), new Uint8Array(0));
+        const key = this.switchingKey(u.keyQ, u.keyB, u.keyA);
         const dec = this.switcher.decompose(x1);
         const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
         const lift0 = this.switcher.liftByP(x0);
@@ -279,7 +279,7 @@ export class Executor {
           return;
         }
         // as Rotator.rotateAccumulateExtended (this thread's KeySwitcher never splits)
-        const key = new SwitchingKey(this.bases, u.keyB.map((r) => this.poly(r, this.keyBasis(u.keyQ))), u.keyA.map((r) => this.poly(r, this.keyBasis(u.keyQ))), new Uint8Array(0));
+        const key = this.switchingKey(u.keyQ, u.keyB, u.keyA);
         const x1Copy = x1.clone();
         const c1 = this.switcher.modDown(x1Copy, u.level);
         const dec = this.switcher.decompose(c1);
@@ -314,6 +314,16 @@ export class Executor {
         return;
       }
     }
+  }
+
+  /** A key's digits from their refs: the words of a `SwitchingKey`, which are in Montgomery form (keys.ts). */
+  private switchingKey(keyQ: number, keyB: readonly PolyRef[], keyA: readonly PolyRef[]): SwitchingKey {
+    const part = (r: PolyRef): RnsPoly => {
+      const p = this.poly(r, this.keyBasis(keyQ));
+      p.montgomery = true;
+      return p;
+    };
+    return new SwitchingKey(this.bases, keyB.map(part), keyA.map(part), new Uint8Array(0));
   }
 
   /** The basis of a key with `keyQ` Q limbs (levelled keys: q_0 … q_{keyQ−1} ∪ P). */

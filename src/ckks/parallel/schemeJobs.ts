@@ -305,6 +305,7 @@ export function expandUniformSplit(job: Job, ctx: CkksContext, stored: number, t
   const seedWords = Array.from(seed);
   job.phase(out.map((p, index): Unit => ({ op: 'expandUniform', stored, target, seed: seedWords, index, out: job.ref(p) })));
   job.run();
+  for (const p of out) p.montgomery = true; // each unit ends with toMontgomeryForm
   return out;
 }
 

@@ -4,7 +4,10 @@
  *
  * Every polynomial carries its form — 'coefficient' (the N coefficients) or 'evaluation' (the negacyclic
  * NTT, bit-reversed) — and every operation checks it, so a product of coefficient vectors or a sum of
- * mixed forms is a `CkksError('FORM_MISMATCH')`, never a wrong number. All residues are kept in [0, q_i).
+ * mixed forms is a `CkksError('FORM_MISMATCH')`, never a wrong number. It also says whether its residues are in
+ * Montgomery form (x·2^64 mod q: the fixed operand of the fused multiply-accumulate kernels, i.e. switching keys and
+ * double-hoisted diagonals); sums keep that domain, mixing domains is FORM_MISMATCH too. All residues are kept in
+ * [0, q_i).
  */
 import { CkksError } from '../errors.js';
 import { addMod, addScalarMod, mulMod, mulScalarShoup, negMod, subMod } from './modularKernels.js';
@@ -21,6 +24,12 @@ export class RnsPoly {
   readonly data: BigUint64Array;
   /** Current representation; changed only by `toEvaluation` / `toCoefficient` (or `setForm`). */
   form: PolyForm;
+  /**
+   * True when every residue is x·2^64 mod q_i rather than x (Montgomery form, R = 2^64). Set by `toMontgomeryForm`
+   * (scheme/keys.ts) and by the encoders that produce such operands, cleared by `fromMontgomeryForm`; the NTT and
+   * additions preserve it. Kernels that need it check it (`requireMontgomery`).
+   */
+  montgomery = false;
 
   /**
    * A polynomial over `basis` in the given form. Without `data` it is zero; with `data` (length k·N,
@@ -56,10 +65,16 @@ export class RnsPoly {
   /** A deep copy. */
   clone(): RnsPoly {
     const accelerator = acceleratorOf(this.basis);
-    if (accelerator === undefined) return new RnsPoly(this.basis, this.form, this.data.slice());
-    const data = accelerator.allocate(this.data.length);
-    data.set(this.data);
-    return new RnsPoly(this.basis, this.form, data);
+    let copy: RnsPoly;
+    if (accelerator === undefined) {
+      copy = new RnsPoly(this.basis, this.form, this.data.slice());
+    } else {
+      const data = accelerator.allocate(this.data.length);
+      data.set(this.data);
+      copy = new RnsPoly(this.basis, this.form, data);
+    }
+    copy.montgomery = this.montgomery;
+    return copy;
   }
 
   /** Copies `other` (same basis) into this polynomial, including its form. */
@@ -67,6 +82,7 @@ export class RnsPoly {
     this.basis.assertSame(other.basis, 'RnsPoly.copyFrom');
     this.data.set(other.data);
     this.form = other.form;
+    this.montgomery = other.montgomery;
     return this;
   }
 
@@ -131,6 +147,13 @@ export class RnsPoly {
     }
   }
 
+  /** Throws FORM_MISMATCH unless the residues are (`expected` true) or are not in Montgomery form. */
+  requireMontgomery(expected: boolean, operation: string): void {
+    if (this.montgomery !== expected) {
+      throw new CkksError('FORM_MISMATCH', `${operation}: polynomial is ${this.montgomery ? 'in' : 'not in'} Montgomery form (x·2^64 mod q), ${expected ? 'Montgomery form' : 'plain residues'} required`);
+    }
+  }
+
   /**
    * A polynomial over the first `limbCount − count` primes that SHARES this one's memory (no copy):
    * dropping the last limbs is a view of the leading words. Writes through either alias the other.
@@ -140,7 +163,9 @@ export class RnsPoly {
       throw new RangeError(`RnsPoly.dropLastLimbs: can drop 0..${this.basis.size - 1} limbs, asked for ${count}`);
     }
     const basis = this.basis.prefix(this.basis.size - count);
-    return new RnsPoly(basis, this.form, this.data.subarray(0, basis.size * basis.ringDegree));
+    const view = new RnsPoly(basis, this.form, this.data.subarray(0, basis.size * basis.ringDegree));
+    view.montgomery = this.montgomery;
+    return view;
   }
 }
 
@@ -152,19 +177,30 @@ function checkBinary(a: RnsPoly, b: RnsPoly, out: RnsPoly, operation: string): v
   }
 }
 
+/** Sums need both operands in one residue domain (both plain or both Montgomery form). */
+function checkSameDomain(a: RnsPoly, b: RnsPoly, operation: string): void {
+  if (a.montgomery !== b.montgomery) {
+    throw new CkksError('FORM_MISMATCH', `${operation}: one operand is in Montgomery form (x·2^64 mod q), the other is not`);
+  }
+}
+
 /** out = a + b (same basis, same form; `out` may alias an operand). Returns `out`. */
 export function polyAdd(a: RnsPoly, b: RnsPoly, out: RnsPoly): RnsPoly {
   checkBinary(a, b, out, 'polyAdd');
+  checkSameDomain(a, b, 'polyAdd');
   for (let l = 0; l < a.limbCount; l++) addMod(a.limb(l), b.limb(l), out.limb(l), a.basis.moduli[l]!.value);
   out.form = a.form;
+  out.montgomery = a.montgomery;
   return out;
 }
 
 /** out = a − b. */
 export function polySub(a: RnsPoly, b: RnsPoly, out: RnsPoly): RnsPoly {
   checkBinary(a, b, out, 'polySub');
+  checkSameDomain(a, b, 'polySub');
   for (let l = 0; l < a.limbCount; l++) subMod(a.limb(l), b.limb(l), out.limb(l), a.basis.moduli[l]!.value);
   out.form = a.form;
+  out.montgomery = a.montgomery;
   return out;
 }
 
@@ -182,18 +218,25 @@ export function polyNeg(a: RnsPoly, out: RnsPoly): RnsPoly {
   a.basis.assertSame(out.basis, 'polyNeg');
   for (let l = 0; l < a.limbCount; l++) negMod(a.limb(l), out.limb(l), a.basis.moduli[l]!.value);
   out.form = a.form;
+  out.montgomery = a.montgomery;
   return out;
 }
 
-/** out = a · b in Z_Q[X]/(X^N+1): element-wise product, both operands in evaluation form. */
+/**
+ * out = a · b in Z_Q[X]/(X^N+1): element-wise product, both operands in evaluation form. At most one operand in
+ * Montgomery form (the product then is too: x·R·y = (x·y)·R); two would leave a factor R² (FORM_MISMATCH).
+ */
 export function polyMul(a: RnsPoly, b: RnsPoly, out: RnsPoly): RnsPoly {
   checkBinary(a, b, out, 'polyMul');
   a.requireForm('evaluation', 'polyMul');
+  if (a.montgomery && b.montgomery) throw new CkksError('FORM_MISMATCH', 'polyMul: both operands are in Montgomery form');
+  const montgomery = a.montgomery || b.montgomery;
   for (let l = 0; l < a.limbCount; l++) {
     const m = a.basis.moduli[l]!;
     mulMod(a.limb(l), b.limb(l), out.limb(l), m.value, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
   }
   out.form = 'evaluation';
+  out.montgomery = montgomery;
   return out;
 }
 
@@ -209,6 +252,7 @@ export function polyMulScalar(a: RnsPoly, c: bigint, out: RnsPoly): RnsPoly {
     mulScalarShoup(a.limb(l), w, shoupCompanion(w, q), out.limb(l), q);
   }
   out.form = a.form;
+  out.montgomery = a.montgomery;
   return out;
 }
 
@@ -226,6 +270,7 @@ export function polyMulRnsScalar(a: RnsPoly, residues: readonly bigint[], out: R
     mulScalarShoup(a.limb(l), w, shoupCompanion(w, q), out.limb(l), q);
   }
   out.form = a.form;
+  out.montgomery = a.montgomery;
   return out;
 }
 

@@ -106,12 +106,17 @@ export class Encoder {
     const basis = prepared.extended ? this.context.levelBasisQP(level) : sizeBasis;
     const rounded = this.roundCoefficients(coefficients, scale, basis.ringDegree, sizeBasis);
     const job = rounded.huge === undefined ? jobFor(this.context, basis.size) : undefined;
-    if (job !== undefined) return encodeLimbsSplit(job, this.context, basis, rounded.magnitudes, rounded.negative);
+    if (job !== undefined) {
+      const split = encodeLimbsSplit(job, this.context, basis, rounded.magnitudes, rounded.negative);
+      split.montgomery = true; // the units' last step is the Montgomery factor (schemeJobs.ts)
+      return split;
+    }
     const poly = this.residues(rounded, basis).toEvaluation();
     for (let l = 0; l < poly.limbCount; l++) {
       const m = basis.moduli[l]!;
       mulScalarShoup(poly.limb(l), m.rModQ, m.rModQShoup, poly.limb(l), m.value);
     }
+    poly.montgomery = true;
     return poly;
   }
 

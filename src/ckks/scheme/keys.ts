@@ -8,17 +8,20 @@ import { mulScalarShoup } from '../ring/modularKernels.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import type { CkksContext } from './context.js';
 
-/** In place: every residue x of limb i ↦ x·2^64 mod q_i (Montgomery form). Returns `p`. */
+/** In place: every residue x of limb i ↦ x·2^64 mod q_i (Montgomery form; FORM_MISMATCH if it already is). Returns `p`. */
 export function toMontgomeryForm(p: RnsPoly): RnsPoly {
+  p.requireMontgomery(false, 'toMontgomeryForm');
   for (let l = 0; l < p.limbCount; l++) {
     const m = p.basis.moduli[l]!;
     mulScalarShoup(p.limb(l), m.rModQ, m.rModQShoup, p.limb(l), m.value);
   }
+  p.montgomery = true;
   return p;
 }
 
-/** A copy with every residue x ↦ x·2^{-64} mod q_i (out of Montgomery form). */
+/** A copy with every residue x ↦ x·2^{-64} mod q_i (out of Montgomery form; FORM_MISMATCH unless it is in it). */
 export function fromMontgomeryForm(p: RnsPoly): RnsPoly {
+  p.requireMontgomery(true, 'fromMontgomeryForm');
   const out = new RnsPoly(p.basis, p.form);
   for (let l = 0; l < p.limbCount; l++) {
     const m = p.basis.moduli[l]!;
@@ -56,12 +59,18 @@ export class PublicKey {
  * expanded from `seed`. Serialisation writes the plain residues.
  */
 export class SwitchingKey {
+  /** FORM_MISMATCH unless every b_j and a_j is in evaluation and Montgomery form (what the key switcher multiplies by). */
   constructor(
     readonly context: CkksContext,
     readonly b: readonly RnsPoly[],
     readonly a: readonly RnsPoly[],
     readonly seed: Uint8Array,
-  ) {}
+  ) {
+    for (const p of [...b, ...a]) {
+      p.requireForm('evaluation', 'SwitchingKey');
+      p.requireMontgomery(true, 'SwitchingKey');
+    }
+  }
 
   /** Number of digits (dnum). */
   get digitCount(): number {

@@ -49,6 +49,7 @@ interface Term {
 
 /** acc += x ⊙ d limb by limb (d in Montgomery form, lazy accumulators in [0, 2q)). */
 function mulAccumulate(d: RnsPoly, x0: RnsPoly, x1: RnsPoly, acc0: RnsPoly, acc1: RnsPoly): void {
+  d.requireMontgomery(true, 'EncryptedLinearMap (diagonal)');
   const moduli = d.basis.moduli;
   for (let i = 0; i < moduli.length; i++) {
     const m = moduli[i]!;

@@ -18,7 +18,7 @@
  */
 import { CkksError } from '../../errors.js';
 import type { Encoder } from '../../scheme/encoder.js';
-import type { Evaluator } from '../../scheme/evaluator.js';
+import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import { Ciphertext } from '../../scheme/plaintext.js';
 import { modRaise } from '../../scheme/modRaise.js';
 import { pinScale } from '../../scheme/scale.js';
@@ -49,12 +49,8 @@ interface PathTransforms {
 
 export class Bootstrapper {
   readonly params: BootstrappingParameters;
-  /**
-   * The concrete class, not `CircuitEvaluator`: the DFT stages call `LinearTransform.evaluate`, which still takes an
-   * `Evaluator` (linear-transform code is switched to the interface separately). Everything else here, EvalMod and
-   * the polynomial evaluator included, needs only the interface.
-   */
-  private readonly evaluator: Evaluator;
+  /** Only the circuits' interface (`CircuitEvaluator`): DFT stages, EvalMod and the polynomial evaluator. */
+  private readonly evaluator: CircuitEvaluator;
   private readonly encoder: Encoder;
   private readonly polynomials: PolynomialEvaluator;
   private readonly encapsulation: EncapsulationKeys | undefined;
@@ -67,7 +63,7 @@ export class Bootstrapper {
    * others on first use. With encapsulation (`params.ephemeralHammingWeight > 0`) its keys are required.
    * `compactTransforms`: keep the DFT diagonals compact (≈ 60× less memory, one encoding per diagonal per bootstrap).
    */
-  constructor(evaluator: Evaluator, encoder: Encoder, params: BootstrappingParameters,
+  constructor(evaluator: CircuitEvaluator, encoder: Encoder, params: BootstrappingParameters,
     options: { encapsulationKeys?: EncapsulationKeys; paths?: readonly BootstrapPath[]; compactTransforms?: boolean } = {}) {
     evaluator.context.assertSameParameters(params.context, 'Bootstrapper');
     encoder.context.assertSameParameters(params.context, 'Bootstrapper');

@@ -20,7 +20,7 @@
  */
 import { CkksError } from '../../errors.js';
 import type { Encoder, PreparedOperand } from '../../scheme/encoder.js';
-import type { Evaluator } from '../../scheme/evaluator.js';
+import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
 import { RnsPoly, polyReduceLazy, releasePoly } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
@@ -227,7 +227,7 @@ export class LinearTransform {
    * ct.scale · this.scale and is NOT rescaled (call `evaluator.rescale`; with the default scale q_ℓ the scale
    * then returns exactly to ct.scale). Throws MISSING_KEY if a planned key is absent.
    */
-  evaluate(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
+  evaluate(evaluator: CircuitEvaluator, ct: Ciphertext): Ciphertext {
     if (ct.level !== this.level) {
       throw new CkksError('LEVEL_MISMATCH', `LinearTransform: encoded for level ${this.level}, ciphertext at level ${ct.level}`);
     }
@@ -239,7 +239,7 @@ export class LinearTransform {
     return this.hoisting === 'double' ? this.evaluateDouble(evaluator, ct) : this.evaluateSingle(evaluator, ct);
   }
 
-  private evaluateMixed(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
+  private evaluateMixed(evaluator: CircuitEvaluator, ct: Ciphertext): Ciphertext {
     const ctx = evaluator.context;
     const babies = evaluator.rotateHoisted(ct, this.plan.babySteps);
     babies.set(0, ct);
@@ -273,7 +273,7 @@ export class LinearTransform {
     return result;
   }
 
-  private evaluateSingle(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
+  private evaluateSingle(evaluator: CircuitEvaluator, ct: Ciphertext): Ciphertext {
     const babies = evaluator.rotateHoisted(ct, this.plan.babySteps);
     babies.set(0, ct);
     let result: Ciphertext | undefined;
@@ -291,10 +291,12 @@ export class LinearTransform {
 
   /** A double-hoisted diagonal as the product kernels take it (compact ones encoded now, then dropped). */
   private operand(d: Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand): RnsPoly {
-    return isPrepared(d) ? this.encoder.materializeOperand(d) : (d as RnsPoly);
+    const w = isPrepared(d) ? this.encoder.materializeOperand(d) : (d as RnsPoly);
+    w.requireMontgomery(true, 'LinearTransform (double-hoisted diagonal)');
+    return w;
   }
 
-  private evaluateDouble(evaluator: Evaluator, ct: Ciphertext): Ciphertext {
+  private evaluateDouble(evaluator: CircuitEvaluator, ct: Ciphertext): Ciphertext {
     // every term and accumulator has the output's scale ct.scale·this.scale (checked as terms are added)
     const zero = (): ExtendedCiphertext => ExtendedCiphertext.zero(evaluator.context, this.level, ct.scale * this.scale, this.slots);
     const babies = evaluator.rotateHoistedExtended(ct, [0, ...this.plan.babySteps]);

@@ -54,7 +54,7 @@ export function checkSameSlots(a: Operand, b: Operand, what: string): void {
 }
 
 /** log2(q_0·…·q_ℓ) of the level of `a`. */
-function logModulus(a: Operand): number {
+function logModulus(a: { readonly context: CkksContext; readonly level: number }): number {
   let bits = 0;
   for (const m of a.context.levelBasis(a.level).moduli) bits += Math.log2(Number(m.value));
   return bits;
@@ -65,7 +65,7 @@ function logModulus(a: Operand): number {
  * magnitude 1 (`magnitude` for a known constant): round(scale·m) needs log2(scale·m) + 1 bits with its sign,
  * and must stay below q_0·…·q_ℓ. The encoder refuses the same case for its actual values.
  */
-export function checkFitsModulus(a: Operand, scale: number, what: string, magnitude = 1): void {
+export function checkFitsModulus(a: { readonly context: CkksContext; readonly level: number }, scale: number, what: string, magnitude = 1): void {
   const logQ = logModulus(a);
   const needed = Math.log2(scale * Math.max(magnitude, 1)) + 1;
   if (!(needed < logQ)) {

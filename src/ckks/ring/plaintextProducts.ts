@@ -86,7 +86,9 @@ export function mulShoupAccumulate2Lazy(
 
 /**
  * `mulShoupAccumulate2` for a plaintext stored one residue per run of 2^blockLog entries: w[k], wShoup[k] multiply
- * entries [k·2^blockLog, (k + 1)·2^blockLog) of b0, b1 (acc, b: full length; w, wShoup: length >> blockLog).
+ * entries [k·2^blockLog, (k + 1)·2^blockLog) of b0, b1 (acc, b: full length; w, wShoup: length >> blockLog). The
+ * element step repeats the full kernel's on purpose: a shared helper returning a BigInt would rely on V8 inlining it
+ * to keep the int64 lowering (see modularKernels.ts), and runs of 1 would cost the full kernel an inner loop.
  */
 export function mulShoupAccumulate2Blocked(
   w: BigUint64Array, wShoup: BigUint64Array, blockLog: number, b0: BigUint64Array, b1: BigUint64Array, acc0: BigUint64Array, acc1: BigUint64Array, modulus: bigint,

@@ -71,6 +71,10 @@ describe('CircuitPlan (small insecure N = 2^11)', () => {
     expect(CircuitPlan.start(F.ctx, ct).polynomial({ basis: 'monomial', coefficients: [1, 2] }).needsRelinearizationKey).toBe(false);
     expect(CircuitPlan.start(F.ctx, ct).polynomial({ basis: 'monomial', coefficients: [1, 2, 0] }).needsRelinearizationKey).toBe(false);
     expect(CircuitPlan.start(F.ctx, ct).polynomial({ basis: 'monomial', coefficients: [1, 2, 3] }).needsRelinearizationKey).toBe(true);
+    // per-slot coefficients: a vector of zeros is a zero coefficient
+    const perSlot = (c: (number | number[])[]) => CircuitPlan.start(F.ctx, ct).polynomial({ basis: 'monomial', coefficients: c }).needsRelinearizationKey;
+    expect(perSlot([1, [0, 2], [0, 0]])).toBe(false);
+    expect(perSlot([1, [0, 0], [0, 3]])).toBe(true);
   });
 
   it('rotations record the key Evaluator.rotate looks up (amount mod N/2), and the state stays', () => {

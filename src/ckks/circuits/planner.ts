@@ -18,7 +18,7 @@ import { CkksError } from '../errors.js';
 import type { CkksContext } from '../scheme/context.js';
 import { checkFitsModulus, checkRescaledScale } from '../scheme/checks.js';
 import type { LinearTransform } from './linearTransform/linearTransform.js';
-import { type PerSlotPolynomial, type Polynomial, polynomialDepth } from './polynomial/polynomialEvaluator.js';
+import { type PerSlotPolynomial, type Polynomial, polynomialDegree, polynomialDepth } from './polynomial/polynomialEvaluator.js';
 
 /** Where a ciphertext stands: its level, scale and slot count. */
 export interface CiphertextState {
@@ -156,14 +156,4 @@ export class CircuitPlan implements CiphertextState {
     this.state = state;
     this.steps.push({ step, ...state });
   }
-}
-
-/** The effective degree (trailing zeros ignored) of a scalar or per-slot polynomial. */
-function polynomialDegree(p: Polynomial | PerSlotPolynomial): number {
-  const list = p.coefficients as ArrayLike<number | ArrayLike<number>>;
-  for (let j = list.length - 1; j >= 0; j--) {
-    const c = list[j]!;
-    if (typeof c === 'number' ? c !== 0 : Array.from(c).some((v) => v !== 0)) return j;
-  }
-  return -1;
 }

@@ -92,12 +92,10 @@ export class Executor {
   }
 
   private limb(ref: PolyRef, limb: number): BigUint64Array {
-    const buffer = this.buffers[ref.b];
-    if (buffer === undefined) throw new RangeError(`parallel: unknown buffer ${ref.b}`);
-    return new BigUint64Array(buffer, (ref.o + limb * this.n) * 8, this.n);
+    return this.words(ref, limb, this.n);
   }
 
-  /** Limb `limb` of an array of `perLimb`-word limbs (a `ShoupPlaintext`'s, one word per run of equal entries). */
+  /** Limb `limb` of an array of `perLimb`-word limbs (N for polynomials; fewer for a `ShoupPlaintext`'s runs). */
   private words(ref: PolyRef, limb: number, perLimb: number): BigUint64Array {
     const buffer = this.buffers[ref.b];
     if (buffer === undefined) throw new RangeError(`parallel: unknown buffer ${ref.b}`);

@@ -345,9 +345,7 @@ export class Job {
     if (isShared(a)) return a;
     let copy = sharedWordCopies.get(a);
     if (copy === undefined) {
-      this.pool.noteShared(a.length * 8);
-      copy = new BigUint64Array(new SharedArrayBuffer(a.length * 8));
-      copy.set(a);
+      copy = sharedWords(a, this.pool);
       sharedWordCopies.set(a, copy);
     }
     return copy;
@@ -390,11 +388,19 @@ export class Job {
 const sharedKeyCopies = new WeakMap<RnsPoly, RnsPoly>();
 const sharedWordCopies = new WeakMap<BigUint64Array, BigUint64Array>();
 
+/** A copy of `a` in fresh shared memory (counted towards the workers' collection requests). */
+function sharedWords(a: BigUint64Array, pool: ThreadPool): BigUint64Array {
+  pool.noteShared(a.length * 8);
+  const data = new BigUint64Array(new SharedArrayBuffer(a.length * 8));
+  data.set(a);
+  return data;
+}
+
+/** `p` copied into shared memory, with its form and residue domain. */
 function copyToShared(p: RnsPoly, pool: ThreadPool): RnsPoly {
-  pool.noteShared(p.data.length * 8);
-  const data = new BigUint64Array(new SharedArrayBuffer(p.data.length * 8));
-  data.set(p.data);
-  return new RnsPoly(p.basis, p.form, data);
+  const copy = new RnsPoly(p.basis, p.form, sharedWords(p.data, pool));
+  copy.montgomery = p.montgomery;
+  return copy;
 }
 
 // ---- starting workers (Node worker_threads or Web Workers) ----

@@ -143,6 +143,11 @@ export function mulShoupAccumulate2LazyBlocked(
   }
 }
 
+/** log2 of the run length N/(2·slots) on which a message packed in `slots` slots is constant in evaluation form. */
+export function slotRunLog(ringDegree: number, slots: number): number {
+  return Math.log2(ringDegree / (2 * slots));
+}
+
 /** How many lazy products (each < 4q) zero accumulators can take without overflowing 64 bits: ⌊(2^64 − 1)/(4q)⌋. */
 export function lazyProductCapacity(q: bigint): number {
   const c = ((1n << 64n) - 1n) / (4n * q);

@@ -24,7 +24,7 @@ import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
 import { RnsPoly, polyReduceLazy, releasePoly } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
-import { ShoupPlaintext, plaintextDotLimb, shoupForm } from '../../ring/plaintextProducts.js';
+import { ShoupPlaintext, plaintextDotLimb, shoupForm, slotRunLog } from '../../ring/plaintextProducts.js';
 import { jobFor, plainDotMontgomerySplit, plainDotSplit } from '../../parallel/schemeJobs.js';
 import { type DiagonalMatrix, type SlotVector, checkDiagonalMatrix } from './diagonals.js';
 
@@ -186,7 +186,7 @@ export class LinearTransform {
     if (compact && hoisting !== 'double') throw new RangeError(`LinearTransform: compact diagonals need 'double' hoisting, not '${hoisting}'`);
     const encoded = new Map<number, Map<number, Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand>>();
     // a message in `slots` slots is constant on runs of N/(2·slots) evaluation entries (plaintextProducts.ts)
-    const blockLog = Math.log2(ctx.ringDegree / (2 * slots));
+    const blockLog = slotRunLog(ctx.ringDegree, slots);
     for (const [k, d] of matrix.diagonals) {
       const [g, b] = splitIndex(k, slots, plan.babyStride);
       const rotated = rotateVector(d, -g * plan.babyStride, slots);
@@ -255,7 +255,7 @@ export class LinearTransform {
     }));
     const products = groups.reduce((n, g) => n + g.terms.length, 0);
     const job = jobFor(ctx, (products * basis.size) / 2);
-    const blockLog = Math.log2(ctx.ringDegree / (2 * this.slots));
+    const blockLog = slotRunLog(ctx.ringDegree, this.slots);
     if (job !== undefined) {
       plainDotSplit(job, this.level, blockLog, groups);
     } else {

@@ -14,5 +14,5 @@ export { type PolynomialBasis, PowerBasis } from './powerBasis.js';
 export {
   type ChebyshevPolynomial, type MonomialPolynomial, type PerSlotPolynomial, type Polynomial,
   type PolynomialEvaluationOptions, type SlotCoefficient, PolynomialEvaluator, intervalMapDepth, optimalSplit,
-  polynomialDepth,
+  polynomialDegree, polynomialDepth,
 } from './polynomialEvaluator.js';

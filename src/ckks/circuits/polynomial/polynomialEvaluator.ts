@@ -178,14 +178,27 @@ function normalisePerSlot(polynomial: PerSlotPolynomial, slots: number): { basis
  * (trailing zero coefficients ignored; 0 for a constant), plus `intervalMapDepth` for a Chebyshev interval.
  */
 export function polynomialDepth(polynomial: Polynomial | PerSlotPolynomial): number {
+  const { coeffs, interval } = normaliseAny(polynomial);
+  const d = degreeOf(coeffs);
+  return d < 1 ? 0 : bitLength(d) + intervalMapDepth(interval);
+}
+
+/**
+ * The effective degree `evaluate` / `evaluatePerSlot` works with (trailing zero coefficients ignored; −1 for the zero
+ * polynomial): 2 or more means ciphertext products, so a relinearisation key.
+ */
+export function polynomialDegree(polynomial: Polynomial | PerSlotPolynomial): number {
+  return degreeOf(normaliseAny(polynomial).coeffs);
+}
+
+/** A scalar or per-slot polynomial, checked and normalised (per-slot vectors padded to the longest). */
+function normaliseAny(polynomial: Polynomial | PerSlotPolynomial): { coeffs: Coeffs; interval: RealInterval | undefined } {
   if (typeof polynomial !== 'object' || polynomial === null) throw new TypeError('polynomial must be { basis, coefficients }');
   const list = polynomial.coefficients as ArrayLike<unknown>;
   const vectors = Array.isArray(list) ? (list as unknown[]).filter((c): c is ArrayLike<number> => typeof c === 'object' && c !== null) : [];
-  const { coeffs, interval } = vectors.length > 0
+  return vectors.length > 0
     ? normalisePerSlot(polynomial as PerSlotPolynomial, Math.max(1, ...vectors.map((v) => v.length)))
     : normaliseScalar(polynomial as Polynomial);
-  const d = degreeOf(coeffs);
-  return d < 1 ? 0 : bitLength(d) + intervalMapDepth(interval);
 }
 
 /** Evaluates polynomials on ciphertexts (see the file header for the algorithm and its scale management). */

@@ -152,6 +152,20 @@ describe('BSGS planning', () => {
     expect(planBsgs([16], SLOTS, { babyStride: 4 }).giantSteps).toEqual([16]);
     expect(planBsgs([17], SLOTS, { babyStride: 4 }).giantSteps).toEqual([-16]);
   });
+  it('a dense matrix takes diagonal slots/2 as negative when that saves a giant step (slots/n1 groups, not slots/n1 + 1)', () => {
+    const dense = Array.from({ length: SLOTS }, (_, k) => k);
+    for (const n1 of [2, 4, 8]) {
+      const plan = planBsgs(dense, SLOTS, { babyStride: n1 });
+      // counted by hand: k = g·n1 + b covers slots indices with slots/n1 giant indices g, one of them 0
+      expect(plan.groups.size).toBe(SLOTS / n1);
+      expect(plan.giantSteps.length).toBe(SLOTS / n1 - 1);
+      expect(plan.negativeFrom).toBe(SLOTS / 2);
+      for (const [g, bs] of plan.groups) for (const b of bs) expect(b >= 0 && b < n1 && g >= -SLOTS / (2 * n1) && g < SLOTS / (2 * n1)).toBe(true);
+    }
+    // no saving: the usual convention (diagonal slots/2 stays positive)
+    expect(planBsgs([0, SLOTS / 2], SLOTS, { babyStride: 4 }).giantSteps).toEqual([SLOTS / 2]);
+    expect(planBsgs([0, SLOTS / 2], SLOTS, { babyStride: 4 }).negativeFrom).toBe(SLOTS / 2 + 1);
+  });
 });
 
 describe('LinearTransform vs M·x (small insecure N = 2^6, 32 slots, Δ = 2^40)', () => {

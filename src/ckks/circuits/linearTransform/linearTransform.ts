@@ -39,26 +39,42 @@ export interface BsgsPlan {
   readonly babySteps: readonly number[];
   /** Non-zero giant rotations g·n1. */
   readonly giantSteps: readonly number[];
+  /**
+   * Indices k ≥ negativeFrom are split as the negative diagonal k − slots (small negative giant steps instead of
+   * large positive ones): ⌊slots/2⌋ + 1, or slots/2 when that saves a giant step (a dense matrix: diagonal slots/2
+   * otherwise forms a group of its own).
+   */
+  readonly negativeFrom: number;
 }
 
-function splitIndex(k: number, slots: number, n1: number): [number, number] {
-  const signed = k > slots / 2 ? k - slots : k;
-  const g = Math.floor(signed / n1);
-  return [g, signed - g * n1];
+function splitIndex(k: number, plan: Pick<BsgsPlan, 'slots' | 'babyStride' | 'negativeFrom'>): [number, number] {
+  const signed = k >= plan.negativeFrom ? k - plan.slots : k;
+  const g = Math.floor(signed / plan.babyStride);
+  return [g, signed - g * plan.babyStride];
 }
 
+/** The plan with stride n1 under the convention with fewer key switches (ties: fewer giants, then the default). */
 function planFor(indices: readonly number[], slots: number, n1: number): BsgsPlan {
+  const usual = planWith(indices, slots, n1, Math.floor(slots / 2) + 1);
+  if (slots < 2) return usual;
+  const alternative = planWith(indices, slots, n1, slots / 2);
+  const cheaper = keySwitchCount(alternative) < keySwitchCount(usual)
+    || (keySwitchCount(alternative) === keySwitchCount(usual) && alternative.giantSteps.length < usual.giantSteps.length);
+  return cheaper ? alternative : usual;
+}
+
+function planWith(indices: readonly number[], slots: number, n1: number, negativeFrom: number): BsgsPlan {
   const groups = new Map<number, number[]>();
   const babies = new Set<number>();
   for (const k of indices) {
-    const [g, b] = splitIndex(k, slots, n1);
+    const [g, b] = splitIndex(k, { slots, babyStride: n1, negativeFrom });
     const list = groups.get(g) ?? [];
     list.push(b);
     groups.set(g, list);
     if (b !== 0) babies.add(b);
   }
   const giantSteps = [...groups.keys()].filter((g) => g !== 0).map((g) => g * n1);
-  return { slots, babyStride: n1, groups, babySteps: [...babies].sort((a, b) => a - b), giantSteps: giantSteps.sort((a, b) => a - b) };
+  return { slots, babyStride: n1, groups, babySteps: [...babies].sort((a, b) => a - b), giantSteps: giantSteps.sort((a, b) => a - b), negativeFrom };
 }
 
 /**
@@ -188,7 +204,7 @@ export class LinearTransform {
     // a message in `slots` slots is constant on runs of N/(2·slots) evaluation entries (plaintextProducts.ts)
     const blockLog = slotRunLog(ctx.ringDegree, slots);
     for (const [k, d] of matrix.diagonals) {
-      const [g, b] = splitIndex(k, slots, plan.babyStride);
+      const [g, b] = splitIndex(k, plan);
       const rotated = rotateVector(d, -g * plan.babyStride, slots);
       const group = encoded.get(g) ?? new Map<number, Plaintext | RnsPoly | ShoupPlaintext | PreparedOperand>();
       const encodeOptions = { level, scale, slots };

@@ -75,10 +75,14 @@ class HerPN2d(nn.Module):
         v1 = e2 - m1 * m1  # biased batch variance of x
         v2 = (e4 - e2 * e2) / 2.0  # biased batch variance of (x^2-1)/sqrt2
         m2 = (e2 - 1.0) / math.sqrt(2.0)
+        # track_running_stats False = leave the running statistics alone (as nn.BatchNorm does): set by
+        # train_invariant.py --grad-ckpt while the backward pass recomputes a checkpointed forward
         with torch.no_grad():
             # PyTorch's rule: momentum 0.1, or a cumulative average when momentum is None (recalibrate.py)
             mom = 0.1 if self.bn1.momentum is not None else 1.0 / float(self.bn1.num_batches_tracked + 1)
             for bn, m, v in ((self.bn0, torch.ones_like(m1), torch.zeros_like(v1)), (self.bn1, m1, v1), (self.bn2, m2, v2)):
+                if not bn.track_running_stats:
+                    continue
                 bn.running_mean.mul_(1 - mom).add_(mom * m.detach())
                 bn.running_var.mul_(1 - mom).add_(mom * v.detach() * n / (n - 1))
                 bn.num_batches_tracked.add_(1)

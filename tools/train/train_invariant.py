@@ -37,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 
 from augment import augment
 from augment_real import augment_real
@@ -73,7 +74,16 @@ def parse():
     ap.add_argument("--w-boot", type=float, default=1.0)
     ap.add_argument("--boot-limit", type=float, default=12.0, help="penalise |block 3 output| above this (B/1.5 = 21.3)")
     ap.add_argument("--stress-batch", type=int, default=15)
-    ap.add_argument("--p-heavy", type=float, default=0.8)
+    ap.add_argument("--p-heavy", type=float, default=0.8, help="probability of the full augment_real chain (the curriculum's end value)")
+    ap.add_argument("--p-heavy-start", type=float, default=None,
+                    help="curriculum: start at this probability and raise it towards --p-heavy at every checkpoint (default: constant --p-heavy)")
+    ap.add_argument("--p-heavy-ramp", type=int, default=0, help="curriculum: steps over which the probability would rise from start to end if never held")
+    ap.add_argument("--curriculum-hold", type=float, default=float("inf"),
+                    help="curriculum: raise the probability after a checkpoint window only if that window's mean eval-mode "
+                         "stability + bootstrap-point penalty is at most this (otherwise hold it)")
+    ap.add_argument("--grad-ckpt", action="store_true",
+                    help="per-patch gradient checkpointing (non-reentrant): the backward pass recomputes one patch network "
+                         "at a time instead of holding all four patches' activations (batches of 128 within ~3 GB)")
     ap.add_argument("--calib-frac", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=20261130)
     ap.add_argument("--split-seed", type=int, default=20250830, help="seed of the fit/calibration split (train.py's)")
@@ -109,6 +119,25 @@ def rss_mb():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) // 1024
     return -1
+
+
+def forward_checkpointed(model, x):
+    """model(x) in train mode with per-patch gradient checkpointing; also returns the sum of the HerPN range
+    penalties, which must leave each checkpointed segment as an output to receive a gradient. PyTorch 1.13's
+    non-reentrant checkpoint refuses a saved tensor that is unpacked twice (x * x), so this is the reentrant
+    form; its outputs need an input that requires grad, hence the dummy."""
+    dummy = torch.ones(1, requires_grad=True)
+    feats, pen = [], 0
+    for net, p in zip(model.nets, to_patches(x, model.grid)):
+        hs = [m for m in net.modules() if isinstance(m, HerPN2d)]
+
+        def run(p_, d_, net=net, hs=hs):
+            return net(p_), sum(h.penalty for h in hs)
+
+        f, q = checkpoint(run, p, dummy, use_reentrant=True)
+        feats.append(f)
+        pen = pen + q
+    return model.fbn(model.fc(torch.cat(feats, 1))), feats, pen
 
 
 def rng_state(np_rng):
@@ -158,6 +187,7 @@ def main():
     torch.manual_seed(a.seed)  # before any parameter is initialised: the run depends on the seed only
     model = CryptoFaceNet("CFNet4")
     herpns = [m for m in model.modules() if isinstance(m, HerPN2d)]
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     for h in herpns:
         h.range_bound = a.range_bound
     S = model.input_size
@@ -176,6 +206,9 @@ def main():
     torch.manual_seed(a.seed)
     np_rng = np.random.default_rng(a.seed)
     step, log, elapsed = 0, [], 0.0
+    curriculum = a.p_heavy_start is not None
+    p_cur = a.p_heavy_start if curriculum else a.p_heavy
+    p_inc = (a.p_heavy - a.p_heavy_start) * a.ckpt_every / max(1, a.p_heavy_ramp) if curriculum else 0.0
     ckpt = os.path.join(a.out, "ckpt.pt")
     if os.path.exists(ckpt):
         c = torch.load(ckpt)
@@ -188,6 +221,7 @@ def main():
         torch.set_rng_state(c["rng"]["torch"])
         np_rng.bit_generator.state = c["rng"]["numpy"]
         step, log, elapsed = c["step"], c["log"], c["elapsed"]
+        p_cur = c.get("p_cur", p_cur)
         print(f"resumed from {ckpt} at step {step}", flush=True)
 
     Xc = ds.preprocessed(cal, S)
@@ -199,10 +233,11 @@ def main():
 
     def save():
         state = {"model": model.state_dict(), "proj": proj.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                 "rng": rng_state(np_rng), "step": step, "log": log, "elapsed": elapsed, "args": vars(a)}
+                 "rng": rng_state(np_rng), "step": step, "log": log, "elapsed": elapsed, "args": vars(a), "p_cur": p_cur}
         torch.save(state, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)
-        torch.save({"state_dict": model.state_dict(), "variant": "CFNet4", "args": {**vars(a), "seed": a.split_seed, "train_seed": a.seed},
+        torch.save({"state_dict": model.state_dict(), "variant": "CFNet4",
+                    "args": {**vars(a), "seed": a.split_seed, "train_seed": a.seed, "p_heavy": p_cur, "p_heavy_end": a.p_heavy},
                     "data": data_dir, "fit_identities": fit_ids, "calib_identities": cal_ids, "teacher_mean": t_mean.tolist(),
                     "extra": a.extra, "extra_identities": n_extra, "log": log, "train_seconds": elapsed, "step": step}, os.path.join(a.out, "model.pt.tmp"))
         os.replace(os.path.join(a.out, "model.pt.tmp"), os.path.join(a.out, "model.pt"))
@@ -217,8 +252,12 @@ def main():
             ex = np_rng.choice(n_extra, n_ext, replace=False)
             rows += [np.full(a.K, extra_ids[e][0]) for e in ex]
         b = torch.from_numpy(np.concatenate(rows))
-        x = preprocess(augment_real(images[b], a.p_heavy), S)
-        y, feats = model(x)
+        x = preprocess(augment_real(images[b], p_cur), S)
+        if a.grad_ckpt:
+            y, feats, range_sum = forward_checkpointed(model, x)
+        else:
+            y, feats = model(x)
+            range_sum = sum(h.penalty for h in herpns)
         yh = F.normalize(y, dim=1)
         th = Tn[b]
         st, tt = yh @ yh.t(), th @ th.t()
@@ -226,7 +265,7 @@ def main():
         parts = {"rel": F.mse_loss(st[off], tt[off]), "dir": (1 - F.cosine_similarity(proj(yh), th, dim=1)).mean()}
         logits, target = model.jigsaw_logits(feats)
         parts["jig"] = F.cross_entropy(logits, target)
-        parts["range"] = sum(h.penalty for h in herpns) / len(herpns)
+        parts["range"] = range_sum / len(herpns)
         ls = torch.log((y * y).sum(1))
         parts["norm"] = ((ls - ls.mean()) ** 2).mean()
         loss = a.w_rel * parts["rel"] + a.w_dir * parts["dir"] + a.w_jig * parts["jig"] + a.w_range * parts["range"] + a.w_norm * parts["norm"]
@@ -248,7 +287,13 @@ def main():
             parts["boot_max"] = worst.max().detach()
             loss = loss + a.w_stress * parts["stress"] + a.w_boot * parts["boot"]
         opt.zero_grad()
+        if a.grad_ckpt:  # the recomputed forward must not update the running statistics a second time
+            for m in bns:
+                m.track_running_stats = False
         loss.backward()
+        if a.grad_ckpt:
+            for m in bns:
+                m.track_running_stats = True
         torch.nn.utils.clip_grad_norm_(list(model.parameters()) + extra_params, 5.0)
         opt.step()
         sched.step()
@@ -258,7 +303,7 @@ def main():
             sums[k] = max(sums.get(k, 0.0), float(v)) if k == "boot_max" else sums.get(k, 0.0) + float(v)
         n_sum += 1
         if step % a.ckpt_every == 0 or step == a.steps:
-            rec = {"step": step, "sec_per_step": round((time.time() - t_last) / n_sum, 2), "lr": round(sched.get_last_lr()[0], 6), "rss_mb": rss_mb(),
+            rec = {"step": step, "p_heavy": round(p_cur, 4), "sec_per_step": round((time.time() - t_last) / n_sum, 2), "lr": round(sched.get_last_lr()[0], 6), "rss_mb": rss_mb(),
                    **{k: round(v / (1 if k == "boot_max" else n_sum), 5) for k, v in sums.items()}}
             if step % a.eval_every == 0 or step == a.steps:
                 e = embed(model, Xc)
@@ -267,6 +312,12 @@ def main():
                 rec["calib_acc"] = round(best_threshold(g, i_)[1], 5)
                 s = np.sum(e ** 2, axis=1)
                 rec["calib_norm_cv"] = round(float(np.std(s) / np.mean(s)), 4)
+            if curriculum:  # next window's probability, decided on this window's eval-mode stability
+                watch = (sums.get("stress", 0.0) + sums.get("boot", 0.0)) / n_sum
+                if watch <= a.curriculum_hold:
+                    p_cur = min(a.p_heavy, p_cur + p_inc) if p_inc >= 0 else max(a.p_heavy, p_cur + p_inc)
+                else:
+                    rec["curriculum"] = "hold"
             print(json.dumps(rec), flush=True)
             log.append(rec)
             sums, n_sum, t_last = {}, 0, time.time()

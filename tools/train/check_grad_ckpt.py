@@ -12,7 +12,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cfnet import CryptoFaceNet, HerPN2d, to_patches
-from train_invariant import forward_checkpointed
+from train_invariant import backward, forward_checkpointed
 torch.manual_seed(0)
 torch.set_num_threads(2)
 m1 = CryptoFaceNet("CFNet4"); m2 = CryptoFaceNet("CFNet4"); m2.load_state_dict(m1.state_dict())
@@ -31,11 +31,7 @@ def step(m, ck):
     m.eval(); [n(p) for n, p in zip(m.nets, to_patches(xs, m.grid))]; m.train()
     loss = loss + sum(h.penalty for h in hs)
     bns = [b for b in m.modules() if isinstance(b, nn.modules.batchnorm._BatchNorm)]
-    if ck:
-        for b in bns: b.track_running_stats = False
-    loss.backward()
-    if ck:
-        for b in bns: b.track_running_stats = True
+    backward(loss, bns, ck)
     return loss
 l1 = step(m1, False); l2 = step(m2, True)
 print("loss", float(l1), float(l2), "penalty-grad check", float(m1.nets[0].blocks[0].herpn1.weight.grad.abs().max()))

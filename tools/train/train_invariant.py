@@ -140,6 +140,20 @@ def forward_checkpointed(model, x):
     return model.fbn(model.fc(torch.cat(feats, 1))), feats, pen
 
 
+def backward(loss, bns, grad_ckpt):
+    """loss.backward(); with gradient checkpointing (forward_checkpointed) the recomputed forward must not update
+    the running statistics of the batch-norm modules `bns` a second time."""
+    if grad_ckpt:
+        for m in bns:
+            m.track_running_stats = False
+    try:
+        loss.backward()
+    finally:
+        if grad_ckpt:
+            for m in bns:
+                m.track_running_stats = True
+
+
 def rng_state(np_rng):
     return {"torch": torch.get_rng_state(), "numpy": np_rng.bit_generator.state}
 
@@ -287,13 +301,7 @@ def main():
             parts["boot_max"] = worst.max().detach()
             loss = loss + a.w_stress * parts["stress"] + a.w_boot * parts["boot"]
         opt.zero_grad()
-        if a.grad_ckpt:  # the recomputed forward must not update the running statistics a second time
-            for m in bns:
-                m.track_running_stats = False
-        loss.backward()
-        if a.grad_ckpt:
-            for m in bns:
-                m.track_running_stats = True
+        backward(loss, bns, a.grad_ckpt)
         torch.nn.utils.clip_grad_norm_(list(model.parameters()) + extra_params, 5.0)
         opt.step()
         sched.step()

@@ -53,14 +53,18 @@ function splitIndex(k: number, plan: Pick<BsgsPlan, 'slots' | 'babyStride' | 'ne
   return [g, signed - g * plan.babyStride];
 }
 
-/** The plan with stride n1 under the convention with fewer key switches (ties: fewer giants, then the default). */
+/** True when plan a needs fewer key switches than b, or as many and fewer giant steps. */
+function cheaperPlan(a: BsgsPlan, b: BsgsPlan): boolean {
+  const ka = keySwitchCount(a);
+  const kb = keySwitchCount(b);
+  return ka < kb || (ka === kb && a.giantSteps.length < b.giantSteps.length);
+}
+
+/** The plan with stride n1 under the cheaper convention for diagonal slots/2 (`cheaperPlan`; ties: the usual one). */
 function planFor(indices: readonly number[], slots: number, n1: number): BsgsPlan {
   const usual = planWith(indices, slots, n1, Math.floor(slots / 2) + 1);
-  if (slots < 2) return usual;
   const alternative = planWith(indices, slots, n1, slots / 2);
-  const cheaper = keySwitchCount(alternative) < keySwitchCount(usual)
-    || (keySwitchCount(alternative) === keySwitchCount(usual) && alternative.giantSteps.length < usual.giantSteps.length);
-  return cheaper ? alternative : usual;
+  return cheaperPlan(alternative, usual) ? alternative : usual;
 }
 
 function planWith(indices: readonly number[], slots: number, n1: number, negativeFrom: number): BsgsPlan {
@@ -98,7 +102,7 @@ export function planBsgs(indices: readonly number[], slots: number, options: { b
   let best: BsgsPlan | undefined;
   for (let n1 = 1; n1 <= slots; n1 *= 2) {
     const p = planFor(indices, slots, n1);
-    if (best === undefined || keySwitchCount(p) < keySwitchCount(best) || (keySwitchCount(p) === keySwitchCount(best) && p.giantSteps.length < best.giantSteps.length)) best = p;
+    if (best === undefined || cheaperPlan(p, best)) best = p;
   }
   return best!;
 }

@@ -12,7 +12,8 @@
  *   times their coefficient first, low + y⁴·high), constants encoded once, scales reset to 2^40 after each rescale
  *   as SEAL's own examples do.
  * - ours: Q = [60, 40, 40, 40, 40] with P = 4 × 61-bit special primes and one key-switching digit (dnum = 1;
- *   log QP = 464 ≤ 881), 256 slots, `LinearTransform` with double hoisting (one decomposition for all baby steps),
+ *   log QP = 464 ≤ 881), 256 slots, `LinearTransform` with mixed hoisting (one decomposition for all baby steps,
+ *   the giant steps summed in Q ∪ P and divided by q_ℓ·P once: ModDown and rescale fused),
  *   `PolynomialEvaluator` (monomial basis, depth 3, exact scales); with `--threads T` a `ThreadPool` of T threads.
  *
  * Both start from a fresh encryption at the top level and end with a ciphertext of p(M·x); the timed closures
@@ -96,7 +97,7 @@ function prepareOurs(pr: Problem, pool: ThreadPool | undefined): Side {
   const polynomials = new PolynomialEvaluator(evaluator);
   const ct = new Encryptor(ctx).encryptPublic(encoder.encode(pr.x, { slots: DIM }), kg.publicKey(sk));
   const decryptor = new Decryptor(ctx, sk);
-  const once = (): Ciphertext => polynomials.evaluate(evaluator.rescale(transform.evaluate(evaluator, ct)), { basis: 'monomial', coefficients: COEFFS });
+  const once = (): Ciphertext => polynomials.evaluate(transform.evaluate(evaluator, ct, { rescale: true }), { basis: 'monomial', coefficients: COEFFS });
   return {
     run: () => void once(),
     check: () => maxError(encoder.decodeReal(decryptor.decrypt(once())), pr.expected),

@@ -45,6 +45,7 @@ function countingEvaluator(inner: Evaluator): { ev: CircuitEvaluator; counts: Ma
     rotateAccumulateExtended: (x, steps, acc) => { hit('rotateAccumulateExtended'); inner.rotateAccumulateExtended(x, steps, acc); },
     modDownExtended: (x, out) => { hit('modDownExtended'); return inner.modDownExtended(x, out); },
     rotateSum: (terms, out) => { hit('rotateSum'); return inner.rotateSum(terms, out); },
+    rotateSumRescale: (terms, out) => { hit('rotateSumRescale'); return inner.rotateSumRescale(terms, out); },
     rotateSumExtended: (terms) => { hit('rotateSumExtended'); return inner.rotateSumExtended(terms); },
     conjugate: (a, out) => { hit('conjugate'); return inner.conjugate(a, out); },
     hasRotationKey: (steps) => { hit('hasRotationKey'); return inner.hasRotationKey(steps); },
@@ -93,7 +94,7 @@ describe('circuits through the CircuitEvaluator interface (small insecure N = 2^
     expect(counts.get('mulConstant') ?? 0).toBeGreaterThan(0);
     expect(counts.get('add') ?? 0).toBeGreaterThan(0);
     // no rotation is involved in a polynomial
-    for (const m of ['rotate', 'rotateHoisted', 'rotateSum', 'conjugate'] as const) expect(counts.get(m)).toBeUndefined();
+    for (const m of ['rotate', 'rotateHoisted', 'rotateSum', 'rotateSumRescale', 'conjugate'] as const) expect(counts.get(m)).toBeUndefined();
   });
 
   it('PolynomialEvaluator.evaluatePerSlot (insecure): x² + a1_i·x + a0_i within 2^-30 of float64, plaintext products through the wrapper', () => {

@@ -73,4 +73,42 @@ describe("LinearTransform 'mixed' hoisting and rotateSum", () => {
     expectCkksError(() => F.evaluator.rotateSum([{ ciphertext: ca, steps: 1 }, { ciphertext: F.evaluator.rescale(F.evaluator.mulPlain(cb, F.encoder.encode(b))), steps: 1 }]), 'LEVEL_MISMATCH');
     expect(() => F.evaluator.rotateSum([])).toThrow(RangeError);
   });
+
+  it('rotateSumRescale (insecure N = 2^11) is rescale(rotateSum) in one division by q_ℓ·P: same level and scale, error within the rescale rounding', () => {
+    const a = randomReals(SLOTS, 14);
+    const b = randomReals(SLOTS, 15);
+    // products at scale Δ·q_ℓ, as a transform's giant groups are before their rescale
+    const ca = F.evaluator.mulConstant(F.encrypt(a), 0.5);
+    const cb = F.evaluator.mulConstant(F.encrypt(b), -0.25);
+    const terms = [{ ciphertext: ca, steps: 1 }, { ciphertext: cb, steps: 7 }, { ciphertext: ca, steps: 0 }];
+    const want = a.map((v, i) => 0.5 * a[(i + 1) % SLOTS]! - 0.25 * b[(i + 7) % SLOTS]! + 0.5 * v);
+    const fused = F.evaluator.rotateSumRescale(terms);
+    const separate = F.evaluator.rescale(F.evaluator.rotateSum(terms));
+    expect([fused.level, fused.scale, fused.slots]).toEqual([separate.level, separate.scale, separate.slots]);
+    expect(fused.level).toBe(ca.level - 1);
+    const errFused = maxError(F.decrypt(fused), want);
+    const errSeparate = maxError(F.decrypt(separate), want);
+    // both are ≈ 2^-30 here (encryption noise / Δ); the fused one must not be worse than twice the two-step one
+    expect(errFused).toBeLessThan(1e-6);
+    expect(errFused).toBeLessThan(2 * errSeparate + 1e-9);
+    // at level 0 there is nothing to rescale
+    const bottom = F.evaluator.dropLevels(ca, ca.level);
+    expectCkksError(() => F.evaluator.rotateSumRescale([{ ciphertext: bottom, steps: 1 }]), 'DEPTH_EXHAUSTED');
+    expectCkksError(() => F.evaluator.rotateSumRescale([{ ciphertext: ca, steps: 1 }, { ciphertext: F.encrypt(b), steps: 1 }]), 'SCALE_MISMATCH');
+  });
+
+  it("evaluate(…, { rescale: true }) (insecure N = 2^11) equals rescale(evaluate(…)) for every hoisting, mixed through rotateSumRescale", () => {
+    const ct = F.encrypt(randomReals(SLOTS, 16));
+    const matrix = MATRICES[0]!;
+    const want = applyDiagonalsPlain(matrix, F.decrypt(ct).re);
+    for (const hoisting of ['single', 'double', 'mixed'] as const) {
+      const t = LinearTransform.create(F.encoder, matrix, { hoisting });
+      const y = t.evaluate(F.evaluator, ct, { rescale: true });
+      expect([y.level, y.scale]).toEqual([ct.level - 1, ct.scale]);
+      expect(maxError(F.decrypt(y), want)).toBeLessThan(1e-6);
+    }
+    const t = LinearTransform.create(F.encoder, matrix, { hoisting: 'mixed' });
+    expect(() => t.evaluate(F.evaluator, ct, { rescale: 1 as unknown as boolean })).toThrow(TypeError);
+    expect(() => t.evaluate(F.evaluator, ct, null as unknown as { rescale: boolean })).toThrow(TypeError);
+  });
 });

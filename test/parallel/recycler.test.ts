@@ -14,6 +14,7 @@ import type { ParametersLiteral } from '../../src/ckks/scheme/parameters.js';
 import type { Ciphertext } from '../../src/ckks/scheme/plaintext.js';
 import { seededRandom } from '../../src/ckks/ring/randomSource.js';
 import { LinearTransform, matrixDiagonals } from '../../src/ckks/circuits/linearTransform/index.js';
+import { PolynomialEvaluator } from '../../src/ckks/circuits/polynomial/index.js';
 import { randomReals, seed } from '../scheme/helpers.js';
 import { workerUrl } from '../support/workerScript.js';
 
@@ -121,6 +122,11 @@ function workload(f: Fixture): bigint[][] {
     out.push(ev.modDownExtended(ev.rotateSumExtended([{ ciphertext: ext.get(3)!, steps: 1 }, { ciphertext: acc, steps: 3 }])));
     out.push(ev.rotateSum([{ ciphertext: f.x, steps: 0 }, { ciphertext: f.y, steps: 7 }]));
     out.push(f.transform.evaluate(ev, f.x));
+    out.push(f.transform.evaluate(ev, f.x, { rescale: true }));
+    out.push(ev.rotateSumRescale([{ ciphertext: ev.mulConstant(f.x, 0.5), steps: 0 }, { ciphertext: ev.mulConstant(f.y, 2), steps: 3 }]));
+    // the polynomial evaluator hands its intermediate ciphertexts back (circuits/temporaries.ts)
+    out.push(new PolynomialEvaluator(ev).evaluate(f.x, { basis: 'monomial', coefficients: [0.05, 0.9, -0.3, 0.25, -0.12, 0.08, -0.03, 0.01] }));
+    out.push(new PolynomialEvaluator(ev).evaluate(f.y, { basis: 'chebyshev', coefficients: [0.1, 0.5, -0.25, 0.125, 0.3] }));
   }
   return out.map((c) => c.parts.flatMap((p) => [...p.data]));
 }
@@ -150,6 +156,20 @@ describe('the pool reuses released temporaries, results unchanged (small insecur
     expect(pool.recycler.held).toBeLessThanOrEqual(pool.recycler.maxBytes);
     pool.collectGarbage();
     expect(pool.recycler.held).toBe(0);
+  });
+
+  it('a polynomial evaluation hands its temporaries back: a repeat allocates (almost) no fresh shared memory', async () => {
+    const pool = await ThreadPool.create({ threads: 2, workerUrl: workerUrl(), minParallelWork: 0 });
+    pools.push(pool);
+    const f = fixture(pool);
+    const polynomials = new PolynomialEvaluator(f.evaluator);
+    const p = { basis: 'monomial' as const, coefficients: [0.05, 0.9, -0.3, 0.25, -0.12, 0.08, -0.03, 0.01] };
+    const results = [polynomials.evaluate(f.x, p)];
+    const fresh = pool.recycler.counters.fresh;
+    results.push(polynomials.evaluate(f.x, p));
+    // 2 polynomials of the kept result at most, against ≈ 40 temporaries of a degree-7 evaluation
+    expect(pool.recycler.counters.fresh - fresh).toBeLessThanOrEqual(2);
+    expect(results[1]!.parts.flatMap((q) => [...q.data])).toEqual(results[0]!.parts.flatMap((q) => [...q.data]));
   });
 
   it('recycleBytes 0 turns reuse off; a negative value is refused', async () => {

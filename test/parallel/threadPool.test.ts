@@ -242,6 +242,10 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     expectSame(s1.evaluate(evs1, one.encrypt(v, sparse)), s2.evaluate(evs2, two.encrypt(v, sparse)));
     const terms = (i: 0 | 1) => [{ ciphertext: x[i], steps: 0 }, { ciphertext: y[i], steps: 5 }, { ciphertext: x[i], steps: -1 }];
     expectSame(one.evaluator.rotateSum(terms(0)), two.evaluator.rotateSum(terms(1)));
+    // rotateSumRescale on terms at scale Δ·q_ℓ (as a transform's giant groups are)
+    const raised = (i: 0 | 1) => terms(i).map(({ ciphertext, steps }) => ({ ciphertext: [one, two][i]!.evaluator.mulConstant(ciphertext, 0.5), steps }));
+    expectSame(one.evaluator.rotateSumRescale(raised(0)), two.evaluator.rotateSumRescale(raised(1)));
+    expectSame(t1.evaluate(ev1, x[0], { rescale: true }), t2.evaluate(ev2, x[1], { rescale: true }));
     const poly = { basis: 'chebyshev' as const, coefficients: [0.1, 0.5, -0.25, 0.125, 0.3] };
     expectSame(new PolynomialEvaluator(one.evaluator).evaluate(x[0], poly), new PolynomialEvaluator(two.evaluator).evaluate(x[1], poly));
   });

@@ -203,6 +203,7 @@ export function mulPlainSplit(job: Job, level: number, parts: readonly RnsPoly[]
  */
 export function rotateSumSplit(
   job: Job, ctx: CkksContext, level: number, terms: readonly { x0: RnsPoly; x1: RnsPoly; element: number; key: SwitchingKey | undefined; keyQ: number }[],
+  rescale: boolean,
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
   const outs = terms.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
@@ -220,9 +221,9 @@ export function rotateSumSplit(
     for (let limb = 0; limb < basisQP.size; limb++) sums.push({ op: 'sum', level, extended: true, limb, terms: termRefs, out });
   }
   job.phase(sums);
-  const basis = ctx.levelBasis(level);
+  const basis = ctx.levelBasis(rescale ? level - 1 : level);
   const result: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
-  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale: false, x: job.ref(x), out: job.ref(result[k]!) })));
+  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale, x: job.ref(x), out: job.ref(result[k]!) })));
   job.run();
   releasePoly(...outs.flat(), ...acc);
   return result;

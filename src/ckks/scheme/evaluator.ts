@@ -201,6 +201,15 @@ export class Evaluator implements CircuitEvaluator {
   }
 
   /**
+   * rescale(rotateSum(terms)) with the division by P and the rescale by q_ℓ done as one rounded division by q_ℓ·P
+   * (as `relinearizeRescale` does for products): the result is at level ℓ − 1 with scale / q_ℓ, and costs ℓ + 1
+   * fewer NTTs per polynomial. DEPTH_EXHAUSTED at level 0.
+   */
+  rotateSumRescale(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
+    return deliver(this.context, this.rotator.rotateSum(terms, true), out, 'rotateSumRescale');
+  }
+
+  /**
    * Σ_t P·rot(x_t/P, steps_t) in the extended basis (the sum of `rotateAccumulateExtended` over the terms): double
    * hoisting's giant steps; with a thread pool, one term per thread. Inputs unchanged.
    */

@@ -50,6 +50,8 @@ export interface CircuitEvaluator {
   modDownExtended(x: ExtendedCiphertext, out?: Ciphertext): Ciphertext;
   /** Σ_t rot(ciphertext_t, steps_t) with one division by P for the whole sum. */
   rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext;
+  /** rescale(rotateSum(terms)) with one division by q_ℓ·P. */
+  rotateSumRescale(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext;
   /** Σ_t P·rot(x_t/P, steps_t) in the extended basis. */
   rotateSumExtended(terms: readonly { ciphertext: ExtendedCiphertext; steps: number }[]): ExtendedCiphertext;
   /** Complex conjugation of every slot. */

@@ -245,9 +245,14 @@ export class LinearTransform {
   /**
    * y = M·x. `ct` must be at this transform's level with the same slot count. The result has scale
    * ct.scale · this.scale and is NOT rescaled (call `evaluator.rescale`; with the default scale q_ℓ the scale
-   * then returns exactly to ct.scale). Throws MISSING_KEY if a planned key is absent.
+   * then returns exactly to ct.scale), unless `options.rescale`: then it is rescaled (level ℓ − 1, scale
+   * ct.scale · this.scale / q_ℓ), with 'mixed' hoisting in the same division as the giant steps' ModDown
+   * (`rotateSumRescale`, ℓ + 1 fewer NTTs per polynomial). Throws MISSING_KEY if a planned key is absent.
    */
-  evaluate(evaluator: CircuitEvaluator, ct: Ciphertext): Ciphertext {
+  evaluate(evaluator: CircuitEvaluator, ct: Ciphertext, options: { rescale?: boolean } = {}): Ciphertext {
+    if (typeof options !== 'object' || options === null) throw new TypeError('LinearTransform.evaluate: options must be an object such as { rescale: true }');
+    const rescale = options.rescale ?? false;
+    if (typeof rescale !== 'boolean') throw new TypeError(`LinearTransform.evaluate: options.rescale must be a boolean, got ${String(rescale)}`);
     if (ct.level !== this.level) {
       throw new CkksError('LEVEL_MISMATCH', `LinearTransform: encoded for level ${this.level}, ciphertext at level ${ct.level}`);
     }
@@ -255,11 +260,15 @@ export class LinearTransform {
     evaluator.context.assertSameParameters(ct.context, 'LinearTransform');
     const missing = this.rotationSteps().filter((s) => !evaluator.hasRotationKey(s));
     if (missing.length > 0) throw new CkksError('MISSING_KEY', `LinearTransform: no Galois keys for rotations ${missing.join(', ')}`);
-    if (this.hoisting === 'mixed') return this.evaluateMixed(evaluator, ct);
-    return this.hoisting === 'double' ? this.evaluateDouble(evaluator, ct) : this.evaluateSingle(evaluator, ct);
+    if (this.hoisting === 'mixed') return this.evaluateMixed(evaluator, ct, rescale);
+    const y = this.hoisting === 'double' ? this.evaluateDouble(evaluator, ct) : this.evaluateSingle(evaluator, ct);
+    if (!rescale) return y;
+    const r = evaluator.rescale(y);
+    releasePoly(...y.parts);
+    return r;
   }
 
-  private evaluateMixed(evaluator: CircuitEvaluator, ct: Ciphertext): Ciphertext {
+  private evaluateMixed(evaluator: CircuitEvaluator, ct: Ciphertext, rescale: boolean): Ciphertext {
     const ctx = evaluator.context;
     const babies = evaluator.rotateHoisted(ct, this.plan.babySteps);
     babies.set(0, ct);
@@ -288,7 +297,8 @@ export class LinearTransform {
     // the rotated babies (not step 0: that is ct itself) are dead once the products are summed
     for (const [b, baby] of babies) if (b !== 0) releasePoly(...baby.parts);
     const scale = ct.scale * this.scale;
-    const result = evaluator.rotateSum(groups.map(({ steps, acc0, acc1 }) => ({ ciphertext: new Ciphertext(ctx, [acc0, acc1], scale, this.slots), steps })));
+    const terms = groups.map(({ steps, acc0, acc1 }) => ({ ciphertext: new Ciphertext(ctx, [acc0, acc1], scale, this.slots), steps }));
+    const result = rescale ? evaluator.rotateSumRescale(terms) : evaluator.rotateSum(terms);
     for (const { acc0, acc1 } of groups) releasePoly(acc0, acc1);
     return result;
   }

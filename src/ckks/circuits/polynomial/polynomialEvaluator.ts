@@ -34,6 +34,7 @@ import { Ciphertext } from '../../scheme/plaintext.js';
 import { type RealInterval, checkCoefficients, checkInterval } from './chebyshev.js';
 import { pinScale } from '../../scheme/scale.js';
 import { type PolynomialBasis, PowerBasis, atLevel, bitLength } from './powerBasis.js';
+import { TemporaryTracker } from '../temporaries.js';
 
 /** p(x) = Σ_j a_j·x^j. */
 export interface MonomialPolynomial {
@@ -239,8 +240,15 @@ export class PolynomialEvaluator {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const target = options.targetScale ?? ct.scale;
     if (typeof target !== 'number' || !Number.isFinite(target) || target < 1) throw new RangeError(`targetScale must be a finite number ≥ 1, got ${String(target)}`);
+    // every intermediate ciphertext goes back to the thread pool's recycler at the end (temporaries.ts)
+    const ev = new TemporaryTracker(this.evaluator);
+    const out = this.runTracked(ev, ct, basis, coeffs, interval, target);
+    ev.release([ct, out]);
+    return out;
+  }
+
+  private runTracked(ev: CircuitEvaluator, ct: Ciphertext, basis: PolynomialBasis, coeffs: Coeffs, interval: RealInterval | undefined, target: number): Ciphertext {
     const d = degreeOf(coeffs);
-    const ev = this.evaluator;
     const run = new Recursion(ev, this.encoder, basis);
     if (d < 1) {
       // A constant: an (exactly zero) ciphertext at the input's level and the target scale, plus the constant.

@@ -22,6 +22,7 @@ import { maxError, randomReals, seed } from '../scheme/helpers.js';
 import { workerUrl } from '../support/workerScript.js';
 import { deserializeGaloisKey, deserializeRelinearizationKey, serializeGaloisKey, serializeRelinearizationKey } from '../../src/ckks/serialization/index.js';
 import { galoisElementForRotation } from '../../src/ckks/ring/automorphism.js';
+import { rotateSumTuning } from '../../src/ckks/parallel/schemeJobs.js';
 import { toMontgomeryForm } from '../../src/ckks/scheme/keys.js';
 
 interface Twin {
@@ -245,6 +246,20 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     // rotateSumRescale on terms at scale Δ·q_ℓ (as a transform's giant groups are)
     const raised = (i: 0 | 1) => terms(i).map(({ ciphertext, steps }) => ({ ciphertext: [one, two][i]!.evaluator.mulConstant(ciphertext, 0.5), steps }));
     expectSame(one.evaluator.rotateSumRescale(raised(0)), two.evaluator.rotateSumRescale(raised(1)));
+    // the split rotateSum decomposes its terms in batches that reuse one set of digits: batches of 1 and of 2 terms
+    const saved = rotateSumTuning.batchBytes;
+    try {
+      const many = (i: 0 | 1) => [...terms(i), { ciphertext: y[i], steps: 2 }, { ciphertext: x[i], steps: 16 }];
+      const whole = one.evaluator.rotateSum(many(0));
+      for (const termsPerBatch of [1, 2]) {
+        const level = x[1].level;
+        const perTerm = (two.ctx.params.digits.filter(([start]) => start <= level).length * two.ctx.levelBasisQP(level).size + level + 1) * two.ctx.ringDegree * 8;
+        rotateSumTuning.batchBytes = termsPerBatch * perTerm;
+        expectSame(whole, two.evaluator.rotateSum(many(1)));
+      }
+    } finally {
+      rotateSumTuning.batchBytes = saved;
+    }
     expectSame(t1.evaluate(ev1, x[0], { rescale: true }), t2.evaluate(ev2, x[1], { rescale: true }));
     const poly = { basis: 'chebyshev' as const, coefficients: [0.1, 0.5, -0.25, 0.125, 0.3] };
     expectSame(new PolynomialEvaluator(one.evaluator).evaluate(x[0], poly), new PolynomialEvaluator(two.evaluator).evaluate(x[1], poly));

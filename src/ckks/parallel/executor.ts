@@ -15,7 +15,7 @@
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
 import { applyAutomorphism } from '../ring/automorphism.js';
 import {
-  addMod, addScalarMod, mulMod, mulMontgomeryAccumulate2, mulScalarShoup, reduceBarrett, subMulScalarShoup,
+  addMod, addScalarMod, mulMod, mulMontgomery, mulMontgomeryAccumulate2, mulScalarShoup, reduceBarrett, subMulScalarShoup,
 } from '../ring/modularKernels.js';
 import { applySigns } from '../scheme/encoder.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
@@ -221,28 +221,11 @@ export class Executor {
         mulMod(this.limb(u.a, u.limb), this.limb(u.b, u.limb), this.limb(u.out, u.limb), m.value, m.montgomeryNegInverse, m.rModQ, m.rModQShoup);
         return;
       }
-      case 'rotate': return this.rotate(u);
-      case 'rotateTerm': {
-        const basis = this.bases.levelBasis(u.level);
-        const x0 = this.poly(u.x0, basis);
-        const x1 = this.poly(u.x1, basis);
-        const basisQP = this.bases.levelBasisQP(u.level);
-        const out0 = this.poly(u.out0, basisQP);
-        const out1 = this.poly(u.out1, basisQP);
-        if (u.element === 0) {
-          out0.copyFrom(this.switcher.liftByP(x0));
-          out1.copyFrom(this.switcher.liftByP(x1));
-          return;
-        }
-        // as Rotator.rotateSum for one term (this thread's KeySwitcher never splits: no pool here, or a job is running)
-        const key = this.switchingKey(u.keyQ, u.keyB, u.keyA);
-        const dec = this.switcher.decompose(x1);
-        const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
-        const lift0 = this.switcher.liftByP(x0);
-        polyAdd(v0, lift0, v0);
-        applyAutomorphism(v0, u.element, out0);
-        applyAutomorphism(v1, u.element, out1);
-        releasePoly(...dec.digits, v0, v1, lift0);
+      case 'rotatePart': return this.rotatePart(u);
+      case 'liftByP': {
+        const lifted = this.switcher.liftByP(this.poly(u.x, this.bases.levelBasis(u.level)));
+        this.poly(u.out, this.bases.levelBasisQP(u.level)).copyFrom(lifted);
+        releasePoly(lifted);
         return;
       }
       case 'sum': {
@@ -382,34 +365,43 @@ export class Executor {
     subMulScalarShoup(x, out, d.inverse[i]!, d.inverseShoup[i]!, out, q);
   }
 
-  private rotate(u: Extract<Unit, { op: 'rotate' }>): void {
+  /**
+   * One part of a rotation ('rotatePart'). The key product of one part is the residue-exact Σ_j digit_j·key_j mod q
+   * (Montgomery products with keys in Montgomery form, each reduced to [0, q), then added mod q): the same words as
+   * `KeySwitcher.applyKeyExtended`'s lazily reduced sums, so the result is bit-identical to one thread.
+   */
+  private rotatePart(u: Extract<Unit, { op: 'rotatePart' }>): void {
     const basisQP = this.bases.levelBasisQP(u.level);
-    const acc0 = new RnsPoly(basisQP, 'evaluation');
-    const acc1 = new RnsPoly(basisQP, 'evaluation');
+    const acc = new RnsPoly(basisQP, 'evaluation');
     for (let i = 0; i < basisQP.size; i++) {
       const m = basisQP.moduli[i]!;
       const keyLimb = i <= u.level ? i : u.keyQ + (i - u.level - 1);
+      const a = acc.limb(i);
       for (let j = 0; j < u.digits.length; j++) {
-        mulMontgomeryAccumulate2(this.limb(u.digits[j]!, i), this.limb(u.keyB[j]!, keyLimb), this.limb(u.keyA[j]!, keyLimb), acc0.limb(i), acc1.limb(i), m.value, m.montgomeryNegInverse);
+        mulMontgomery(this.limb(u.digits[j]!, i), this.limb(u.key[j]!, keyLimb), j === 0 ? a : this.scratch, m.value, m.montgomeryNegInverse);
+        if (j > 0) addMod(a, this.scratch, a, m.value);
       }
     }
-    for (const acc of [acc0, acc1]) for (let i = 0; i < basisQP.size; i++) addScalarMod(acc.limb(i), 0n, acc.limb(i), basisQP.moduli[i]!.value);
     if (u.extended) {
-      polyAdd(acc0, this.poly(u.c0, basisQP), acc0);
-      applyAutomorphism(acc0, u.element, this.poly(u.out0, basisQP));
-      applyAutomorphism(acc1, u.element, this.poly(u.out1, basisQP));
-      releasePoly(acc0, acc1);
+      if (u.c0 !== undefined && u.c0Lifted) polyAdd(acc, this.poly(u.c0, basisQP), acc);
+      else if (u.c0 !== undefined) {
+        // + P·c0 on the limbs of Q_ℓ (P·c0 ≡ 0 modulo the special primes), as KeySwitcher.liftByP
+        const t = this.tables(u.level);
+        for (let i = 0; i <= u.level; i++) {
+          const q = basisQP.moduli[i]!.value;
+          mulScalarShoup(this.limb(u.c0, i), t.pModQ[i]!, t.pModQShoup[i]!, this.scratch, q);
+          addMod(acc.limb(i), this.scratch, acc.limb(i), q);
+        }
+      }
+      applyAutomorphism(acc, u.element, this.poly(u.out, basisQP));
+      releasePoly(acc);
       return;
     }
     const basis = this.bases.levelBasis(u.level);
-    const byP = this.tables(u.level).byP;
-    const u0 = new RnsPoly(basis, 'evaluation');
-    const u1 = new RnsPoly(basis, 'evaluation');
-    this.divide(byP, acc0, u0);
-    this.divide(byP, acc1, u1);
-    polyAdd(u0, this.poly(u.c0, basis), u0);
-    applyAutomorphism(u0, u.element, this.poly(u.out0, basis));
-    applyAutomorphism(u1, u.element, this.poly(u.out1, basis));
-    releasePoly(acc0, acc1, u0, u1);
+    const v = new RnsPoly(basis, 'evaluation');
+    this.divide(this.tables(u.level).byP, acc, v);
+    if (u.c0 !== undefined) polyAdd(v, this.poly(u.c0, basis), v);
+    applyAutomorphism(v, u.element, this.poly(u.out, basis));
+    releasePoly(acc, v);
   }
 }

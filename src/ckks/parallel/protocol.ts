@@ -65,24 +65,18 @@ export type Unit =
   /** Limb `limb` of out = a·b (element-wise, evaluation form) over Q_ℓ (or Q_ℓ ∪ P when `extended`). */
   | { readonly op: 'mul'; readonly level: number; readonly extended: boolean; readonly limb: number; readonly a: PolyRef; readonly b: PolyRef; readonly out: PolyRef }
   /**
-   * One whole rotation from a shared decomposition (hoisting), for rotations of one ciphertext split across
-   * threads: key product, then either ModDown, + c0 and σ_k into (out0, out1) over Q_ℓ, or (`extended`) + c0 (= P·c_0)
-   * and σ_k into (out0, out1) over Q_ℓ ∪ P.
+   * One half of a rotation from a decomposition (hoisted or not): part k = 0 or 1 of the key switch, Σ_j digit_j·key_j
+   * over Q_ℓ ∪ P with key_j = b_j (part 0) or a_j (part 1), reduced; for part 0 plus c0; unless `extended`, divided by P
+   * (ModDown); then σ_k into `out` (over Q_ℓ, or Q_ℓ ∪ P when `extended`). c0 is over Q_ℓ and added after the ModDown,
+   * or, when `extended`, as P·c0 (`c0Lifted`: c0 is already P·c_0 over Q_ℓ ∪ P). Two units per rotation, so that an
+   * odd number of rotations still divides evenly between two threads.
    */
   | {
-    readonly op: 'rotate'; readonly level: number; readonly element: number; readonly keyQ: number; readonly extended: boolean;
-    readonly digits: readonly PolyRef[]; readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
-    readonly c0: PolyRef; readonly out0: PolyRef; readonly out1: PolyRef;
+    readonly op: 'rotatePart'; readonly level: number; readonly element: number; readonly keyQ: number; readonly extended: boolean;
+    readonly digits: readonly PolyRef[]; readonly key: readonly PolyRef[]; readonly c0?: PolyRef; readonly c0Lifted: boolean; readonly out: PolyRef;
   }
-  /**
-   * One term of a sum of rotations (`Rotator.rotateSum`): P·σ_k(x) over Q_ℓ ∪ P for x = (x0, x1) over Q_ℓ, i.e.
-   * σ_k(v_0 + P·x0), σ_k(v_1) with (v_0, v_1) the key switch of x1 into the extended basis; element 0: P·x.
-   */
-  | {
-    readonly op: 'rotateTerm'; readonly level: number; readonly element: number; readonly keyQ: number;
-    readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
-    readonly x0: PolyRef; readonly x1: PolyRef; readonly out0: PolyRef; readonly out1: PolyRef;
-  }
+  /** P·x over Q_ℓ ∪ P for x over Q_ℓ (`KeySwitcher.liftByP`): a rotation by 0 among the terms of a rotation sum. */
+  | { readonly op: 'liftByP'; readonly level: number; readonly x: PolyRef; readonly out: PolyRef }
   /** Limb `limb` of out = Σ terms (in order) over Q_ℓ (or Q_ℓ ∪ P when `extended`). */
   | { readonly op: 'sum'; readonly level: number; readonly extended: boolean; readonly limb: number; readonly terms: readonly PolyRef[]; readonly out: PolyRef }
   /**

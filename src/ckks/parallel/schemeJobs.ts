@@ -28,27 +28,37 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
  * worth of work each) still split evenly.
  */
 export function decomposeSplit(job: Job, ctx: CkksContext, d: RnsPoly, level: number, digitCount: number): RnsPoly[] {
-  const dShared = job.input(d);
   const coefficient = new RnsPoly(ctx.levelBasis(level), 'coefficient');
-  const src = job.ref(dShared);
-  const coef = job.ref(coefficient);
-  job.phase(range(level + 1).map((limb): Unit => ({ op: 'ntt', p: coef, src, limb, prime: limb, inverse: true })));
   const basisQP = ctx.levelBasisQP(level);
   const digits = range(digitCount).map(() => new RnsPoly(basisQP, 'evaluation'));
-  const exts = digits.map((ext) => job.ref(ext));
-  job.phase(exts.map((ext, digit): Unit => ({ op: 'modUp', level, digit, coef, d: src, ext, transform: false })));
-  // limb i of Q_ℓ ∪ P is prime i of the context for i ≤ ℓ, else P's prime i − ℓ − 1 (after all of Q)
-  const prime = (i: number): number => (i <= level ? i : ctx.params.Q.length + i - level - 1);
-  const owned = ctx.params.digits.filter(([start]) => start <= level).map(([start, end]) => [start, Math.min(end, level + 1)] as const);
-  const transforms: Unit[] = [];
-  exts.forEach((ext, digit) => {
-    const [start, end] = owned[digit]!;
-    for (let limb = 0; limb < basisQP.size; limb++) if (limb < start || limb >= end) transforms.push({ op: 'ntt', p: ext, limb, prime: prime(limb), inverse: false });
-  });
-  job.phase(transforms);
+  for (const phase of decompositionUnits(ctx, level, [{ d: job.ref(job.input(d)), coef: job.ref(coefficient), exts: digits.map((p) => job.ref(p)) }])) job.phase(phase);
   job.run();
   releasePoly(coefficient);
   return digits;
+}
+
+/**
+ * The three phases of decomposing several polynomials at once (d over Q_ℓ, evaluation form, into the digits `exts`
+ * over Q_ℓ ∪ P, with `coef` as coefficient-form scratch): inverse NTTs by (polynomial, limb), base conversions by
+ * (polynomial, digit), forward NTTs of the converted limbs by (polynomial, digit, limb).
+ */
+function decompositionUnits(ctx: CkksContext, level: number, items: readonly { d: PolyRef; coef: PolyRef; exts: readonly PolyRef[] }[]): [Unit[], Unit[], Unit[]] {
+  const basisQP = ctx.levelBasisQP(level);
+  // limb i of Q_ℓ ∪ P is prime i of the context for i ≤ ℓ, else P's prime i − ℓ − 1 (after all of Q)
+  const prime = (i: number): number => (i <= level ? i : ctx.params.Q.length + i - level - 1);
+  const owned = ctx.params.digits.filter(([start]) => start <= level).map(([start, end]) => [start, Math.min(end, level + 1)] as const);
+  const inverse: Unit[] = [];
+  const modUp: Unit[] = [];
+  const forward: Unit[] = [];
+  for (const { d, coef, exts } of items) {
+    for (let limb = 0; limb <= level; limb++) inverse.push({ op: 'ntt', p: coef, src: d, limb, prime: limb, inverse: true });
+    exts.forEach((ext, digit) => {
+      modUp.push({ op: 'modUp', level, digit, coef, d, ext, transform: false });
+      const [start, end] = owned[digit]!;
+      for (let limb = 0; limb < basisQP.size; limb++) if (limb < start || limb >= end) forward.push({ op: 'ntt', p: ext, limb, prime: prime(limb), inverse: false });
+    });
+  }
+  return [inverse, modUp, forward];
 }
 
 interface KeyRefs {
@@ -153,9 +163,13 @@ export function rotationsSplit(
   const c = job.ref(job.input(c0));
   const outs = rotations.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')]);
   const digitRefs = digits.map((p) => job.ref(job.input(p)));
-  job.phase(rotations.map(({ key, keyQ, element }, r): Unit => {
+  // two units per rotation (its two key parts), so that an odd number of rotations splits evenly
+  job.phase(rotations.flatMap(({ key, keyQ, element }, r): Unit[] => {
     const refs = keyRefs(job, digits, key);
-    return { op: 'rotate', level, element, keyQ, extended, digits: digitRefs, keyB: refs.keyB, keyA: refs.keyA, c0: c, out0: job.ref(outs[r]![0]), out1: job.ref(outs[r]![1]) };
+    return [0, 1].map((k): Unit => ({
+      op: 'rotatePart', level, element, keyQ, extended, digits: digitRefs, key: k === 0 ? refs.keyB : refs.keyA,
+      ...(k === 0 ? { c0: c } : {}), c0Lifted: extended, out: job.ref(outs[r]![k]!),
+    }));
   }));
   job.run();
   return outs;
@@ -198,21 +212,52 @@ export function mulPlainSplit(job: Job, level: number, parts: readonly RnsPoly[]
 }
 
 /**
- * As `Rotator.rotateSum`: Σ_t P·σ_{k_t}(x_t) over Q_ℓ ∪ P, one whole term per unit (element 0: P·x_t), summed by limbs
- * in the terms' order, then divided by P (both polynomials, one per unit). Returns (c_0, c_1) over Q_ℓ.
+ * Bytes of digits (and coefficient scratch) of the terms `rotateSumSplit` decomposes at once; later batches reuse
+ * them (N = 2^15 with one digit: all 15 giant steps of a 256×256 transform in one batch; N = 2^16 with three digits of
+ * 20 limbs: two terms). Mutable for tests only (test/parallel/threadPool.test.ts forces small batches).
+ */
+export const rotateSumTuning = { batchBytes: 64 * 2 ** 20 };
+
+/**
+ * As `Rotator.rotateSum`: Σ_t P·σ_{k_t}(x_t) over Q_ℓ ∪ P, summed by limbs in the terms' order, then divided by P (or
+ * by q_ℓ·P with `rescale`; both polynomials, one per unit). Returns (c_0, c_1) over Q_ℓ (Q_{ℓ−1}). The terms'
+ * decompositions run by limbs (`decompositionUnits`) in batches of `rotateSumTuning.batchBytes` of digits, then their
+ * key switches by (term, part): small units, so 15 giant steps still split evenly between two threads (one
+ * whole term per unit left one thread idle for half a term on average). Rotations by 0 are P·x_t ('liftByP').
  */
 export function rotateSumSplit(
   job: Job, ctx: CkksContext, level: number, terms: readonly { x0: RnsPoly; x1: RnsPoly; element: number; key: SwitchingKey | undefined; keyQ: number }[],
   rescale: boolean,
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
+  const digitCount = ctx.params.digits.filter(([start]) => start <= level).length;
   const outs = terms.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
-  job.phase(terms.map(({ x0, x1, element, key, keyQ }, t): Unit => ({
-    op: 'rotateTerm', level, element, keyQ,
-    keyB: key === undefined ? [] : key.b.slice(0, ctx.params.digits.filter(([start]) => start <= level).length).map((p) => job.ref(job.key(p))),
-    keyA: key === undefined ? [] : key.a.slice(0, ctx.params.digits.filter(([start]) => start <= level).length).map((p) => job.ref(job.key(p))),
-    x0: job.ref(job.input(x0)), x1: job.ref(job.input(x1)), out0: job.ref(outs[t]![0]), out1: job.ref(outs[t]![1]),
-  })));
+  const lifts: Unit[] = [];
+  const rotating: { t: number; key: SwitchingKey }[] = [];
+  terms.forEach(({ x0, x1, key }, t) => {
+    if (key !== undefined) rotating.push({ t, key });
+    else [x0, x1].forEach((x, k) => lifts.push({ op: 'liftByP', level, x: job.ref(job.input(x)), out: job.ref(outs[t]![k]!) }));
+  });
+  const perTerm = (digitCount * basisQP.size + level + 1) * ctx.ringDegree * 8;
+  const batch = Math.max(1, Math.min(rotating.length, Math.floor(rotateSumTuning.batchBytes / perTerm)));
+  const scratch = range(Math.min(batch, rotating.length)).map(() => ({
+    coef: new RnsPoly(ctx.levelBasis(level), 'coefficient'),
+    digits: range(digitCount).map(() => new RnsPoly(basisQP, 'evaluation')),
+  }));
+  job.phase(lifts);
+  for (let start = 0; start < rotating.length; start += batch) {
+    const chunk = rotating.slice(start, start + batch);
+    const items = chunk.map(({ t }, i) => ({ d: job.ref(job.input(terms[t]!.x1)), coef: job.ref(scratch[i]!.coef), exts: scratch[i]!.digits.map((p) => job.ref(p)) }));
+    for (const phase of decompositionUnits(ctx, level, items)) job.phase(phase);
+    job.phase(chunk.flatMap(({ t, key }, i): Unit[] => {
+      const { x0, element, keyQ } = terms[t]!;
+      const refs = keyRefs(job, scratch[i]!.digits, key);
+      return [0, 1].map((k): Unit => ({
+        op: 'rotatePart', level, element, keyQ, extended: true, digits: items[i]!.exts, key: k === 0 ? refs.keyB : refs.keyA,
+        ...(k === 0 ? { c0: job.ref(job.input(x0)) } : {}), c0Lifted: false, out: job.ref(outs[t]![k]!),
+      }));
+    }));
+  }
   const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
   const sums: Unit[] = [];
   for (let k = 0; k < 2; k++) {
@@ -225,7 +270,7 @@ export function rotateSumSplit(
   const result: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
   job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale, x: job.ref(x), out: job.ref(result[k]!) })));
   job.run();
-  releasePoly(...outs.flat(), ...acc);
+  releasePoly(...outs.flat(), ...acc, ...scratch.flatMap((s) => [s.coef, ...s.digits]));
   return result;
 }
 

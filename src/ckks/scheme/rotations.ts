@@ -219,7 +219,7 @@ export class Rotator {
 
   /**
    * With a pool and at least two distinct non-zero steps: the rotations of `rotateHoisted` (or, `extended`, of
-   * `rotateHoistedExtended` for its non-zero steps) as one split job, one rotation per unit, into `out`. Returns
+   * `rotateHoistedExtended` for its non-zero steps) as one split job, one unit per (rotation, key part), into `out`. Returns
    * false (out untouched) when the work is not split.
    */
   private rotateHoistedSplit(ct: Ciphertext, steps: readonly number[], out: Map<number, Ciphertext>): boolean;
@@ -337,7 +337,7 @@ export class Rotator {
    * Σ_t rot(x_t, steps_t) for degree-1 ciphertexts at one level, scale and slot count, with one key switch per
    * non-zero step and ONE division by P for the whole sum: each term is switched into the extended basis
    * (P·σ_k(x_t), exact keys required), the terms are summed there and divided by P once (the giant steps of a BSGS
-   * transform whose inner sums live over Q_ℓ; Bossuat et al. 2021, §3.3). With a pool, one term per thread.
+   * transform whose inner sums live over Q_ℓ; Bossuat et al. 2021, §3.3). With a pool, split by (term, key part).
    * `rescale`: the sum is divided by q_ℓ·P in one rounded division (`KeySwitcher.modDownRescale`) instead of by P,
    * so the result is the rescaled sum at level ℓ − 1 (scale / q_ℓ), for ℓ + 1 fewer NTTs per polynomial than a
    * separate rescale.

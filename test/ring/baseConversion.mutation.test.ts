@@ -96,6 +96,36 @@ describe('ModUp copies the source limbs and converts the others (reference: BigI
       });
     }
   });
+  it('views of one coefficient range of every limb convert like the whole limbs (plain, centred, one source prime)', () => {
+    const cut = Math.floor(N / 3) + 1; // not a multiple of the converter's block: a partial block on both sides
+    const cases: [ModUpConverter, RnsBasis][] = [
+      [new ModUpConverter(Q, QP), Q], [new ModUpConverter(Q, QP, { centered: true }), Q],
+      [new ModUpConverter(Q.prefix(1), QP, { centered: true }), Q.prefix(1)], [new ModUpConverter(Q.prefix(1), QP), Q.prefix(1)],
+    ];
+    for (const [up, from] of cases) {
+      const src = from.primes.map((q) => BigUint64Array.from(xs, (x) => modP(x, q)));
+      const whole = QP.primes.map(() => new BigUint64Array(N));
+      up.applyLimbs(src, whole);
+      const parts = QP.primes.map(() => new BigUint64Array(N).fill(5n));
+      for (const [lo, hi] of [[0, cut], [cut, N]] as const) up.applyLimbs(src.map((s) => s.subarray(lo, hi)), parts.map((d) => d.subarray(lo, hi)));
+      parts.forEach((d, t) => expect(d, `limb ${t}`).toEqual(whole[t]));
+    }
+    // N = 4096: views of 1,500 and 2,596 coefficients, so blocks of 1,024 end inside a view
+    const bigQ = RnsBasis.create(4096, generateNttPrimes(50, 3, 4096));
+    const bigQP = bigQ.concat(RnsBasis.create(4096, generateNttPrimes(55, 2, 4096)));
+    const big = new ModUpConverter(bigQ, bigQP, { centered: true });
+    const bigSrc = bigQ.primes.map((q) => BigUint64Array.from({ length: 4096 }, (_, j) => modP(BigInt(j) * 987654321987n - 5n * 10n ** 17n, q)));
+    const bigWhole = bigQP.primes.map(() => new BigUint64Array(4096));
+    big.applyLimbs(bigSrc, bigWhole);
+    const bigParts = bigQP.primes.map(() => new BigUint64Array(4096));
+    for (const [lo, hi] of [[0, 1500], [1500, 4096]] as const) big.applyLimbs(bigSrc.map((s) => s.subarray(lo, hi)), bigParts.map((d) => d.subarray(lo, hi)));
+    bigParts.forEach((d, t) => expect(d, `N = 4096, limb ${t}`).toEqual(bigWhole[t]));
+    const up = new ModUpConverter(Q, QP);
+    const src = QS.map(() => new BigUint64Array(N));
+    expect(() => up.applyLimbs(src.map((s) => s.subarray(0, 8)), QP.primes.map(() => new BigUint64Array(9)))).toThrow(RangeError);
+    expect(() => up.applyLimbs([new BigUint64Array(N + 1), ...src.slice(1)], QP.primes.map(() => new BigUint64Array(N + 1)))).toThrow(RangeError);
+  });
+
   it('convert and apply write coefficient-form outputs whatever form the output had', () => {
     const a = RnsPoly.fromCoefficients(Q, xs);
     const up = new ModUpConverter(Q, QP).apply(a, new RnsPoly(QP, 'evaluation'));

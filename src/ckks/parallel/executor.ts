@@ -36,8 +36,6 @@ interface Division {
   kept: RnsBasis;
   dropped: RnsBasis;
   toKept: BaseConverter;
-  /** Conv_{D→{q_i}} per kept limb i, built on first use. */
-  toLimb: (BaseConverter | undefined)[];
   inverse: bigint[];
   inverseShoup: bigint[];
   offsetDropped: bigint[];
@@ -51,7 +49,6 @@ function division(kept: RnsBasis, dropped: RnsBasis): Division {
   return {
     kept, dropped,
     toKept: new BaseConverter(dropped, kept),
-    toLimb: new Array<BaseConverter | undefined>(kept.size).fill(undefined),
     inverse,
     inverseShoup: inverse.map((v, i) => shoupCompanion(v, kept.primes[i]!)),
     offsetDropped: dropped.primes.map((p) => H % p),
@@ -150,7 +147,7 @@ export class Executor {
         else nttForward(limb, table);
         return;
       }
-      case 'modUp': return this.modUp(u.level, u.digit, u.coef, u.d, u.ext, u.transform !== false);
+      case 'modUp': return this.modUp(u.level, u.digit, u.coef, u.d, u.ext, u.transform !== false, u.half);
       case 'keyProduct':
         this.keyProductLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.acc0, u.acc1);
         if (u.lift !== undefined && u.limb <= u.level) {
@@ -163,11 +160,6 @@ export class Executor {
           }
         }
         return;
-      case 'modDown': {
-        const d = this.division(u.level, u.rescale);
-        this.divide(d, this.poly(u.x, d.kept.concat(d.dropped)), this.poly(u.out, d.kept));
-        return;
-      }
       case 'modDownPrep': {
         const d = this.division(u.level, u.rescale);
         const k = d.kept.size;
@@ -177,16 +169,20 @@ export class Executor {
         addScalarMod(limb, d.offsetDropped[u.dropped]!, limb, p);
         return;
       }
-      case 'modDownLimb': {
+      case 'modDownConvert': {
         const d = this.division(u.level, u.rescale);
-        const i = u.limb;
         const k = d.kept.size;
-        const droppedLimbs: BigUint64Array[] = [];
-        for (let j = 0; j < d.dropped.size; j++) droppedLimbs.push(this.limb(u.x, k + j));
-        const out = this.limb(u.out, i);
-        const conv = (d.toLimb[i] ??= new BaseConverter(d.dropped, RnsBasis.fromTables([d.kept.tables[i]!])));
-        conv.convertLimbs(droppedLimbs, [out]);
-        this.finishDivision(d, i, this.limb(u.x, i), out);
+        const [lo, hi] = [u.half * (this.n >> 1), (u.half + 1) * (this.n >> 1)];
+        const dropped: BigUint64Array[] = [];
+        for (let j = 0; j < d.dropped.size; j++) dropped.push(this.limb(u.x, k + j).subarray(lo, hi));
+        const converted: BigUint64Array[] = [];
+        for (let i = 0; i < k; i++) converted.push(this.limb(u.out, i).subarray(lo, hi));
+        d.toKept.convertLimbs(dropped, converted);
+        return;
+      }
+      case 'modDownFinish': {
+        const d = this.division(u.level, u.rescale);
+        this.finishDivision(d, u.limb, this.limb(u.x, u.limb), this.limb(u.out, u.limb));
         return;
       }
       case 'rescale':
@@ -312,18 +308,23 @@ export class Executor {
     return this.bases.levelBasisQP(keyQ - 1);
   }
 
-  /** As `KeySwitcher.decompose`, for one digit (the coefficient form of d is given); `transform` false: no NTTs. */
-  private modUp(level: number, digit: number, coef: PolyRef, d: PolyRef, ext: PolyRef, transform: boolean): void {
+  /**
+   * As `KeySwitcher.decompose`, for one digit (the coefficient form of d is given); `transform` false: no NTTs, and
+   * with `half` only that half of the coefficients (the digit's own limbs copied from d for it too).
+   */
+  private modUp(level: number, digit: number, coef: PolyRef, d: PolyRef, ext: PolyRef, transform: boolean, half?: 0 | 1): void {
+    if (half !== undefined && transform) throw new RangeError('parallel: a ModUp unit over half of the coefficients cannot transform');
     const t = this.tables(level);
     const g = t.digits[digit]!;
     const basisQP = this.bases.levelBasisQP(level);
+    const [lo, hi] = half === undefined ? [0, this.n] : [half * (this.n >> 1), (half + 1) * (this.n >> 1)];
     const src: BigUint64Array[] = [];
-    for (let i = g.start; i < g.end; i++) src.push(this.limb(coef, i));
+    for (let i = g.start; i < g.end; i++) src.push(this.limb(coef, i).subarray(lo, hi));
     const dst: BigUint64Array[] = [];
-    for (let i = 0; i < basisQP.size; i++) dst.push(this.limb(ext, i));
+    for (let i = 0; i < basisQP.size; i++) dst.push(this.limb(ext, i).subarray(lo, hi));
     g.modUp.applyLimbs(src, dst);
     for (let i = 0; i < basisQP.size; i++) {
-      if (i >= g.start && i < g.end) dst[i]!.set(this.limb(d, i));
+      if (i >= g.start && i < g.end) dst[i]!.set(this.limb(d, i).subarray(lo, hi));
       else if (transform) nttForward(dst[i]!, basisQP.tables[i]!);
     }
   }

@@ -28,9 +28,13 @@ export type Unit =
   | { readonly op: 'ntt'; readonly p: PolyRef; readonly limb: number; readonly prime: number; readonly inverse: boolean; readonly src?: PolyRef }
   /**
    * Digit `digit` of d at `level`: ModUp of its coefficient form `coef` to `ext` over Q_ℓ ∪ P, own limbs from `d`, and
-   * the NTT of the converted limbs unless `transform` is false (then 'ntt' units of their own follow).
+   * the NTT of the converted limbs unless `transform` is false (then 'ntt' units of their own follow). With `half`
+   * (only without `transform`): coefficients [half·N/2, (half + 1)·N/2) only, so one digit is two units.
    */
-  | { readonly op: 'modUp'; readonly level: number; readonly digit: number; readonly coef: PolyRef; readonly d: PolyRef; readonly ext: PolyRef; readonly transform?: boolean }
+  | {
+    readonly op: 'modUp'; readonly level: number; readonly digit: number; readonly coef: PolyRef; readonly d: PolyRef; readonly ext: PolyRef;
+    readonly transform?: boolean; readonly half?: 0 | 1;
+  }
   /**
    * Limb `limb` of the key inner product (Σ_j digit_j·b_j, Σ_j digit_j·a_j) over Q_ℓ ∪ P into fresh (zero)
    * accumulators, reduced to [0, q); with `lift`, P·lift[k] is added to accumulator k (k = 0, 1).
@@ -40,12 +44,15 @@ export type Unit =
     readonly digits: readonly PolyRef[]; readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
     readonly acc0: PolyRef; readonly acc1: PolyRef; readonly lift?: readonly [PolyRef, PolyRef];
   }
-  /** ModDown of a whole polynomial x over Q_ℓ ∪ P: by P into `out` over Q_ℓ, or (`rescale`) by q_ℓ·P into Q_{ℓ−1}. */
-  | { readonly op: 'modDown'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly out: PolyRef }
-  /** ModDown split by limbs, step 1: dropped limb `dropped` of x to coefficient form plus the rounding offset. */
+  /**
+   * ModDown of x over Q_ℓ ∪ P by P into `out` over Q_ℓ (or, `rescale`, by q_ℓ·P into Q_{ℓ−1}), in three phases:
+   * step 1, dropped limb `dropped` of x to coefficient form plus the rounding offset (in place);
+   */
   | { readonly op: 'modDownPrep'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly dropped: number }
-  /** ModDown split by limbs, step 2: kept limb `limb` of the result. */
-  | { readonly op: 'modDownLimb'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly out: PolyRef; readonly limb: number }
+  /** step 2, the base conversion of coefficients [half·N/2, (half + 1)·N/2) of the dropped limbs into `out`; */
+  | { readonly op: 'modDownConvert'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly out: PolyRef; readonly half: 0 | 1 }
+  /** step 3, kept limb `limb`: NTT of the conversion, then (x_i − conversion)·D^{-1}. */
+  | { readonly op: 'modDownFinish'; readonly level: number; readonly rescale: boolean; readonly x: PolyRef; readonly out: PolyRef; readonly limb: number }
   /** Rescale of a whole polynomial a over Q_ℓ into `out` over Q_{ℓ−1}. */
   | { readonly op: 'rescale'; readonly level: number; readonly a: PolyRef; readonly out: PolyRef }
   /**

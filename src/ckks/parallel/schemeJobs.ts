@@ -40,7 +40,7 @@ export function decomposeSplit(job: Job, ctx: CkksContext, d: RnsPoly, level: nu
 /**
  * The three phases of decomposing several polynomials at once (d over Q_ℓ, evaluation form, into the digits `exts`
  * over Q_ℓ ∪ P, with `coef` as coefficient-form scratch): inverse NTTs by (polynomial, limb), base conversions by
- * (polynomial, digit), forward NTTs of the converted limbs by (polynomial, digit, limb).
+ * (polynomial, digit, half of the coefficients), forward NTTs of the converted limbs by (polynomial, digit, limb).
  */
 function decompositionUnits(ctx: CkksContext, level: number, items: readonly { d: PolyRef; coef: PolyRef; exts: readonly PolyRef[] }[]): [Unit[], Unit[], Unit[]] {
   const basisQP = ctx.levelBasisQP(level);
@@ -53,12 +53,27 @@ function decompositionUnits(ctx: CkksContext, level: number, items: readonly { d
   for (const { d, coef, exts } of items) {
     for (let limb = 0; limb <= level; limb++) inverse.push({ op: 'ntt', p: coef, src: d, limb, prime: limb, inverse: true });
     exts.forEach((ext, digit) => {
-      modUp.push({ op: 'modUp', level, digit, coef, d, ext, transform: false });
+      for (const half of [0, 1] as const) modUp.push({ op: 'modUp', level, digit, coef, d, ext, transform: false, half });
       const [start, end] = owned[digit]!;
       for (let limb = 0; limb < basisQP.size; limb++) if (limb < start || limb >= end) forward.push({ op: 'ntt', p: ext, limb, prime: prime(limb), inverse: false });
     });
   }
   return [inverse, modUp, forward];
+}
+
+/**
+ * The three phases dividing each x_k over Q_ℓ ∪ P by P into out_k over Q_ℓ (or, `rescale`, by q_ℓ·P into Q_{ℓ−1}):
+ * the dropped limbs to coefficient form by (polynomial, limb), the base conversion by (polynomial, half of the
+ * coefficients), the kept limbs by (polynomial, limb). Equal small units, so two polynomials split evenly between
+ * any number of threads (one whole ModDown per unit left a thread idle whenever the phase before was uneven).
+ * The x_k's dropped limbs are overwritten.
+ */
+function divisionPhases(job: Job, ctx: CkksContext, level: number, rescale: boolean, xs: readonly PolyRef[], outs: readonly PolyRef[]): void {
+  const kept = rescale ? level : level + 1;
+  const dropped = ctx.params.P.length + (rescale ? 1 : 0);
+  job.phase(xs.flatMap((x) => range(dropped).map((j): Unit => ({ op: 'modDownPrep', level, rescale, x, dropped: j }))));
+  job.phase(xs.flatMap((x, k) => [0, 1].map((half): Unit => ({ op: 'modDownConvert', level, rescale, x, out: outs[k]!, half: half as 0 | 1 }))));
+  job.phase(xs.flatMap((x, k) => range(kept).map((limb): Unit => ({ op: 'modDownFinish', level, rescale, x, out: outs[k]!, limb }))));
 }
 
 interface KeyRefs {
@@ -102,7 +117,7 @@ export function keySwitchSplit(
   const kept = divide === 'P' ? ctx.levelBasis(level) : ctx.levelBasis(level - 1);
   const out: [RnsPoly, RnsPoly] = [new RnsPoly(kept, 'evaluation'), new RnsPoly(kept, 'evaluation')];
   const rescale = divide === 'rescale';
-  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale, x: job.ref(x), out: job.ref(out[k]!) })));
+  divisionPhases(job, ctx, level, rescale, acc.map((x) => job.ref(x)), out.map((o) => job.ref(o)));
   job.run();
   releasePoly(...acc);
   return out;
@@ -114,9 +129,7 @@ export function modDownSplit(job: Job, ctx: CkksContext, x: RnsPoly, level: numb
   const xs = job.output(x);
   const xr = job.ref(xs);
   const out = new RnsPoly(kept, 'evaluation');
-  job.phase(range(x.limbCount - kept.size).map((dropped): Unit => ({ op: 'modDownPrep', level, rescale, x: xr, dropped })));
-  const o = job.ref(out);
-  job.phase(range(kept.size).map((limb): Unit => ({ op: 'modDownLimb', level, rescale, x: xr, out: o, limb })));
+  divisionPhases(job, ctx, level, rescale, [xr], [job.ref(out)]);
   job.run();
   return out;
 }
@@ -125,7 +138,7 @@ export function modDownSplit(job: Job, ctx: CkksContext, x: RnsPoly, level: numb
 export function modDownPairSplit(job: Job, ctx: CkksContext, x0: RnsPoly, x1: RnsPoly, level: number): [RnsPoly, RnsPoly] {
   const basis = ctx.levelBasis(level);
   const out: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
-  job.phase([x0, x1].map((x, k): Unit => ({ op: 'modDown', level, rescale: false, x: job.ref(job.output(x)), out: job.ref(out[k]!) })));
+  divisionPhases(job, ctx, level, false, [x0, x1].map((x) => job.ref(job.output(x))), out.map((o) => job.ref(o)));
   job.run();
   return out;
 }
@@ -140,7 +153,7 @@ export function galoisSplit(job: Job, ctx: CkksContext, level: number, digits: r
   const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
   job.phase(keyProductUnits(job, level, basisQP.size, keyQ, keyRefs(job, digits, key), acc));
   const u = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
-  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale: false, x: job.ref(x), out: job.ref(u[k]!) })));
+  divisionPhases(job, ctx, level, false, acc.map((x) => job.ref(x)), u.map((o) => job.ref(o)));
   const out: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
   const add = job.ref(job.input(c0));
   job.phase(u.map((src, k): Unit => ({
@@ -268,7 +281,7 @@ export function rotateSumSplit(
   job.phase(sums);
   const basis = ctx.levelBasis(rescale ? level - 1 : level);
   const result: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
-  job.phase(acc.map((x, k): Unit => ({ op: 'modDown', level, rescale, x: job.ref(x), out: job.ref(result[k]!) })));
+  divisionPhases(job, ctx, level, rescale, acc.map((x) => job.ref(x)), result.map((o) => job.ref(o)));
   job.run();
   releasePoly(...outs.flat(), ...acc, ...scratch.flatMap((s) => [s.coef, ...s.digits]));
   return result;

@@ -40,8 +40,18 @@ function checkLimbArrays(arrays: readonly BigUint64Array[], count: number, n: nu
   if (arrays.length !== count) throw new RangeError(`${what}: ${arrays.length} limbs, expected ${count}`);
   for (const a of arrays) {
     if (!(a instanceof BigUint64Array)) throw new TypeError(`${what}: every limb must be a BigUint64Array`);
-    if (a.length !== n) throw new RangeError(`${what}: limb of length ${a.length}, expected N = ${n}`);
+    if (a.length !== n) throw new RangeError(`${what}: limb of length ${a.length}, expected ${n}`);
   }
+}
+
+/**
+ * The common length of the limb views of a conversion: whole limbs (N words) or views of the same coefficient range
+ * of every limb (a conversion works coefficient by coefficient, so a thread can convert half of the coefficients).
+ */
+function viewLength(src: readonly BigUint64Array[], n: number, what: string): number {
+  const len = src[0]?.length ?? n;
+  if (!Number.isInteger(len) || len < 1 || len > n) throw new RangeError(`${what}: limb views of length ${len}, expected 1 … N = ${n}`);
+  return len;
 }
 
 function sameRing(a: RnsBasis, b: RnsBasis, what: string): void {
@@ -125,7 +135,8 @@ export class BaseConverter {
   /**
    * Raw conversion on limb arrays: `src[i]` holds x mod q_i (N words, each < q_i), `dst[j]` receives
    * Conv(x) mod p_j. A destination may be the very same array as a source (each block of coefficients is
-   * consumed into a scratch buffer before that block of the destinations is written).
+   * consumed into a scratch buffer before that block of the destinations is written). The arrays may also all be
+   * views of the same coefficient range (equal lengths ≤ N): the thread pool converts halves in parallel.
    */
   convertLimbs(src: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
     this.convert_(src, dst, false);
@@ -166,7 +177,7 @@ export class BaseConverter {
   }
 
   private convert_(src: readonly BigUint64Array[], dst: readonly BigUint64Array[], centered: boolean): void {
-    const n = this.from.ringDegree;
+    const n = viewLength(src, this.from.ringDegree, 'BaseConverter.convertLimbs');
     checkLimbArrays(src, this.from.size, n, 'BaseConverter.convertLimbs (source)');
     checkLimbArrays(dst, this.to.size, n, 'BaseConverter.convertLimbs (target)');
     if (this.from.size === 1 && centered) {
@@ -194,8 +205,8 @@ export class BaseConverter {
       return;
     }
     const t = this.blockScratch();
-    const block = Math.min(BLOCK, n);
-    for (let c = 0; c < n; c += block) {
+    for (let c = 0; c < n; c += BLOCK) {
+      const block = Math.min(BLOCK, n - c);
       convertBlock(this, t, src, c, block, dst, c);
       if (centered) {
         const v = this.roundedQuotients(t, 0, block, block);
@@ -303,9 +314,12 @@ export class ModUpConverter {
       : new BaseConverter(from, RnsBasis.fromTables(converted.map((j) => to.tables[j]!)));
   }
 
-  /** Raw ModUp on limb arrays (`src` over `from`, `dst` over `to`); `dst` must not alias `src`. */
+  /**
+   * Raw ModUp on limb arrays (`src` over `from`, `dst` over `to`; whole limbs or views of one coefficient range, as
+   * `BaseConverter.convertLimbs`); `dst` must not alias `src`.
+   */
   applyLimbs(src: readonly BigUint64Array[], dst: readonly BigUint64Array[]): void {
-    const n = this.from.ringDegree;
+    const n = viewLength(src, this.from.ringDegree, 'ModUpConverter');
     checkLimbArrays(src, this.from.size, n, 'ModUpConverter (source)');
     checkLimbArrays(dst, this.to.size, n, 'ModUpConverter (target)');
     for (const s of src) for (const d of dst) if (buffersOverlap(s, d)) throw new RangeError('ModUpConverter: output must not alias the input');

@@ -54,20 +54,25 @@ function prepareOurs(literal: ParametersLiteral, pool: ThreadPool | undefined): 
   const relinOut = evaluator.relinearize(product);
   const rescaleOut = evaluator.rescale(productRelin);
   const pt = encoder.encode(y);
+  // destinations allocated once, as the node-seal side's (bench/peers/nodeSeal.ts)
+  const mulPlainOut = evaluator.mulPlain(a, pt);
+  const rotateOut = evaluator.rotate(a, 1);
+  const mulRelinRescaleOut = evaluator.mulRelinRescale(a, b);
+  const encryptOut = encryptor.encryptPublic(ptX, pk);
   const check = encoder.decode(decryptor.decrypt(a)).re;
   let maxAbsError = 0;
   for (let i = 0; i < n; i++) maxAbsError = Math.max(maxAbsError, Math.abs(check[i]! - x[i]!));
   const tasks: [string, () => void][] = [
     ['encode', () => encoder.encode(x)],
-    ['encrypt', () => encryptor.encryptPublic(ptX, pk)],
+    ['encrypt', () => encryptor.encryptPublic(ptX, pk, encryptOut)],
     ['decrypt_decode', () => encoder.decode(decryptor.decrypt(a))],
     ['add', () => evaluator.add(a, b, sum)],
     ['multiply', () => evaluator.mulNoRelin(a, b, product)],
     ['relinearize', () => evaluator.relinearize(product, relinOut)],
     ['rescale', () => evaluator.rescale(productRelin, rescaleOut)],
-    ['multiply_plain', () => evaluator.mulPlain(a, pt)],
-    ['rotate', () => evaluator.rotate(a, 1)],
-    ['mul_relin_rescale', () => evaluator.mulRelinRescale(a, b)],
+    ['multiply_plain', () => evaluator.mulPlain(a, pt, mulPlainOut)],
+    ['rotate', () => evaluator.rotate(a, 1, rotateOut)],
+    ['mul_relin_rescale', () => evaluator.mulRelinRescale(a, b, mulRelinRescaleOut)],
     ['keygen', () => { const k = keygen.secretKey(); keygen.publicKey(k); keygen.relinearizationKey(k); }],
   ];
   const words = (polys: number, limbs: number) => polys * limbs * ctx.ringDegree * 8;

@@ -172,6 +172,44 @@ describe('the pool reuses released temporaries, results unchanged (small insecur
     expect(results[1]!.parts.flatMap((q) => [...q.data])).toEqual(results[0]!.parts.flatMap((q) => [...q.data]));
   });
 
+  it('operations given an `out` allocate no fresh shared memory once warm, with the same words as without `out`', async () => {
+    const pool = await ThreadPool.create({ threads: 2, workerUrl: workerUrl(), minParallelWork: 0 });
+    pools.push(pool);
+    const f = fixture(pool);
+    const ev = f.evaluator;
+    const tensor = ev.mulNoRelin(f.x, f.y);
+    const terms = [{ ciphertext: f.x, steps: 0 }, { ciphertext: f.y, steps: 7 }];
+    const products = [{ ciphertext: ev.mulConstant(f.x, 0.5), steps: 0 }, { ciphertext: ev.mulConstant(f.y, 2), steps: 3 }];
+    const keygen = new KeyGenerator(f.ctx, seededRandom(seed(78)));
+    const pk = keygen.publicKey(keygen.secretKey());
+    const pt = new Encoder(f.ctx).encode(randomReals(256, 3));
+    // every operation with an `out` argument that runs a key switch (rotate by 10 = 7 + 3 is composed), and encryption
+    const ops: [string, (out?: Ciphertext) => Ciphertext][] = [
+      ['mul', (out) => ev.mul(f.x, f.y, out)],
+      ['relinearize', (out) => ev.relinearize(tensor, out)],
+      ['mulRelinRescale', (out) => ev.mulRelinRescale(f.x, f.y, out)],
+      ['rotate', (out) => ev.rotate(f.x, 1, out)],
+      ['rotate (composed)', (out) => ev.rotate(f.y, 10, out)],
+      ['conjugate', (out) => ev.conjugate(f.x, out)],
+      ['rotateSum', (out) => ev.rotateSum(terms, out)],
+      ['rotateSumRescale', (out) => ev.rotateSumRescale(products, out)],
+      // the same seed every time: the same ciphertext
+      ['encryptPublic', (out) => new Encryptor(f.ctx, seededRandom(seed(79))).encryptPublic(pt, pk, out)],
+    ];
+    const expected = ops.map(([, op]) => op());
+    const outs = expected.map((c) => c.clone());
+    for (const c of outs) for (const p of c.parts) p.data.fill(0n);
+    for (let round = 0; round < 3; round++) {
+      const fresh = pool.recycler.counters.fresh;
+      ops.forEach(([name, op], i) => {
+        expect(op(outs[i]), name).toBe(outs[i]);
+        expect(outs[i]!.parts.map((p) => [...p.data]), `${name}, round ${round}`).toEqual(expected[i]!.parts.map((p) => [...p.data]));
+      });
+      // round 0 warms the recycler up; afterwards every temporary and every intermediate result is reused memory
+      if (round > 0) expect(pool.recycler.counters.fresh - fresh, `round ${round}`).toBe(0);
+    }
+  });
+
   it('recycleBytes 0 turns reuse off; a negative value is refused', async () => {
     const pool = await ThreadPool.create({ threads: 2, workerUrl: workerUrl(), minParallelWork: 0, recycleBytes: 0 });
     pools.push(pool);

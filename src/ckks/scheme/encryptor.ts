@@ -7,7 +7,8 @@
  *              ciphertext so it can be serialised seeded: half the size).
  * Decryption:  m' = Σ_i c_i·s^i (degree 1 or 2), returned as a plaintext at the ciphertext's level/scale.
  */
-import { RnsPoly, polyAdd, polyMul, polyNeg } from '../ring/rnsPoly.js';
+import { RnsPoly, polyAdd, polyMul, polyNeg, releasePoly } from '../ring/rnsPoly.js';
+import { deliverFresh } from './arithmetic.js';
 import { type RandomSource, systemRandom } from '../ring/randomSource.js';
 import { sampleError, sampleTernaryUniform } from '../ring/sampling.js';
 import type { CkksContext } from './context.js';
@@ -44,8 +45,12 @@ export class Encryptor {
     return smallToPoly(this.context.levelBasis(level), sampleError(p.ringDegree, p.sigma, this.random));
   }
 
-  /** Encrypts `pt` with the public key at the plaintext's level and scale. */
-  encryptPublic(pt: Plaintext, pk: PublicKey): Ciphertext {
+  /**
+   * Encrypts `pt` with the public key at the plaintext's level and scale. With `out` (a degree-1 ciphertext at that
+   * level and slot count) the result is written there; with a thread pool every temporary (and, given `out`, the
+   * result's own memory) goes back to the pool's recycler, so repeated encryptions allocate no fresh shared memory.
+   */
+  encryptPublic(pt: Plaintext, pk: PublicKey, out?: Ciphertext): Ciphertext {
     checkContext(this.context, pt, 'encrypt');
     this.context.assertSameParameters(pk.context, 'encrypt');
     const ctx = this.context;
@@ -53,12 +58,17 @@ export class Encryptor {
     const basis = ctx.levelBasisQP(level);
     const u = smallToPoly(basis, sampleTernaryUniform(ctx.ringDegree, this.random));
     const parts = [pk.b, pk.a].map((key) => {
-      const c = polyMul(selectLevelQP(ctx, key, level), u, new RnsPoly(basis, 'evaluation'));
+      const c = selectLevelQP(ctx, key, level);
+      polyMul(c, u, c);
       // ModDown(c + e) with e in coefficient form: the same result without transforming e (see modDown)
-      return this.switcher.modDown(c, level, this.gaussianQP(level));
+      const e = this.gaussianQP(level);
+      const part = this.switcher.modDown(c, level, e);
+      releasePoly(c, e);
+      return part;
     }) as [RnsPoly, RnsPoly];
+    releasePoly(u);
     polyAdd(parts[0], pt.poly, parts[0]);
-    return new Ciphertext(ctx, parts, pt.scale, pt.slots);
+    return deliverFresh(ctx, new Ciphertext(ctx, parts, pt.scale, pt.slots), out, 'encrypt');
   }
 
   /** A Gaussian error over Q_ℓ ∪ P in coefficient form (no transform: modDown takes it as it is). */

@@ -11,14 +11,14 @@
  * settings travel in an options object before it (`mulConstant(a, c, { constantScale }, out)`).
  */
 import { CkksError } from '../errors.js';
-import { polyAdd } from '../ring/rnsPoly.js';
+import { polyAdd, releasePoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from './context.js';
 import { GaloisKey, RelinearizationKey } from './keys.js';
 import { KeySwitcher } from './keySwitch.js';
 import { Ciphertext, type ExtendedCiphertext, type Plaintext } from './plaintext.js';
 import { Rotator, checkGaloisKeyEntry } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
-import { deliver, type Constant, type MulConstantOptions } from './arithmetic.js';
+import { deliver, deliverFresh, type Constant, type MulConstantOptions } from './arithmetic.js';
 import { checkCanRescale, checkContext, checkOutput, checkRescaledScale } from './checks.js';
 import type { CircuitEvaluator } from './evaluatorInterface.js';
 
@@ -87,12 +87,18 @@ export class Evaluator implements CircuitEvaluator {
 
   /** Ciphertext product followed by relinearisation (degree 1; scale = product of scales; rescale next). */
   mul(a: Ciphertext, b: Ciphertext, out?: Ciphertext): Ciphertext {
-    return this.relinearize(arithmetic.mulNoRelin(this.context, a, b), out);
+    const product = arithmetic.mulNoRelin(this.context, a, b);
+    const result = this.relinearize(product, out);
+    releasePoly(...product.parts); // the degree-2 temporary (the result never shares its memory)
+    return result;
   }
 
   /** mul + relinearize + rescale, the last two fused (`relinearizeRescale`). */
   mulRelinRescale(a: Ciphertext, b: Ciphertext, out?: Ciphertext): Ciphertext {
-    return this.relinearizeRescale(arithmetic.mulNoRelin(this.context, a, b), out);
+    const product = arithmetic.mulNoRelin(this.context, a, b);
+    const result = this.relinearizeRescale(product, out);
+    releasePoly(...product.parts);
+    return result;
   }
 
   /**
@@ -110,7 +116,7 @@ export class Evaluator implements CircuitEvaluator {
     checkRescaledScale(this.context, a.scale / qLast, 'relinearizeRescale');
     const parts = this.switcher.switchLiftRescale(a.parts[0]!, a.parts[1]!, a.parts[2]!, this.relinKey);
     const result = new Ciphertext(this.context, parts, a.scale / qLast, a.slots);
-    return deliver(this.context, result, out, 'relinearizeRescale');
+    return deliverFresh(this.context, result, out, 'relinearizeRescale');
   }
 
   /**
@@ -131,6 +137,7 @@ export class Evaluator implements CircuitEvaluator {
     checkOutput(this.context, out, { degree: 1, level: a.level, slots: a.slots }, 'relinearize');
     polyAdd(u0, a.parts[0]!, out.parts[0]!);
     polyAdd(u1, a.parts[1]!, out.parts[1]!);
+    releasePoly(u0, u1);
     out.scale = a.scale;
     out.seed = undefined;
     return out;
@@ -153,7 +160,7 @@ export class Evaluator implements CircuitEvaluator {
 
   /** Left rotation of the slots by `steps` (negative: right), composed from available keys if needed. */
   rotate(a: Ciphertext, steps: number, out?: Ciphertext): Ciphertext {
-    return deliver(this.context, this.rotator.rotate(a, steps), out, 'rotate');
+    return deliverFresh(this.context, this.rotator.rotate(a, steps), out, 'rotate');
   }
 
   /** Many rotations of one ciphertext sharing one key-switching decomposition (exact keys required). */
@@ -188,7 +195,7 @@ export class Evaluator implements CircuitEvaluator {
    * consumed.
    */
   modDownExtended(x: ExtendedCiphertext, out?: Ciphertext): Ciphertext {
-    return deliver(this.context, this.rotator.modDownExtended(x), out, 'modDownExtended');
+    return deliverFresh(this.context, this.rotator.modDownExtended(x), out, 'modDownExtended');
   }
 
   /**
@@ -197,7 +204,7 @@ export class Evaluator implements CircuitEvaluator {
    * threads.
    */
   rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
-    return deliver(this.context, this.rotator.rotateSum(terms), out, 'rotateSum');
+    return deliverFresh(this.context, this.rotator.rotateSum(terms), out, 'rotateSum');
   }
 
   /**
@@ -206,7 +213,7 @@ export class Evaluator implements CircuitEvaluator {
    * fewer NTTs per polynomial. DEPTH_EXHAUSTED at level 0.
    */
   rotateSumRescale(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
-    return deliver(this.context, this.rotator.rotateSum(terms, true), out, 'rotateSumRescale');
+    return deliverFresh(this.context, this.rotator.rotateSum(terms, true), out, 'rotateSumRescale');
   }
 
   /**
@@ -219,7 +226,7 @@ export class Evaluator implements CircuitEvaluator {
 
   /** Complex conjugation of every slot (needs the conjugation key). */
   conjugate(a: Ciphertext, out?: Ciphertext): Ciphertext {
-    return deliver(this.context, this.rotator.conjugate(a), out, 'conjugate');
+    return deliverFresh(this.context, this.rotator.conjugate(a), out, 'conjugate');
   }
 
   /** Counts of key-switching work done by this evaluator so far (decompositions, key inner products). */
@@ -242,6 +249,6 @@ export class Evaluator implements CircuitEvaluator {
     }
     let acc = a.clone();
     for (let step = 1; step < window; step <<= 1) acc = this.add(acc, this.rotate(acc, step));
-    return deliver(this.context, acc, out, 'innerSum');
+    return deliverFresh(this.context, acc, out, 'innerSum');
   }
 }

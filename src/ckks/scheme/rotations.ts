@@ -185,8 +185,10 @@ export class Rotator {
     for (const s of plan) {
       const key = this.keyFor(s)!;
       const dec = this.switcher.decompose(out.parts[1]!);
-      out = applyGalois(this.context, this.switcher, out, dec, key);
+      const next = applyGalois(this.context, this.switcher, out, dec, key);
       releasePoly(...dec.digits);
+      if (out !== ct) releasePoly(...out.parts); // an intermediate of a composed rotation
+      out = next;
     }
     return out;
   }

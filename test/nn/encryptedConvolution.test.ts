@@ -101,6 +101,25 @@ describe('encrypted multiplexed convolution vs conv2d (N = 2^11, insecure)', () 
     expectCkksError(() => layer.evaluate(ev, f.encoder, f.encryptTensors(inL, x, 2, 2 ** 39)), 'SCALE_MISMATCH');
   });
 
+  it('a store shared by two layers with one name: the second gets INCOMPATIBLE_PARAMETERS, never the first one\'s weights', () => {
+    const outL = deriveLayout(inL, 4, 1);
+    const convsA = Array.from({ length: 4 }, () => ({ weight: weight(4, 3, 3), stride: 1, padding: 1 }));
+    const convsB = Array.from({ length: 4 }, () => ({ weight: weight(4, 3, 3), stride: 1, padding: 1 }));
+    const options = { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40 };
+    const a = new EncryptedLinearMap('conv', () => convolutionMap(inL, outL, convsA), options);
+    const b = new EncryptedLinearMap('conv', () => convolutionMap(inL, outL, convsB), options);
+    const ev = f.evaluatorFor(a.rotationSteps());
+    const x = Array.from({ length: 4 }, () => tensor(3, 4));
+    const cts = f.encryptTensors(inL, x, 2, 2 ** 40);
+    const store = new PlaintextStore();
+    expect(a.prepare(f.encoder, store)).toBe(a.diagonals);
+    expectCkksError(() => b.evaluate(ev, f.encoder, cts, store), 'INCOMPATIBLE_PARAMETERS');
+    expectCkksError(() => b.prepare(f.encoder, store), 'INCOMPATIBLE_PARAMETERS');
+    // the owner still reads its own entries, and b is right with a store of its own
+    expect(maxAbsDiff(f.decryptTensors(outL, a.evaluate(ev, f.encoder, cts, store)), twin(x, convsA))).toBeLessThanOrEqual(TOL);
+    expect(maxAbsDiff(f.decryptTensors(outL, b.evaluate(ev, f.encoder, cts, new PlaintextStore())), twin(x, convsB))).toBeLessThanOrEqual(TOL);
+  });
+
   it('complex packing: a paired two-ciphertext input (2·Re) and a y0 + i·y1 accumulator (2·Re, 2·Im), one conjugation each', () => {
     const l = packedLayout({ slots: 1024, gridRows: 2, gridCols: 2, patchSize: 4, gap: 1, channels: 8, blocksPerCiphertext: 4 });
     expect(l.ciphertexts).toBe(2);

@@ -174,13 +174,13 @@ export class EncryptedLinearMap {
       for (const [g, terms] of byGiant) {
         for (const t of terms) {
           const key = this.key(m, t);
-          if (store.has(key)) {
+          if (store.has(key, this)) {
             held++;
             continue;
           }
           const limbs = this.level + 1 + (this.hoisting === 'double' ? encoder.context.params.P.length : 0);
           if (!store.fits(limbs * encoder.context.ringDegree * 8)) continue;
-          if (store.offer(key, this.encodeDiagonal(encoder, m, g, t))) held++;
+          if (store.offer(key, this.encodeDiagonal(encoder, m, g, t), this)) held++;
         }
       }
     });
@@ -195,7 +195,7 @@ export class EncryptedLinearMap {
   }
 
   private diagonal(encoder: Encoder, store: PlaintextStore | undefined, m: number, g: number, t: Term): RnsPoly {
-    const held = store?.get(this.key(m, t));
+    const held = store?.get(this.key(m, t), this);
     if (held !== undefined) return held;
     const t0 = performance.now();
     const poly = this.encodeDiagonal(encoder, m, g, t);

@@ -59,11 +59,12 @@ function prepareOurs(literal: ParametersLiteral, pool: ThreadPool | undefined): 
   const rotateOut = evaluator.rotate(a, 1);
   const mulRelinRescaleOut = evaluator.mulRelinRescale(a, b);
   const encryptOut = encryptor.encryptPublic(ptX, pk);
+  const encodeOut = encoder.encode(x);
   const check = encoder.decode(decryptor.decrypt(a)).re;
   let maxAbsError = 0;
   for (let i = 0; i < n; i++) maxAbsError = Math.max(maxAbsError, Math.abs(check[i]! - x[i]!));
   const tasks: [string, () => void][] = [
-    ['encode', () => encoder.encode(x)],
+    ['encode', () => encoder.encode(x, {}, encodeOut)],
     ['encrypt', () => encryptor.encryptPublic(ptX, pk, encryptOut)],
     ['decrypt_decode', () => encoder.decode(decryptor.decrypt(a))],
     ['add', () => evaluator.add(a, b, sum)],

@@ -208,6 +208,17 @@ describe('the pool reuses released temporaries, results unchanged (small insecur
       // round 0 warms the recycler up; afterwards every temporary and every intermediate result is reused memory
       if (round > 0) expect(pool.recycler.counters.fresh - fresh, `round ${round}`).toBe(0);
     }
+    // encoding into an out plaintext likewise
+    const encoder = new Encoder(f.ctx);
+    const values = randomReals(256, 4);
+    const wantPt = encoder.encode(values);
+    const ptOut = encoder.encode(randomReals(256, 5));
+    for (let round = 0; round < 3; round++) {
+      const fresh = pool.recycler.counters.fresh;
+      encoder.encode(values, {}, ptOut);
+      expect([...ptOut.poly.data], `encode, round ${round}`).toEqual([...wantPt.poly.data]);
+      if (round > 0) expect(pool.recycler.counters.fresh - fresh, `encode, round ${round}`).toBe(0);
+    }
   });
 
   it('recycleBytes 0 turns reuse off; a negative value is refused', async () => {

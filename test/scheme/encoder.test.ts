@@ -69,6 +69,24 @@ describe('Encoder (small insecure N = 2^10)', () => {
     for (const v of constant) expect(Math.abs(v - 40)).toBeLessThan(1e-12);
   });
 
+  it('encode into an out plaintext: the same words and scale as a fresh encoding; a wrong level, slot count or type is refused', () => {
+    const values = Float64Array.from({ length: 64 }, (_, i) => Math.sin(i));
+    const want = encoder.encode(values, { slots: 64, level: 1, scale: 2 ** 30 });
+    const out = encoder.encode(new Float64Array(64).fill(0.5), { slots: 64, level: 1 });
+    expect(encoder.encode(values, { slots: 64, level: 1, scale: 2 ** 30 }, out)).toBe(out);
+    expect([...out.poly.data]).toEqual([...want.poly.data]);
+    expect(out.scale).toBe(2 ** 30);
+    expect(out.poly.form).toBe('evaluation');
+    const codeOf = (f: () => unknown): string | undefined => {
+      try { f(); } catch (e) { return e instanceof CkksError ? e.code : undefined; }
+      return 'none';
+    };
+    expect(codeOf(() => encoder.encode(values, { slots: 64, level: 2 }, out))).toBe('LEVEL_MISMATCH');
+    expect(codeOf(() => encoder.encode(values, { slots: 128, level: 1 }, out))).toBe('INCOMPATIBLE_PARAMETERS');
+    expect(() => encoder.encode(values, { slots: 64, level: 1 }, {} as never)).toThrow(TypeError);
+    expect([...out.poly.data]).toEqual([...want.poly.data]); // untouched by the refused calls
+  });
+
   it('refuses bad input with RangeError/TypeError and overflowing messages with DEPTH_EXHAUSTED', () => {
     expect(() => encoder.encode([1, 2, 3], { slots: 2 })).toThrow(RangeError);
     expect(() => encoder.encode([1], { slots: 3 })).toThrow(RangeError);

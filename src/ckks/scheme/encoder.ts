@@ -12,7 +12,7 @@
  * check the bound ‖decode(encode(z)) − z‖_∞ ≤ n/Δ + 2^-40·max|z|.
  */
 import { CkksError } from '../errors.js';
-import { RnsPoly } from '../ring/rnsPoly.js';
+import { RnsPoly, releasePoly } from '../ring/rnsPoly.js';
 import { nttInverse } from '../ring/ntt.js';
 import { mulScalarShoup, reduceBarrett } from '../ring/modularKernels.js';
 import { acceleratorOf } from '../ring/accelerator.js';
@@ -21,6 +21,7 @@ import { mixedRadixToFloat } from './mixedRadix.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { CkksContext } from './context.js';
 import { Plaintext } from './plaintext.js';
+import { checkContext } from './checks.js';
 
 /** Complex vector as separate real and imaginary parts. */
 export interface ComplexVector {
@@ -59,12 +60,27 @@ export class Encoder {
     this.context = context;
   }
 
-  /** Encodes a real vector (imaginary parts 0) or a complex vector. Missing slots are zero. */
-  encode(values: ArrayLike<number> | ComplexVector, options: EncodeOptions = {}): Plaintext {
+  /**
+   * Encodes a real vector (imaginary parts 0) or a complex vector. Missing slots are zero. With `out` (a plaintext
+   * of this context at the level and slot count of the encoding) the result is written there (LEVEL_MISMATCH /
+   * INCOMPATIBLE_PARAMETERS otherwise) and, with a thread pool, allocates no fresh shared memory once warm.
+   */
+  encode(values: ArrayLike<number> | ComplexVector, options: EncodeOptions = {}, out?: Plaintext): Plaintext {
     const { coefficients, level, scale, slots } = this.toCoefficients(values, options);
+    if (out !== undefined) {
+      if (!(out instanceof Plaintext)) throw new TypeError('encode: out must be a Plaintext');
+      checkContext(this.context, out, 'encode (out)');
+      if (out.level !== level) throw new CkksError('LEVEL_MISMATCH', `encode: out is at level ${out.level}, the encoding at level ${level}`);
+      if (out.slots !== slots) throw new CkksError('INCOMPATIBLE_PARAMETERS', `encode: out has ${out.slots} slots, the encoding ${slots}`);
+    }
     const basis = this.context.levelBasis(level);
-    const poly = this.coefficientsToPoly(coefficients, scale, basis, basis);
-    return new Plaintext(this.context, poly.toEvaluation(), scale, slots);
+    const poly = this.coefficientsToPoly(coefficients, scale, basis, basis).toEvaluation();
+    if (out === undefined) return new Plaintext(this.context, poly, scale, slots);
+    // written into `out`; with a thread pool this encoding's own memory goes back to the recycler (docs/threads.md)
+    out.poly.copyFrom(poly);
+    releasePoly(poly);
+    out.scale = scale;
+    return out;
   }
 
   /**
@@ -108,10 +124,12 @@ export class Encoder {
     const job = rounded.huge === undefined ? jobFor(this.context, basis.size) : undefined;
     if (job !== undefined) {
       const split = encodeLimbsSplit(job, this.context, basis, rounded.magnitudes, rounded.negative);
+      releaseRounded(rounded, sizeBasis);
       split.montgomery = true; // the units' last step is the Montgomery factor (schemeJobs.ts)
       return split;
     }
     const poly = this.residues(rounded, basis).toEvaluation();
+    releaseRounded(rounded, sizeBasis);
     for (let l = 0; l < poly.limbCount; l++) {
       const m = basis.moduli[l]!;
       mulScalarShoup(poly.limb(l), m.rModQ, m.rModQShoup, poly.limb(l), m.value);
@@ -179,7 +197,10 @@ export class Encoder {
    * rounded values must fit the modulus of `sizeBasis` (DEPTH_EXHAUSTED otherwise).
    */
   private coefficientsToPoly(coefficients: Float64Array, scale: number, basis: RnsBasis, sizeBasis: RnsBasis): RnsPoly {
-    return this.residues(this.roundCoefficients(coefficients, scale, basis.ringDegree, sizeBasis), basis);
+    const rounded = this.roundCoefficients(coefficients, scale, basis.ringDegree, sizeBasis);
+    const poly = this.residues(rounded, basis);
+    releaseRounded(rounded, sizeBasis);
+    return poly;
   }
 
   /**
@@ -241,6 +262,13 @@ interface Rounded {
   readonly magnitudes: BigUint64Array;
   readonly negative: BigUint64Array;
   readonly huge: Map<number, bigint> | undefined;
+}
+
+/** The rounded words' shared memory back to a thread pool's recycler once the residues are made (no-op without). */
+function releaseRounded(rounded: Rounded, sizeBasis: RnsBasis): void {
+  const accelerator = acceleratorOf(sizeBasis);
+  accelerator?.release?.(rounded.magnitudes);
+  accelerator?.release?.(rounded.negative);
 }
 
 /** limb[i] ← −limb[i] mod q where negative[i] is all-ones (branch-free select). */

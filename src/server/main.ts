@@ -16,7 +16,7 @@ import { DataStore } from './storage.js';
 
 export const USAGE = `usage: npm run serve -- --data DIR [options]
   --data DIR          where clients' keys and templates are stored (created if missing)
-  --port P            TCP port on 127.0.0.1 (default 8080; 0: any free port)
+  --port P            TCP port on 127.0.0.1 (default 8080; 0: a free port the system picks)
   --preset NAME       secure (default: N = 2^16, models/cfnet4) or test (INSECURE reduced network, N = 2^11)
   --threads T         threads for the job worker's computations (default: all cores)
   --queue Q           jobs that may wait behind the running one before 503 (default 8)

@@ -84,6 +84,9 @@ def parse():
     ap.add_argument("--grad-ckpt", action="store_true",
                     help="per-patch gradient checkpointing (non-reentrant): the backward pass recomputes one patch network "
                          "at a time instead of holding all four patches' activations (batches of 128 within ~3 GB)")
+    ap.add_argument("--proj-fit", type=int, default=0,
+                    help="with --init from a run without a checkpointed projection (train.py's model.pt): fit the direct-KD "
+                         "projection by least squares on this many clean fit rows (eval mode) instead of a random one")
     ap.add_argument("--calib-frac", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=20261130)
     ap.add_argument("--split-seed", type=int, default=20250830, help="seed of the fit/calibration split (train.py's)")
@@ -211,6 +214,29 @@ def main():
         init_ckpt = os.path.join(os.path.dirname(a.init), "ckpt.pt")
         if os.path.exists(init_ckpt):  # the training-only projection of the same run
             proj.load_state_dict(torch.load(init_ckpt)["proj"])
+        elif a.proj_fit > 0 and not os.path.exists(os.path.join(a.out, "ckpt.pt")):
+            # least-squares projection (256 -> teacher dim) of the initial model's unit embeddings of clean fit rows
+            # onto their centred unit teacher targets; its own seeded draw, so the training RNG streams are unchanged
+            # up to 1,024 further rows of the same draw are NOT used in the fit: direct KD on them checks overfitting
+            draw = np.random.default_rng(a.seed + 7).choice(len(fit), min(a.proj_fit + 1024, len(fit)), replace=False)
+            dkd = {}
+            for part, pr in (("fit", np.sort(draw[:a.proj_fit])), ("other", np.sort(draw[a.proj_fit:]))):
+                if len(pr) == 0:
+                    continue
+                with torch.no_grad():
+                    e = embed(model, preprocess(images[torch.from_numpy(pr)], S))
+                ok = np.isfinite(e).all(1)
+                yh0, t0 = unit(e[ok]), Tn[torch.from_numpy(pr[ok])]
+                if part == "fit":
+                    W = np.linalg.lstsq(yh0, t0.double().numpy(), rcond=None)[0]
+                    proj.weight.data.copy_(torch.from_numpy(W.T).float())
+                with torch.no_grad():
+                    d0 = (1 - F.cosine_similarity(proj(torch.from_numpy(yh0).float()), t0, dim=1)).mean()
+                dkd[part] = (float(d0), int(ok.sum()), len(pr))
+            print(f"projection fitted by least squares on {dkd['fit'][1]} of {dkd['fit'][2]} clean fit rows (non-finite "
+                  f"{dkd['fit'][2] - dkd['fit'][1]}); direct KD there {dkd['fit'][0]:.4f}" +
+                  (f", on {dkd['other'][1]} of {dkd['other'][2]} other fit rows not used in the fit {dkd['other'][0]:.4f}"
+                   if "other" in dkd else ""), flush=True)
     decay, no_decay = [], []
     for _, p in model.named_parameters():
         (no_decay if p.ndim == 1 else decay).append(p)

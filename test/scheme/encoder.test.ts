@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { CkksContext } from '../../src/ckks/scheme/context.js';
 import { Encoder } from '../../src/ckks/scheme/encoder.js';
 import { CkksError } from '../../src/ckks/errors.js';
+import { expectCkksError } from '../support/expectCkksError.js';
 
 const ctx = new CkksContext({ logN: 10, logQ: [50, 40, 40], logP: [50], logDefaultScale: 40, insecure: true });
 const encoder = new Encoder(ctx);
@@ -77,12 +78,8 @@ describe('Encoder (small insecure N = 2^10)', () => {
     expect([...out.poly.data]).toEqual([...want.poly.data]);
     expect(out.scale).toBe(2 ** 30);
     expect(out.poly.form).toBe('evaluation');
-    const codeOf = (f: () => unknown): string | undefined => {
-      try { f(); } catch (e) { return e instanceof CkksError ? e.code : undefined; }
-      return 'none';
-    };
-    expect(codeOf(() => encoder.encode(values, { slots: 64, level: 2 }, out))).toBe('LEVEL_MISMATCH');
-    expect(codeOf(() => encoder.encode(values, { slots: 128, level: 1 }, out))).toBe('INCOMPATIBLE_PARAMETERS');
+    expectCkksError(() => encoder.encode(values, { slots: 64, level: 2 }, out), 'LEVEL_MISMATCH');
+    expectCkksError(() => encoder.encode(values, { slots: 128, level: 1 }, out), 'INCOMPATIBLE_PARAMETERS');
     expect(() => encoder.encode(values, { slots: 64, level: 1 }, {} as never)).toThrow(TypeError);
     expect([...out.poly.data]).toEqual([...want.poly.data]); // untouched by the refused calls
   });

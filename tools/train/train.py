@@ -21,6 +21,12 @@ A fixed slice of training identities ("calibration identities", --calib-frac) is
 drives checkpoint selection and the threshold tau later (export.py). The held-out pairs are never used here.
 
     /usr/bin/python3 tools/train/train.py            # defaults = the committed CFNet4 recipe
+
+Resumable: after every epoch the model, the projection, the optimiser, the scheduler and both RNG states (NumPy's
+batch order, torch's augmentation draws) go to <out>/ckpt.pt (written to a temporary file, then renamed). Rerunning
+the same command continues after the last finished epoch and ends with the same model.pt as an uninterrupted run
+(bit for bit at the same --threads). Other arguments than --threads/--out with an existing ckpt.pt are refused;
+--fresh starts over.
 """
 import argparse
 import json
@@ -65,6 +71,9 @@ def parse():
     ap.add_argument("--seed", type=int, default=20250830)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="debug: use at most this many training rows")
+    ap.add_argument("--fresh", action="store_true", help="ignore (and overwrite) an existing <out>/ckpt.pt")
+    ap.add_argument("--stop-after", type=int, default=0,
+                    help="debug: exit after this many finished epochs of this invocation (tests the resume path)")
     return ap.parse_args()
 
 
@@ -105,6 +114,22 @@ class CosFace(nn.Module):
     def forward(self, yhat, lab):
         cos = yhat @ F.normalize(self.w, dim=1).t()
         return F.cross_entropy(self.s * (cos - self.m * F.one_hot(lab, cos.shape[1])), lab)
+
+
+# Arguments that do not change what is computed (threads only changes float summation order).
+RESUME_FREE = {"out", "threads", "fresh", "stop_after"}
+
+
+def load_checkpoint(path, a):
+    c = torch.load(path)
+    diff = sorted(k for k in set(c["args"]) | set(vars(a)) if k not in RESUME_FREE and c["args"].get(k) != vars(a).get(k))
+    if diff:
+        raise SystemExit(f"{path} was made with other arguments ({', '.join(f'--{k.replace(chr(95), chr(45))}' for k in diff)}); "
+                         "rerun with the same ones, or pass --fresh to start over, or use another --out")
+    if c["args"].get("threads") != a.threads:
+        print(f"warning: {path} was made with --threads {c['args'].get('threads')}; continuing with {a.threads} "
+              "(the result will not be bit-identical to an uninterrupted run)", flush=True)
+    return c
 
 
 def main():
@@ -155,9 +180,22 @@ def main():
     total = steps_per_epoch * a.epochs
     warm = steps_per_epoch
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: min(1.0, (k + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(k, total) / total)))
-    log = []
+    log, done, before = [], 0, 0.0
+    ckpt = os.path.join(out, "ckpt.pt")
+    if os.path.exists(ckpt) and not a.fresh:
+        c = load_checkpoint(ckpt, a)
+        model.load_state_dict(c["state_dict"])
+        proj.load_state_dict(c["proj"])
+        if cosface is not None:
+            cosface.load_state_dict(c["cosface"])
+        opt.load_state_dict(c["opt"])
+        sched.load_state_dict(c["sched"])
+        torch.set_rng_state(c["rng"]["torch"])
+        rng.bit_generator.state = c["rng"]["numpy"]
+        log, done, before = c["log"], c["epoch"], c["train_seconds"]
+        print(f"resumed from {ckpt} after epoch {done} of {a.epochs}", flush=True)
     t_start = time.time()
-    for ep in range(a.epochs):
+    for ep in range(done, a.epochs):
         model.train()
         sums, n = {}, 0
         te = time.time()
@@ -216,7 +254,17 @@ def main():
             rec["stress_nonfinite"] = int((~np.isfinite(ys).all(1)).sum())
         print(json.dumps(rec), flush=True)
         log.append(rec)
-    elapsed = time.time() - t_start
+        state = {"state_dict": model.state_dict(), "proj": proj.state_dict(),
+                 "cosface": cosface.state_dict() if cosface is not None else None,
+                 "opt": opt.state_dict(), "sched": sched.state_dict(),
+                 "rng": {"torch": torch.get_rng_state(), "numpy": rng.bit_generator.state},
+                 "epoch": ep + 1, "log": log, "train_seconds": before + time.time() - t_start, "args": vars(a)}
+        torch.save(state, ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+        if a.stop_after and ep + 1 - done >= a.stop_after and ep + 1 < a.epochs:
+            print(f"stopped after epoch {ep + 1} (--stop-after); rerun the command to resume", flush=True)
+            return
+    elapsed = before + time.time() - t_start
     torch.save({"state_dict": model.state_dict(), "variant": a.variant, "args": vars(a), "data": data_dir,
                 "fit_identities": fit_ids, "calib_identities": cal_ids, "teacher_mean": t_mean.tolist(),
                 "log": log, "train_seconds": elapsed}, os.path.join(out, "model.pt"))

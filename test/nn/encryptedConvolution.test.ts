@@ -5,7 +5,7 @@
 // with exactly those keys; without any one of them it is MISSING_KEY).
 // Tolerance: inputs and weights in [−1, 1], Δ = 2^40: ‖y − conv2d(x)‖_∞ ≤ 2^-20 (measured 2^-27 … 2^-25; a wrong
 // diagonal or rotation gives errors ≈ 0.1 – 1).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { conv2d, type ConvWeight } from '../../src/nn/conv2d.js';
 import { addChannelScale, addConvolution, convolutionMap, mapFrame, type PatchConv } from '../../src/nn/encrypted/convolutionMap.js';
@@ -16,6 +16,9 @@ import { planKeySwitches } from '../../src/nn/encrypted/slotLinearMap.js';
 import type { Tensor3 } from '../../src/nn/tensor.js';
 import { expectCkksError } from '../support/expectCkksError.js';
 import { encryptedFixture, maxAbsDiff, rng, type EncryptedFixture } from './encryptedFixture.js';
+import { ThreadPool } from '../../src/ckks/parallel/index.js';
+import type { Ciphertext } from '../../src/ckks/scheme/plaintext.js';
+import { workerUrl } from '../support/workerScript.js';
 
 const TOL = 2 ** -20;
 let f: EncryptedFixture;
@@ -158,5 +161,51 @@ describe('encrypted multiplexed convolution vs conv2d (N = 2^11, insecure)', () 
         expect(maxAbsDiff(f.decryptTensors(out, y), twin(x, convs))).toBeLessThanOrEqual(TOL);
       },
     ), { numRuns: 5 });
+  });
+});
+
+describe('with a 2-thread pool (N = 2^11, insecure): intermediates handed back, the same words as one thread', () => {
+  let pool: ThreadPool | undefined;
+  afterAll(() => pool?.dispose());
+
+  /** Paired input + conjugation fold ('real'), a y0 + i·y1 accumulator ('realImag'), stride 2 with windowed fold,
+   * single hoisting, diagonals encoded on the fly and a bias: every release path of EncryptedLinearMap. */
+  const run = (fx: EncryptedFixture): { out: Ciphertext[]; inputs: Ciphertext[] } => {
+    const g = rng(99);
+    const v = (n: number) => Float64Array.from({ length: n }, g);
+    const t = (c: number): Tensor3 => ({ c, h: 4, w: 4, data: v(c * 16) });
+    const l8 = packedLayout({ slots: 1024, gridRows: 2, gridCols: 2, patchSize: 4, gap: 1, channels: 8, blocksPerCiphertext: 4 });
+    const l3 = packedLayout({ slots: 1024, gridRows: 2, gridCols: 2, patchSize: 4, gap: 1, channels: 3 });
+    const c88 = Array.from({ length: 4 }, () => ({ weight: { outC: 8, inC: 8, k: 3, data: v(576) }, stride: 1, padding: 1, bias: v(8) }));
+    const c38 = Array.from({ length: 4 }, () => ({ weight: { outC: 8, inC: 3, k: 3, data: v(216) }, stride: 1, padding: 1 }));
+    const s2 = deriveLayout(l3, 6, 2);
+    const c36 = Array.from({ length: 4 }, () => ({ weight: { outC: 6, inC: 3, k: 3, data: v(162) }, stride: 2, padding: 1, bias: v(6) }));
+    const maps = [
+      new EncryptedLinearMap('paired', () => convolutionMap(l8, l8, c88, { paired: true }), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40 }),
+      new EncryptedLinearMap('realImag', () => convolutionMap(l3, l8, c38, { realImag: true }), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 40, hoisting: 'single' }),
+      new EncryptedLinearMap('s2', () => convolutionMap(l3, s2, c36), { level: 2, inputScales: [2 ** 40], outputScale: 2 ** 38, hoisting: 'single' }),
+    ];
+    const ev = fx.evaluatorFor([...new Set(maps.flatMap((m) => m.rotationSteps()))], true);
+    const x8 = fx.encryptTensors(l8, Array.from({ length: 4 }, () => t(8)), 2, 2 ** 40);
+    const x3 = fx.encryptTensors(l3, Array.from({ length: 4 }, () => t(3)), 2, 2 ** 40);
+    const pairs = packPairs(ev, x8);
+    const out = [...maps[0]!.evaluate(ev, fx.encoder, pairs), ...maps[1]!.evaluate(ev, fx.encoder, x3), ...maps[2]!.evaluate(ev, fx.encoder, x3, new PlaintextStore(0))];
+    return { out, inputs: [...x8, ...x3, ...pairs] };
+  };
+  const words = (cts: readonly Ciphertext[]) => cts.map((c) => c.parts.flatMap((p) => [...p.data]));
+
+  it('paired/real, realImag, strided single-hoisted maps with on-the-fly diagonals and biases', async () => {
+    const want = run(encryptedFixture({ logN: 11, logQ: [55, 40, 40], logP: [61], logDefaultScale: 40 }, 12));
+    pool = await ThreadPool.create({ threads: 2, workerUrl: workerUrl(), minParallelWork: 0 });
+    const fp = encryptedFixture({ logN: 11, logQ: [55, 40, 40], logP: [61], logDefaultScale: 40 }, 12, pool);
+    const got = run(fp);
+    const inputWords = words(got.inputs);
+    const reused = pool.recycler.counters.reused;
+    const again = run(fp); // a second round runs on the buffers the first handed back
+    expect(pool.recycler.counters.reused - reused).toBeGreaterThan(100);
+    expect(words(got.out)).toEqual(words(want.out));
+    expect(words(got.inputs)).toEqual(inputWords); // inputs and earlier results are never handed back
+    expect(words(got.inputs)).toEqual(words(want.inputs));
+    expect(again.out.length).toBe(want.out.length);
   });
 });

@@ -2,6 +2,7 @@
 // with keys generated for exactly the rotation steps a test asks for, seeded randomness, and helpers to encrypt
 // and decrypt packed tensors.
 import { CkksContext } from '../../src/ckks/scheme/context.js';
+import type { ThreadPool } from '../../src/ckks/parallel/index.js';
 import { Encoder } from '../../src/ckks/scheme/encoder.js';
 import { Decryptor, Encryptor } from '../../src/ckks/scheme/encryptor.js';
 import { Evaluator } from '../../src/ckks/scheme/evaluator.js';
@@ -44,8 +45,9 @@ function seed(n: number): Uint8Array {
   return s;
 }
 
-export function encryptedFixture(literal: ParametersLiteral, seedNumber = 1): EncryptedFixture {
-  const ctx = new CkksContext({ ...literal, insecure: true });
+/** With `pool`, every polynomial of the context lives in shared memory and large jobs are split across its threads. */
+export function encryptedFixture(literal: ParametersLiteral, seedNumber = 1, pool?: ThreadPool): EncryptedFixture {
+  const ctx = new CkksContext({ ...literal, insecure: true }, pool === undefined ? {} : { pool });
   const random = seededRandom(seed(seedNumber));
   const keygen = new KeyGenerator(ctx, random);
   const sk = keygen.secretKey();

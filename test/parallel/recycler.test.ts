@@ -34,7 +34,7 @@ describe('SharedBufferRecycler', () => {
     expect(b.data.buffer).toBe(a.data.buffer);
     expect([...b.data].every((w) => w === 0n)).toBe(true);
     expect(r.held).toBe(0);
-    expect(r.counters).toEqual({ reused: 1, fresh: 2 });
+    expect(r.counters).toEqual({ reused: 1, fresh: 2, evicted: 0 });
   });
 
   it('last released, first served', () => {
@@ -66,6 +66,34 @@ describe('SharedBufferRecycler', () => {
     expect(r.release(r.allocate(20).data)).toBe(true); // 800 + 160 ≤ 1024
     expect(r.release(new SharedBufferRecycler(1 << 20).allocate(4).data)).toBe(false); // another recycler's
     expect(r.held).toBe(960);
+  });
+
+  it('past maxBytes the buffers held longest make room (a walk down the levels keeps the sizes still in use)', () => {
+    const r = new SharedBufferRecycler(1024);
+    const [a, b, c] = [r.allocate(32).data, r.allocate(32).data, r.allocate(48).data]; // 256, 256, 384 bytes
+    expect([r.release(a), r.release(b), r.release(c)]).toEqual([true, true, true]);
+    expect(r.held).toBe(896);
+    const d = r.allocate(24).data; // 192 bytes: 896 + 192 > 1024, so `a` (held longest) goes
+    expect(r.release(d)).toBe(true);
+    expect(r.counters.evicted).toBe(1);
+    expect(r.held).toBe(832);
+    expect(r.allocate(32).data.buffer).toBe(b.buffer); // `b` is still there, `a` is not
+    expect(r.allocate(32).fresh).toBe(true);
+    expect(r.allocate(48).data.buffer).toBe(c.buffer);
+    expect(r.allocate(24).data.buffer).toBe(d.buffer);
+    expect(r.held).toBe(0);
+    // a release larger than the whole bound is refused without dropping what is held
+    const e = r.allocate(16).data;
+    r.release(e);
+    expect(r.release(r.allocate(200).data)).toBe(false);
+    expect(r.held).toBe(128);
+    expect(r.counters.evicted).toBe(1);
+    // one release may evict several smaller buffers, oldest first
+    const small = [r.allocate(64).data, r.allocate(64).data, r.allocate(32).data];
+    for (const x of small) r.release(x); // 128 + 512 + 512 > 1024: e goes first, then the first 64-word buffer
+    expect(r.counters.evicted).toBe(3);
+    expect(r.held).toBe(768);
+    expect(r.allocate(16).fresh).toBe(true);
   });
 
   it('a buffer released twice is an error, not two owners later', () => {

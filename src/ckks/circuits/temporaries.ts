@@ -16,6 +16,24 @@ import type { CircuitEvaluator } from '../scheme/evaluatorInterface.js';
 import type { Ciphertext, ExtendedCiphertext, Plaintext } from '../scheme/plaintext.js';
 import { releasePoly, type RnsPoly } from '../ring/rnsPoly.js';
 
+/**
+ * Hands the polynomials of `dead` ciphertexts (plain or extended) to the recycler, each once, except those that are
+ * also polynomials of a ciphertext in `keep` (an operation may return one of its inputs, e.g. a rotate-and-add chain
+ * with no step). The caller must own every dead ciphertext: nothing may use them afterwards.
+ */
+export function releaseCiphertexts(dead: Iterable<Ciphertext | ExtendedCiphertext | undefined>, keep: Iterable<Ciphertext | undefined> = []): void {
+  const kept = new Set<RnsPoly>();
+  for (const ct of keep) if (ct !== undefined) for (const p of ct.parts) kept.add(p);
+  for (const ct of dead) {
+    if (ct === undefined) continue;
+    for (const p of 'parts' in ct ? ct.parts : [ct.c0, ct.c1]) {
+      if (kept.has(p)) continue;
+      kept.add(p); // released once
+      releasePoly(p);
+    }
+  }
+}
+
 /** A `CircuitEvaluator` that forwards every call and remembers the ciphertexts the calls return. */
 export class TemporaryTracker implements CircuitEvaluator {
   private made: Ciphertext[] = [];
@@ -37,15 +55,7 @@ export class TemporaryTracker implements CircuitEvaluator {
    * used afterwards; only the circuit that owns this tracker may call it.
    */
   release(keep: readonly Ciphertext[]): void {
-    const kept = new Set<RnsPoly>(keep.flatMap((ct) => ct.parts));
-    const seen = new Set<RnsPoly>();
-    for (const ct of this.made) {
-      for (const p of ct.parts) {
-        if (kept.has(p) || seen.has(p)) continue;
-        seen.add(p);
-        releasePoly(p);
-      }
-    }
+    releaseCiphertexts(this.made, keep);
     this.made = [];
   }
 

@@ -17,6 +17,7 @@ import type { CkksContext } from '../../ckks/scheme/context.js';
 import type { Encoder } from '../../ckks/scheme/encoder.js';
 import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import type { Ciphertext } from '../../ckks/scheme/plaintext.js';
+import { releaseCiphertexts } from '../../ckks/circuits/temporaries.js';
 import { bnToAffine } from '../../nn/batchnorm.js';
 import type { Tensor3 } from '../../nn/tensor.js';
 import { addChannelScale, addConvolution, convolutionMap, mapFrame, mapInputCount, type PackedInput, type PatchConv } from '../../nn/encrypted/convolutionMap.js';
@@ -111,7 +112,11 @@ export interface ForwardOptions {
   readonly profile?: (layer: string, ms: number) => void;
 }
 
-/** Observes intermediate ciphertexts (tests decrypt them against the float64 trace of `patchForward`). */
+/**
+ * Observes intermediate ciphertexts (tests decrypt them against the float64 trace of `patchForward`). They are valid
+ * only during the call: with a thread pool the forward pass hands every dead intermediate back to the recycler, whose
+ * next allocation overwrites it; clone one to keep it.
+ */
 export type EncryptedTrace = (name: string, layout: PackedLayout | undefined, cts: readonly Ciphertext[]) => void;
 
 export class EncryptedCfnet {
@@ -327,12 +332,16 @@ export class EncryptedCfnet {
       profile?.(name, performance.now() - t0);
       return out;
     };
+    // every layer output is handed back to the pool's recycler once no later layer reads it (never `input`)
+    const dead = (cts: readonly (Ciphertext | undefined)[], live: readonly (Ciphertext | undefined)[]) => releaseCiphertexts(cts, [...input, ...live]);
     let ev = evaluator;
     let x = timed('stem', () => this.stem.evaluate(ev, encoder, input, store));
     trace?.('stem', this.stemLayout, x);
     this.blocks.forEach((b, j) => {
       if (b.refreshFirst) {
-        x = timed('refresh', () => refresher.refresh(x));
+        const before = x;
+        x = timed('refresh', () => refresher.refresh(before));
+        dead(before, x);
         trace?.('refresh', undefined, x);
         if (options.evaluatorAfterRefresh !== undefined) ev = options.evaluatorAfterRefresh();
       }
@@ -340,16 +349,25 @@ export class EncryptedCfnet {
       const uIn = b.pairU ? packPairs(ev, u) : u;
       const v = timed(b.conv1.name, () => b.conv1.evaluate(ev, encoder, uIn, store));
       const w = timed(b.herpn2.name, () => b.herpn2.evaluate(ev, encoder, v));
+      dead(v, w);
       const wIn = b.pairW ? packPairs(ev, w) : w;
-      x = timed(`${b.conv2.name}+shortcut`, () => b.conv2.evaluate(ev, encoder, [...wIn, ...uIn.map((c) => ev.dropLevels(c, 2))], store));
+      const shortcut = uIn.map((c) => ev.dropLevels(c, 2));
+      const next = timed(`${b.conv2.name}+shortcut`, () => b.conv2.evaluate(ev, encoder, [...wIn, ...shortcut], store));
+      dead([...x, ...u, ...uIn, ...w, ...wIn, ...shortcut], next);
+      x = next;
       trace?.(`block${j}`, b.out, x);
     });
     const h = timed(this.poolHerpn.name, () => this.poolHerpn.evaluate(ev, encoder, x));
+    dead(x, h);
     const f = this.fusion;
     const sums = timed('pool.windows', () => h.map((c) => f.windowSums.evaluate(ev, c)));
+    dead(h, sums);
     const [g] = timed('pool.gather', () => f.gather.evaluate(ev, encoder, sums, store));
+    dead(sums, [g]);
     const z = timed('fusion.replicate', () => f.replication.evaluate(ev, g!));
+    dead([g], [z]);
     const y = timed('fusion.bsgs', () => f.fusion.evaluate(ev, encoder, [z], store)[0]!);
+    dead([z], [y]);
     trace?.('fc', undefined, [y]);
     return y;
   }

@@ -13,6 +13,7 @@ import { EncryptedLinearMap, RotateAddChain, mergeKeyLevels } from './encryptedL
 import { fusionArrangement, fusionMap, gatherMap, replicationSteps, windowSumSteps, type FusionArrangement } from './fusionMap.js';
 import type { PackedLayout } from './packedLayout.js';
 import type { PlaintextStore } from './plaintextStore.js';
+import { releaseCiphertexts } from '../../ckks/circuits/temporaries.js';
 
 /** The float64 parameters of pooling → affine → fusion, per patch. */
 export interface FusionWeights {
@@ -79,7 +80,11 @@ export class EncryptedPoolingFusion {
   evaluate(evaluator: Evaluator, encoder: Encoder, xs: readonly Ciphertext[], store?: PlaintextStore): Ciphertext {
     const sums = xs.map((x) => this.windowSums.evaluate(evaluator, x));
     const [g] = this.gather.evaluate(evaluator, encoder, sums, store);
+    releaseCiphertexts(sums, [...xs, g]);
     const z = this.replication.evaluate(evaluator, g!);
-    return this.fusion.evaluate(evaluator, encoder, [z], store)[0]!;
+    if (z !== g) releaseCiphertexts([g], [z]);
+    const y = this.fusion.evaluate(evaluator, encoder, [z], store)[0]!;
+    releaseCiphertexts([z], [...xs, y]);
+    return y;
   }
 }

@@ -4,11 +4,13 @@
  * s²), the linear part a1 ⊙ x (a1 encoded at scale s, so its product also has scale s² — no rescale of its own) and
  * a0 (encoded at s²) are added before one fused relinearise-rescale: output scale exactly s²/q_ℓ. Twin of
  * `herpnMonic` (../herpn.ts). The reference (§5.4) rescales the two products separately; here they share one.
+ * The intermediate ciphertexts go back to the thread pool's recycler (circuits/temporaries.ts) once the output exists.
  */
 import type { Encoder } from '../../ckks/scheme/encoder.js';
 import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import type { Ciphertext, Plaintext } from '../../ckks/scheme/plaintext.js';
 import { pinScale } from '../../ckks/scheme/scale.js';
+import { releaseCiphertexts } from '../../ckks/circuits/temporaries.js';
 import { CkksError } from '../../ckks/errors.js';
 import { packChannelConstants, type PackedLayout } from './packedLayout.js';
 
@@ -69,9 +71,12 @@ export class EncryptedHerpn {
       if (x.scale !== this.inputScale) throw new CkksError('SCALE_MISMATCH', `${this.name}: input scale 2^${Math.log2(x.scale)}, prepared for 2^${Math.log2(this.inputScale)}`);
       const square = evaluator.mulNoRelin(x, x);
       const linear = evaluator.mulPlain(x, a1[j]!);
-      const sum = evaluator.add(evaluator.add(square, linear), a0[j]!);
+      const partial = evaluator.add(square, linear);
+      const sum = evaluator.add(partial, a0[j]!);
       // s²/q computed once, so every HerPN output of this layer has the same declared scale (pinned: scale.ts)
-      return pinScale(evaluator.relinearizeRescale(sum), this.outputScale, this.name);
+      const out = pinScale(evaluator.relinearizeRescale(sum), this.outputScale, this.name);
+      releaseCiphertexts([square, linear, partial, sum], [x, out]);
+      return out;
     });
   }
 }

@@ -11,13 +11,18 @@
  * limbs (cheaper products and storage when P is large). One level: diagonals are encoded at scale
  * S·q_ℓ/s_c for input c (scale s_c) so every product has scale S·q_ℓ and one rescale gives exactly the
  * requested output scale S.
+ *
+ * Every intermediate (rotated babies, giant accumulators, diagonals encoded on the fly, the unfolded outputs) goes
+ * back to the thread pool's recycler as soon as it is dead (circuits/temporaries.ts): a network's layers then run on
+ * reused shared memory instead of fresh pages. The inputs and the returned ciphertexts are never released.
  */
 import { CkksError } from '../../ckks/errors.js';
 import type { Encoder } from '../../ckks/scheme/encoder.js';
 import type { Evaluator } from '../../ckks/scheme/evaluator.js';
 import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../ckks/scheme/plaintext.js';
 import { pinScale } from '../../ckks/scheme/scale.js';
-import { RnsPoly, polyAdd, polyReduceLazy } from '../../ckks/ring/rnsPoly.js';
+import { RnsPoly, polyAdd, polyReduceLazy, releasePoly } from '../../ckks/ring/rnsPoly.js';
+import { releaseCiphertexts } from '../../ckks/circuits/temporaries.js';
 import { mulMontgomeryAccumulate2 } from '../../ckks/ring/modularKernels.js';
 import type { PlaintextStore } from './plaintextStore.js';
 import {
@@ -194,9 +199,10 @@ export class EncryptedLinearMap {
     return this.biasPlaintexts;
   }
 
-  private diagonal(encoder: Encoder, store: PlaintextStore | undefined, m: number, g: number, t: Term): RnsPoly {
+  /** The encoded diagonal: the store's (kept), or encoded now (`onTheFly`: the caller releases it after its product). */
+  private diagonal(encoder: Encoder, store: PlaintextStore | undefined, m: number, g: number, t: Term): { poly: RnsPoly; onTheFly: boolean } {
     const held = store?.get(this.key(m, t), this);
-    if (held !== undefined) return held;
+    if (held !== undefined) return { poly: held, onTheFly: false };
     const t0 = performance.now();
     const poly = this.encodeDiagonal(encoder, m, g, t);
     const dt = performance.now() - t0;
@@ -205,7 +211,21 @@ export class EncryptedLinearMap {
       store.onTheFly++;
       store.onTheFlyMs += dt;
     }
-    return poly;
+    return { poly, onTheFly: true };
+  }
+
+  /** Σ d ⊙ x over the terms of one giant group into (acc0, acc1); diagonals encoded on the fly are released. */
+  private accumulateTerms(encoder: Encoder, store: PlaintextStore | undefined, m: number, g: number, terms: readonly Term[],
+    baby: (t: Term) => { c0: RnsPoly; c1: RnsPoly }, acc0: RnsPoly, acc1: RnsPoly): void {
+    for (const t of terms) {
+      const x = baby(t);
+      const d = this.diagonal(encoder, store, m, g, t);
+      mulAccumulate(d.poly, x.c0, x.c1, acc0, acc1);
+      if (d.onTheFly) releasePoly(d.poly);
+    }
+    // lazy accumulators ([0, 2q)) back to [0, q) before anything adds to them or reads them
+    polyReduceLazy(acc0);
+    polyReduceLazy(acc1);
   }
 
   /** y = map(x) for inputs at `level` with the declared scales; outputs at level − 1, scale `outputScale`. */
@@ -228,6 +248,7 @@ export class EncryptedLinearMap {
     for (const ct of raw) {
       // (S·q_ℓ)/q_ℓ in floating point may differ from S in the last bit: pinned to the planned S (scale.ts)
       const y = pinScale(evaluator.rescale(ct), this.outputScale, this.name);
+      releaseCiphertexts([ct], inputs);
       if (this.outputMode === 'plain') {
         results.push(y);
         continue;
@@ -236,16 +257,29 @@ export class EncryptedLinearMap {
       const c = evaluator.conjugate(y);
       results.push(evaluator.add(y, c));
       // −i·(acc − conj(acc)): multiplying by the monomial −X^{N/2} (the constant −i at scale 1) is exact
-      if (this.outputMode === 'realImag') results.push(evaluator.mulConstant(evaluator.sub(y, c), { re: 0, im: -1 }, { constantScale: 1 }));
+      if (this.outputMode === 'realImag') {
+        const d = evaluator.sub(y, c);
+        results.push(evaluator.mulConstant(d, { re: 0, im: -1 }, { constantScale: 1 }));
+        releaseCiphertexts([d], [...inputs, ...results]);
+      }
+      releaseCiphertexts([y, c], [...inputs, ...results]);
       this.lastTimes.fold += performance.now() - t0;
     }
     return results.map((r, i) => {
       let y = r;
       const t0 = performance.now();
-      for (const s of this.plan.fold) y = evaluator.add(y, evaluator.rotateHoisted(y, [s]).get(s)!);
+      for (const s of this.plan.fold) {
+        const rotated = evaluator.rotateHoisted(y, [s]).get(s)!;
+        const next = evaluator.add(y, rotated);
+        releaseCiphertexts([y, rotated], [...inputs, next]);
+        y = next;
+      }
       this.lastTimes.fold += performance.now() - t0;
       const b = bias[i];
-      return b === undefined ? y : evaluator.add(y, b);
+      if (b === undefined) return y;
+      const out = evaluator.add(y, b);
+      releaseCiphertexts([y], [...inputs, out]);
+      return out;
     });
   }
 
@@ -256,28 +290,28 @@ export class EncryptedLinearMap {
     let t0 = performance.now();
     const babies = inputs.map((x, c) => evaluator.rotateHoistedExtended(x, [0, ...this.plan.babies[c]!]));
     times.babies += performance.now() - t0;
-    return this.groups.map((byGiant, m) => {
+    const outputs = this.groups.map((byGiant, m) => {
       const result = zero();
       for (const [g, terms] of [...byGiant].sort((a, b) => a[0] - b[0])) {
         t0 = performance.now();
         const acc = g === 0 ? result : zero();
-        for (const t of terms) {
-          const x = babies[t.c]!.get(t.b)!;
-          mulAccumulate(this.diagonal(encoder, store, m, g, t), x.c0, x.c1, acc.c0, acc.c1);
-        }
-        // lazy accumulators ([0, 2q)) back to [0, q) before anything adds to them or reads them
-        polyReduceLazy(acc.c0);
-        polyReduceLazy(acc.c1);
+        this.accumulateTerms(encoder, store, m, g, terms, (t) => babies[t.c]!.get(t.b)!, acc.c0, acc.c1);
         times.products += performance.now() - t0;
         t0 = performance.now();
-        if (g !== 0) evaluator.rotateAccumulateExtended(acc, g, result);
+        if (g !== 0) {
+          evaluator.rotateAccumulateExtended(acc, g, result);
+          releaseCiphertexts([acc]);
+        }
         times.giants += performance.now() - t0;
       }
       t0 = performance.now();
       const y = evaluator.modDownExtended(result);
+      releaseCiphertexts([result]);
       times.giants += performance.now() - t0;
       return y;
     });
+    releaseCiphertexts(babies.flatMap((b) => [...b.values()]));
+    return outputs;
   }
 
   private evaluateSingle(evaluator: Evaluator, encoder: Encoder, inputs: readonly Ciphertext[], store: PlaintextStore | undefined, q: number): Ciphertext[] {
@@ -292,28 +326,30 @@ export class EncryptedLinearMap {
     });
     times.babies += performance.now() - t0;
     const scale = this.outputScale * q;
-    return this.groups.map((byGiant, m) => {
+    const outputs = this.groups.map((byGiant, m) => {
       const result = new Ciphertext(ctx, [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')], scale, this.plan.slots);
       for (const [g, terms] of [...byGiant].sort((a, b) => a[0] - b[0])) {
         t0 = performance.now();
         const acc = g === 0 ? result : new Ciphertext(ctx, [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')], scale, this.plan.slots);
-        for (const t of terms) {
+        this.accumulateTerms(encoder, store, m, g, terms, (t) => {
           const x = babies[t.c]!.get(t.b)!;
-          mulAccumulate(this.diagonal(encoder, store, m, g, t), x.parts[0]!, x.parts[1]!, acc.parts[0]!, acc.parts[1]!);
-        }
-        polyReduceLazy(acc.parts[0]!);
-        polyReduceLazy(acc.parts[1]!);
+          return { c0: x.parts[0]!, c1: x.parts[1]! };
+        }, acc.parts[0]!, acc.parts[1]!);
         times.products += performance.now() - t0;
         t0 = performance.now();
         if (g !== 0) {
           const r = evaluator.rotateHoisted(acc, [g]).get(g)!;
           polyAdd(result.parts[0]!, r.parts[0]!, result.parts[0]!);
           polyAdd(result.parts[1]!, r.parts[1]!, result.parts[1]!);
+          releaseCiphertexts([acc, r]);
         }
         times.giants += performance.now() - t0;
       }
       return result;
     });
+    // the babies of step 0 are the inputs themselves
+    releaseCiphertexts(babies.flatMap((b) => [...b.values()]), inputs);
+    return outputs;
   }
 }
 
@@ -336,7 +372,12 @@ export class RotateAddChain {
 
   evaluate(evaluator: Evaluator, x: Ciphertext): Ciphertext {
     let acc = x;
-    for (const s of this.steps) acc = evaluator.add(acc, evaluator.rotateHoisted(acc, [s]).get(s)!);
+    for (const s of this.steps) {
+      const rotated = evaluator.rotateHoisted(acc, [s]).get(s)!;
+      const next = evaluator.add(acc, rotated);
+      releaseCiphertexts([acc, rotated], [x, next]);
+      acc = next;
+    }
     return acc;
   }
 }
@@ -355,6 +396,10 @@ export function mergeKeyLevels(maps: readonly ReadonlyMap<number, number>[]): Ma
 export function packPairs(evaluator: Evaluator, xs: readonly Ciphertext[]): Ciphertext[] {
   if (xs.length % 2 !== 0) throw new RangeError(`packPairs: ${xs.length} ciphertexts cannot be paired`);
   const out: Ciphertext[] = [];
-  for (let j = 0; j < xs.length; j += 2) out.push(evaluator.add(xs[j]!, evaluator.mulConstant(xs[j + 1]!, { re: 0, im: 1 }, { constantScale: 1 })));
+  for (let j = 0; j < xs.length; j += 2) {
+    const imaginary = evaluator.mulConstant(xs[j + 1]!, { re: 0, im: 1 }, { constantScale: 1 });
+    out.push(evaluator.add(xs[j]!, imaginary));
+    releaseCiphertexts([imaginary], xs);
+  }
   return out;
 }

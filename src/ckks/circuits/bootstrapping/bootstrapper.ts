@@ -25,6 +25,7 @@ import { pinScale } from '../../scheme/scale.js';
 import { type EncapsulationKeys, modRaiseFromEphemeral, switchToEphemeral } from '../../scheme/sparseSecretEncapsulation.js';
 import { LinearTransform } from '../linearTransform/linearTransform.js';
 import { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
+import { releaseCiphertexts } from '../temporaries.js';
 import type { BootstrappingParameters } from './bootstrappingParameters.js';
 import { type BootstrapPath, type DftMatrices, bootstrapBabyStride, dftMatrices, subSumSteps } from './bootstrappingKeys.js';
 
@@ -133,12 +134,20 @@ export class Bootstrapper {
     let x = new Ciphertext(ctx, ct.parts, ct.scale, p.slots); // fewer slots: the same polynomial, periodic slots
     if (factor > 1) x = ev.mulConstant(x, factor, { constantScale: 1 });
     const inputFactor = factor;
-    let raised = this.encapsulation === undefined
+    const ephemeral = this.encapsulation === undefined ? undefined : switchToEphemeral(ctx, this.encapsulation, x);
+    let raised = this.encapsulation === undefined || ephemeral === undefined
       ? modRaise(ctx, x, p.levels.coeffsToSlots)
-      : modRaiseFromEphemeral(ctx, this.encapsulation, switchToEphemeral(ctx, this.encapsulation, x), p.levels.coeffsToSlots);
+      : modRaiseFromEphemeral(ctx, this.encapsulation, ephemeral, p.levels.coeffsToSlots);
+    // the intermediates go back to the thread pool's recycler (circuits/temporaries.ts); never the caller's `ct`
+    releaseCiphertexts([x, ephemeral], [ct, raised]);
     raised.scale = p.evalModScale; // a reinterpretation (the slots now hold t·(N/2n)/S), not a pinned scale: scale.ts
     // exact keys only (rotateHoisted never composes): the key report lists exactly what is used
-    for (const s of subSumSteps(p)) raised = ev.add(raised, ev.rotateHoisted(raised, [s]).get(s)!);
+    for (const s of subSumSteps(p)) {
+      const rotated = ev.rotateHoisted(raised, [s]).get(s)!;
+      const next = ev.add(raised, rotated);
+      releaseCiphertexts([raised, rotated], [ct, next]);
+      raised = next;
+    }
     return { raised, inputFactor };
   }
 
@@ -151,14 +160,23 @@ export class Bootstrapper {
     const t = this.pathTransforms(path);
     const ev = this.evaluator;
     let x = new Ciphertext(raised.context, raised.parts, raised.scale, t.matrices.space);
+    // each stage's input and unrescaled output are dead once the next exists (never `raised`: the caller's)
     t.coeffsToSlots.forEach((lt, i) => {
-      x = pinScale(ev.rescale(lt.evaluate(ev, x)), raised.scale);
+      const y = lt.evaluate(ev, x);
+      const next = pinScale(ev.rescale(y), raised.scale);
+      releaseCiphertexts([x, y], [raised, next]);
+      x = next;
       onStage?.(i, x);
     });
     const conj = ev.conjugate(x);
-    if (path === 'real' || t.matrices.layout === 'repack') return [ev.add(x, conj)];
-    const im = ev.mulConstant(ev.sub(x, conj), { re: 0, im: -1 }, { constantScale: 1 });
-    return [ev.add(x, conj), im];
+    const out = [ev.add(x, conj)];
+    if (path === 'complex' && t.matrices.layout !== 'repack') {
+      const difference = ev.sub(x, conj);
+      out.push(ev.mulConstant(difference, { re: 0, im: -1 }, { constantScale: 1 }));
+      releaseCiphertexts([difference], [raised, ...out]);
+    }
+    releaseCiphertexts([x, conj], [raised, ...out]);
+    return out;
   }
 
   /** Step 5 on each part: C·(x − round(x)) at the output scale, C = q_0/(scale of the message after step 1). */
@@ -173,15 +191,28 @@ export class Bootstrapper {
     const t = this.pathTransforms(path);
     const ev = this.evaluator;
     let x = parts[0]!;
-    if (parts.length === 2) x = ev.add(x, ev.mulConstant(parts[1]!, { re: 0, im: 1 }, { constantScale: 1 }));
+    if (parts.length === 2) {
+      const imaginary = ev.mulConstant(parts[1]!, { re: 0, im: 1 }, { constantScale: 1 });
+      x = ev.add(x, imaginary);
+      releaseCiphertexts([imaginary], parts);
+    }
     const rho = this.stageScaleFactor();
     let scale = x.scale;
+    // as in coeffsToSlots: intermediates handed back, never the caller's `parts`
     t.slotsToCoeffs.forEach((lt, i) => {
       scale *= rho;
-      x = pinScale(ev.rescale(lt.evaluate(ev, x)), scale);
+      const y = lt.evaluate(ev, x);
+      const next = pinScale(ev.rescale(y), scale);
+      releaseCiphertexts([x, y], [...parts, next]);
+      x = next;
       onStage?.(i, x);
     });
-    if (path === 'real') x = ev.add(x, ev.conjugate(x));
+    if (path === 'real') {
+      const conj = ev.conjugate(x);
+      const sum = ev.add(x, conj);
+      releaseCiphertexts([x, conj], [...parts, sum]);
+      x = sum;
+    }
     return new Ciphertext(x.context, x.parts, x.scale, slots);
   }
 
@@ -201,13 +232,16 @@ export class Bootstrapper {
     report('coeffsToSlots', weights.modRaise);
     const parts = this.coeffsToSlots(raised, path, () => report('coeffsToSlots', weights.perCoeffsToSlots));
     report('evalMod', 0);
+    releaseCiphertexts([raised], [ct, ...parts]);
     const reduced = parts.map((p) => {
       const [r] = this.evalMod([p], ct.scale * inputFactor, evalModScale);
       report('evalMod', weights.perEvalMod);
       return r!;
     });
+    releaseCiphertexts(parts, [ct, ...reduced]);
     report('slotsToCoeffs', 0);
     const out = pinScale(this.slotsToCoeffs(reduced, path, ct.slots, () => report('slotsToCoeffs', weights.perSlotsToCoeffs)), outputScale);
+    releaseCiphertexts(reduced, [ct, out]);
     progress?.('done', 1);
     return out;
   }

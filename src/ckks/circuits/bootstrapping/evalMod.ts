@@ -21,6 +21,7 @@ import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
 import type { Ciphertext } from '../../scheme/plaintext.js';
 import { pinScale } from '../../scheme/scale.js';
 import type { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
+import { releaseCiphertexts } from '../temporaries.js';
 import { evaluateChebyshev, evaluateMonomial } from '../polynomial/chebyshev.js';
 import { intervalsAroundIntegers, maxApproximationError, remez } from '../polynomial/remez.js';
 import { interpolateCosineAtIntegers } from './cosineInterpolation.js';
@@ -160,16 +161,21 @@ export class EvalMod {
     const scaled = Array.from(this.coefficients, (v) => v * a);
     let c = pe.evaluate(ct, { basis: 'chebyshev', coefficients: scaled }, { targetScale: scales[0]! });
     let power = a;
+    // every intermediate goes back to the thread pool's recycler once dead (circuits/temporaries.ts); never `ct`
     for (let j = 1; j <= this.doubleAngle; j++) {
       power *= power;
-      let sq = ev.mulNoRelin(c, c);
-      sq = ev.add(sq, sq);
-      sq = ev.addConstant(sq, -power);
-      c = pinScale(ev.relinearizeRescale(sq), scales[j]!);
+      const square = ev.mulNoRelin(c, c);
+      const doubled = ev.add(square, square);
+      const shifted = ev.addConstant(doubled, -power);
+      const next = pinScale(ev.relinearizeRescale(shifted), scales[j]!);
+      releaseCiphertexts([c, square, doubled, shifted], [ct, next]);
+      c = next;
     }
     if (c.level !== levelAfterDoubling) throw new CkksError('LEVEL_MISMATCH', `internal: EvalMod landed at level ${c.level}, expected ${levelAfterDoubling}`);
     if (this.arcsineDegree > 0) {
-      c = pe.evaluate(c, { basis: 'monomial', coefficients: this.arcsineCoefficients(outputFactor) }, { targetScale });
+      const out = pe.evaluate(c, { basis: 'monomial', coefficients: this.arcsineCoefficients(outputFactor) }, { targetScale });
+      releaseCiphertexts([c], [ct, out]);
+      c = out;
     }
     return c;
   }

@@ -7,7 +7,7 @@
  * encoded bytes, ms) and ends with one JSON line: conv_keyswitches (all convolutions, all patches),
  * fusion_keyswitches, total_keyswitches, seconds (network only; weights pre-encoded up to the budget, the rest encoded
  * on the fly inside this time), encode_seconds, max_abs_error (256-d output vs the float64 forward pass),
- * peak_rss_bytes. --quick: one forward pass (there is no longer mode yet; the flag is accepted for the harness).
+ * peak_rss_bytes (and with --threads > 1 the recycler counters: fresh and reused shared buffers). --quick: one forward pass (there is no longer mode yet; the flag is accepted for the harness).
  *
  * `--refresh bootstrap` (issue 15): the real bootstrap instead of the oracle, on the one secure parameter set
  * CRYPTOFACE_N16 (src/face/encrypted/cryptofaceParameters.ts) through the client/server API: compileCryptoface, the
@@ -330,6 +330,10 @@ const summary = {
   max_abs_error: maxAbsError,
   max_abs_y: Math.max(...yRef.map(Math.abs)),
   peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+  system_seconds: process.resourceUsage().systemCPUTime / 1e6,
+  minor_page_faults: process.resourceUsage().minorPageFault,
+  // shared-memory allocations over the whole run (keys, encodings, forward pass): fresh pages vs recycled buffers
+  ...(pool === undefined ? {} : { recycler: { ...pool.recycler.counters } }),
 };
 console.log(JSON.stringify(summary));
 pool?.dispose();

@@ -7,8 +7,10 @@ eval-mode activations explode on some inputs. This pass resets them and recomput
 (momentum None) over --batches batches of the training distribution (fit rows under augment_real with
 p_heavy as in training; no gradient, weights untouched), then compares the calibration identities' ROC AUC
 (exact norm, identity labels) and norm spread before and after. It writes <out>/model.pt (export.py's
-format) and keeps the recalibrated statistics only if the calibration AUC does not drop (a rule on the
-calibration identities; the held-out split is never read).
+format) and keeps the recalibrated statistics only if the calibration AUC does not drop AND the network stays
+bounded on the calibration crops: no non-finite embedding and a norm spread (CV of ||y||^2) at most
+--max-cv-growth times the one before (run j, 2026-12-02: an AUC-only rule kept statistics that raised the CV from
+0.13 to 45 and the largest ||y||^2 to 5.8e12). Rules on the calibration identities; the held-out split is never read.
 
     nice -n 19 /usr/bin/python3 tools/train/recalibrate.py --run tools/train/work/CFNet4-next --out tools/train/work/CFNet4-next-recal
 """
@@ -43,6 +45,7 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261202)
+    ap.add_argument("--max-cv-growth", type=float, default=2.0, help="keep only if the calibration norm CV grows at most this factor")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ck = torch.load(os.path.join(a.run, "model.pt"))
@@ -72,13 +75,17 @@ def main():
             u8 = torch.from_numpy(np.ascontiguousarray(ds.images[fit[rows]]))
             model(preprocess(augment_real(u8, p_heavy), S))
     after = calib_figures(model, Xc, gen, imp)
-    keep = after["auc"] >= before["auc"]
+    reasons = [r for r, bad in (("calibration AUC dropped", after["auc"] < before["auc"]),
+                                ("non-finite embeddings", after["nonfinite"] > 0),
+                                (f"norm CV grew more than {a.max_cv_growth}x", after["norm_cv"] > a.max_cv_growth * before["norm_cv"])) if bad]
+    keep = not reasons
     if not keep:
         model.load_state_dict(old_state)
     for m in model.modules():
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
             m.momentum = 0.1
-    rec = {"batches": a.batches, "batch": a.batch, "p_heavy": p_heavy, "seed": a.seed, "before": before, "after": after, "kept": keep}
+    rec = {"batches": a.batches, "batch": a.batch, "p_heavy": p_heavy, "seed": a.seed, "before": before, "after": after, "kept": keep,
+           "rejected_because": reasons}
     print(json.dumps(rec), flush=True)
     os.makedirs(a.out, exist_ok=True)
     ck = {**ck, "state_dict": model.state_dict(), "recalibration": rec, "log": ck["log"] + [{"recalibration": rec}]}

@@ -359,15 +359,8 @@ export class EncryptedCfnet {
     });
     const h = timed(this.poolHerpn.name, () => this.poolHerpn.evaluate(ev, encoder, x));
     dead(x, h);
-    const f = this.fusion;
-    const sums = timed('pool.windows', () => h.map((c) => f.windowSums.evaluate(ev, c)));
-    dead(h, sums);
-    const [g] = timed('pool.gather', () => f.gather.evaluate(ev, encoder, sums, store));
-    dead(sums, [g]);
-    const z = timed('fusion.replicate', () => f.replication.evaluate(ev, g!));
-    dead([g], [z]);
-    const y = timed('fusion.bsgs', () => f.fusion.evaluate(ev, encoder, [z], store)[0]!);
-    dead([z], [y]);
+    const y = this.fusion.evaluate(ev, encoder, h, store, timed);
+    dead(h, [y]);
     trace?.('fc', undefined, [y]);
     return y;
   }

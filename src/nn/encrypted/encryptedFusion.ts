@@ -76,14 +76,19 @@ export class EncryptedPoolingFusion {
     this.fusion.prepare(encoder, store);
   }
 
-  /** Pooled HerPN output (all ciphertexts of the layout) → the fused vector in slots 0 … D − 1 (one ciphertext). */
-  evaluate(evaluator: Evaluator, encoder: Encoder, xs: readonly Ciphertext[], store?: PlaintextStore): Ciphertext {
-    const sums = xs.map((x) => this.windowSums.evaluate(evaluator, x));
-    const [g] = this.gather.evaluate(evaluator, encoder, sums, store);
+  /**
+   * Pooled HerPN output (all ciphertexts of the layout) → the fused vector in slots 0 … D − 1 (one ciphertext).
+   * `timed(stage, run)` wraps each of the four stages ('pool.windows', 'pool.gather', 'fusion.replicate',
+   * 'fusion.bsgs'), for a per-layer profile. Intermediates go back to the pool's recycler; `xs` never does.
+   */
+  evaluate(evaluator: Evaluator, encoder: Encoder, xs: readonly Ciphertext[], store?: PlaintextStore,
+    timed: <T>(stage: string, run: () => T) => T = (_stage, run) => run()): Ciphertext {
+    const sums = timed('pool.windows', () => xs.map((x) => this.windowSums.evaluate(evaluator, x)));
+    const [g] = timed('pool.gather', () => this.gather.evaluate(evaluator, encoder, sums, store));
     releaseCiphertexts(sums, [...xs, g]);
-    const z = this.replication.evaluate(evaluator, g!);
-    if (z !== g) releaseCiphertexts([g], [z]);
-    const y = this.fusion.evaluate(evaluator, encoder, [z], store)[0]!;
+    const z = timed('fusion.replicate', () => this.replication.evaluate(evaluator, g!));
+    releaseCiphertexts([g], [z]);
+    const y = timed('fusion.bsgs', () => this.fusion.evaluate(evaluator, encoder, [z], store)[0]!);
     releaseCiphertexts([z], [...xs, y]);
     return y;
   }

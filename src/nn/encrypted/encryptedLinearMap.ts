@@ -23,6 +23,7 @@ import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../ckks/schem
 import { pinScale } from '../../ckks/scheme/scale.js';
 import { RnsPoly, polyAdd, polyReduceLazy, releasePoly } from '../../ckks/ring/rnsPoly.js';
 import { releaseCiphertexts } from '../../ckks/circuits/temporaries.js';
+import { rotateAddChain } from '../../ckks/circuits/rotateAdd.js';
 import { mulMontgomeryAccumulate2 } from '../../ckks/ring/modularKernels.js';
 import type { PlaintextStore } from './plaintextStore.js';
 import {
@@ -268,11 +269,10 @@ export class EncryptedLinearMap {
     return results.map((r, i) => {
       let y = r;
       const t0 = performance.now();
-      for (const s of this.plan.fold) {
-        const rotated = evaluator.rotateHoisted(y, [s]).get(s)!;
-        const next = evaluator.add(y, rotated);
-        releaseCiphertexts([y, rotated], [...inputs, next]);
-        y = next;
+      if (this.plan.fold.length > 0) {
+        const folded = rotateAddChain(evaluator, y, this.plan.fold);
+        releaseCiphertexts([y], [...inputs, folded]);
+        y = folded;
       }
       this.lastTimes.fold += performance.now() - t0;
       const b = bias[i];
@@ -371,14 +371,7 @@ export class RotateAddChain {
   }
 
   evaluate(evaluator: Evaluator, x: Ciphertext): Ciphertext {
-    let acc = x;
-    for (const s of this.steps) {
-      const rotated = evaluator.rotateHoisted(acc, [s]).get(s)!;
-      const next = evaluator.add(acc, rotated);
-      releaseCiphertexts([acc, rotated], [x, next]);
-      acc = next;
-    }
-    return acc;
+    return rotateAddChain(evaluator, x, this.steps);
   }
 }
 

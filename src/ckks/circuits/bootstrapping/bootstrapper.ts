@@ -25,6 +25,7 @@ import { pinScale } from '../../scheme/scale.js';
 import { type EncapsulationKeys, modRaiseFromEphemeral, switchToEphemeral } from '../../scheme/sparseSecretEncapsulation.js';
 import { LinearTransform } from '../linearTransform/linearTransform.js';
 import { PolynomialEvaluator } from '../polynomial/polynomialEvaluator.js';
+import { rotateAddChain } from '../rotateAdd.js';
 import { releaseCiphertexts } from '../temporaries.js';
 import type { BootstrappingParameters } from './bootstrappingParameters.js';
 import { type BootstrapPath, type DftMatrices, bootstrapBabyStride, dftMatrices, subSumSteps } from './bootstrappingKeys.js';
@@ -134,20 +135,18 @@ export class Bootstrapper {
     let x = new Ciphertext(ctx, ct.parts, ct.scale, p.slots); // fewer slots: the same polynomial, periodic slots
     if (factor > 1) x = ev.mulConstant(x, factor, { constantScale: 1 });
     const inputFactor = factor;
-    const ephemeral = this.encapsulation === undefined ? undefined : switchToEphemeral(ctx, this.encapsulation, x);
-    let raised = this.encapsulation === undefined || ephemeral === undefined
-      ? modRaise(ctx, x, p.levels.coeffsToSlots)
-      : modRaiseFromEphemeral(ctx, this.encapsulation, ephemeral, p.levels.coeffsToSlots);
-    // the intermediates go back to the thread pool's recycler (circuits/temporaries.ts); never the caller's `ct`
-    releaseCiphertexts([x, ephemeral], [ct, raised]);
-    raised.scale = p.evalModScale; // a reinterpretation (the slots now hold t·(N/2n)/S), not a pinned scale: scale.ts
-    // exact keys only (rotateHoisted never composes): the key report lists exactly what is used
-    for (const s of subSumSteps(p)) {
-      const rotated = ev.rotateHoisted(raised, [s]).get(s)!;
-      const next = ev.add(raised, rotated);
-      releaseCiphertexts([raised, rotated], [ct, next]);
-      raised = next;
+    let ephemeral: Ciphertext | undefined;
+    let lifted: Ciphertext;
+    if (this.encapsulation === undefined) lifted = modRaise(ctx, x, p.levels.coeffsToSlots);
+    else {
+      ephemeral = switchToEphemeral(ctx, this.encapsulation, x);
+      lifted = modRaiseFromEphemeral(ctx, this.encapsulation, ephemeral, p.levels.coeffsToSlots);
     }
+    lifted.scale = p.evalModScale; // a reinterpretation (the slots now hold t·(N/2n)/S), not a pinned scale: scale.ts
+    // SubSum with exact keys only (the key report lists exactly what is used)
+    const raised = rotateAddChain(ev, lifted, subSumSteps(p));
+    // the intermediates go back to the thread pool's recycler (circuits/temporaries.ts); never the caller's `ct`
+    releaseCiphertexts([x, ephemeral, lifted], [ct, raised]);
     return { raised, inputFactor };
   }
 

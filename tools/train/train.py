@@ -40,6 +40,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from augment import augment
+from checkpoint import restore, rng_state, save_atomic
 from cfnet import CryptoFaceNet, HerPN2d, to_patches
 from data import FaceData, find_dataset
 from metrics import best_threshold, calib_pairs, embed, pair_dist, roc_auc, unit
@@ -184,14 +185,7 @@ def main():
     ckpt = os.path.join(out, "ckpt.pt")
     if os.path.exists(ckpt) and not a.fresh:
         c = load_checkpoint(ckpt, a)
-        model.load_state_dict(c["state_dict"])
-        proj.load_state_dict(c["proj"])
-        if cosface is not None:
-            cosface.load_state_dict(c["cosface"])
-        opt.load_state_dict(c["opt"])
-        sched.load_state_dict(c["sched"])
-        torch.set_rng_state(c["rng"]["torch"])
-        rng.bit_generator.state = c["rng"]["numpy"]
+        restore(c, rng, [(model, "state_dict"), (proj, "proj"), (opt, "opt"), (sched, "sched")] + ([(cosface, "cosface")] if cosface is not None else []))
         log, done, before = c["log"], c["epoch"], c["train_seconds"]
         print(f"resumed from {ckpt} after epoch {done} of {a.epochs}", flush=True)
     t_start = time.time()
@@ -257,10 +251,8 @@ def main():
         state = {"state_dict": model.state_dict(), "proj": proj.state_dict(),
                  "cosface": cosface.state_dict() if cosface is not None else None,
                  "opt": opt.state_dict(), "sched": sched.state_dict(),
-                 "rng": {"torch": torch.get_rng_state(), "numpy": rng.bit_generator.state},
-                 "epoch": ep + 1, "log": log, "train_seconds": before + time.time() - t_start, "args": vars(a)}
-        torch.save(state, ckpt + ".tmp")
-        os.replace(ckpt + ".tmp", ckpt)
+                 "rng": rng_state(rng), "epoch": ep + 1, "log": log, "train_seconds": before + time.time() - t_start, "args": vars(a)}
+        save_atomic(state, ckpt)
         if a.stop_after and ep + 1 - done >= a.stop_after and ep + 1 < a.epochs:
             print(f"stopped after epoch {ep + 1} (--stop-after); rerun the command to resume", flush=True)
             return

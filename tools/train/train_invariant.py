@@ -41,6 +41,7 @@ from torch.utils.checkpoint import checkpoint
 
 from augment import augment
 from augment_real import augment_real
+from checkpoint import restore, rng_state, save_atomic
 from cfnet import CryptoFaceNet, HerPN2d, preprocess, to_patches
 from data import FaceData, find_dataset
 from metrics import best_threshold, calib_pairs, embed, pair_dist, roc_auc, unit
@@ -157,10 +158,6 @@ def backward(loss, bns, grad_ckpt):
                 m.track_running_stats = True
 
 
-def rng_state(np_rng):
-    return {"torch": torch.get_rng_state(), "numpy": np_rng.bit_generator.state}
-
-
 def main():
     a = parse()
     try:  # at most 2 malloc arenas: with several threads glibc otherwise keeps freed activations per arena
@@ -254,12 +251,7 @@ def main():
         c = torch.load(ckpt)
         if c["args"]["seed"] != a.seed or c["args"]["steps"] != a.steps:
             raise SystemExit(f"{ckpt} was made with other --seed/--steps; use another --out")
-        model.load_state_dict(c["model"])
-        proj.load_state_dict(c["proj"])
-        opt.load_state_dict(c["opt"])
-        sched.load_state_dict(c["sched"])
-        torch.set_rng_state(c["rng"]["torch"])
-        np_rng.bit_generator.state = c["rng"]["numpy"]
+        restore(c, np_rng, [(model, "model"), (proj, "proj"), (opt, "opt"), (sched, "sched")])
         step, log, elapsed = c["step"], c["log"], c["elapsed"]
         p_cur = c.get("p_cur", p_cur)
         print(f"resumed from {ckpt} at step {step}", flush=True)
@@ -274,13 +266,11 @@ def main():
     def save():
         state = {"model": model.state_dict(), "proj": proj.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                  "rng": rng_state(np_rng), "step": step, "log": log, "elapsed": elapsed, "args": vars(a), "p_cur": p_cur}
-        torch.save(state, ckpt + ".tmp")
-        os.replace(ckpt + ".tmp", ckpt)
-        torch.save({"state_dict": model.state_dict(), "variant": "CFNet4",
+        save_atomic(state, ckpt)
+        save_atomic({"state_dict": model.state_dict(), "variant": "CFNet4",
                     "args": {**vars(a), "seed": a.split_seed, "train_seed": a.seed, "p_heavy": p_cur, "p_heavy_end": a.p_heavy},
                     "data": data_dir, "fit_identities": fit_ids, "calib_identities": cal_ids, "teacher_mean": t_mean.tolist(),
-                    "extra": a.extra, "extra_identities": n_extra, "log": log, "train_seconds": elapsed, "step": step}, os.path.join(a.out, "model.pt.tmp"))
-        os.replace(os.path.join(a.out, "model.pt.tmp"), os.path.join(a.out, "model.pt"))
+                    "extra": a.extra, "extra_identities": n_extra, "log": log, "train_seconds": elapsed, "step": step}, os.path.join(a.out, "model.pt"))
 
     while step < a.steps:
         t_step = time.time()

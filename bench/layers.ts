@@ -291,6 +291,7 @@ for (const r of rows) {
 console.log(`| refresh (${bootstrapMode ? 'bootstrap' : 'oracle'}, not counted) | 0 → ${net.refreshLevel} | ${bootstrapMode ? '' : '0'} | | | | ${(ms.get('refresh') ?? 0).toFixed(0)} |`);
 const sum = (pred: (name: string) => boolean) => rows.filter((r) => pred(r.name)).reduce((a, r) => a + r.keySwitches, 0);
 const convKs = sum((n) => n === 'stem' || n.includes('.conv'));
+const usage = process.resourceUsage(); // one reading for all three figures
 const summary = {
   N: ctx.ringDegree,
   patches: weights.grid * weights.grid,
@@ -329,9 +330,9 @@ const summary = {
   key_seconds: keySeconds,
   max_abs_error: maxAbsError,
   max_abs_y: Math.max(...yRef.map(Math.abs)),
-  peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-  system_seconds: process.resourceUsage().systemCPUTime / 1e6,
-  minor_page_faults: process.resourceUsage().minorPageFault,
+  peak_rss_bytes: usage.maxRSS * 1024,
+  system_seconds: usage.systemCPUTime / 1e6,
+  minor_page_faults: usage.minorPageFault,
   // shared-memory allocations over the whole run (keys, encodings, forward pass): fresh pages vs recycled buffers
   ...(pool === undefined ? {} : { recycler: { ...pool.recycler.counters } }),
 };

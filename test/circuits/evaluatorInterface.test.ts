@@ -42,6 +42,7 @@ function countingEvaluator(inner: Evaluator): { ev: CircuitEvaluator; counts: Ma
     rotate: (a, steps, out) => { hit('rotate'); return inner.rotate(a, steps, out); },
     rotateHoisted: (a, steps) => { hit('rotateHoisted'); return inner.rotateHoisted(a, steps); },
     rotateHoistedExtended: (a, steps) => { hit('rotateHoistedExtended'); return inner.rotateHoistedExtended(a, steps); },
+    rotateHoistedHalfExtended: (a, steps) => { hit('rotateHoistedHalfExtended'); return inner.rotateHoistedHalfExtended(a, steps); },
     rotateAccumulateExtended: (x, steps, acc) => { hit('rotateAccumulateExtended'); inner.rotateAccumulateExtended(x, steps, acc); },
     modDownExtended: (x, out) => { hit('modDownExtended'); return inner.modDownExtended(x, out); },
     rotateSum: (terms, out) => { hit('rotateSum'); return inner.rotateSum(terms, out); },

@@ -1,5 +1,5 @@
-// 'mixed' hoisting (baby steps over Q_ℓ, Shoup-form diagonals, giant steps summed in Q_ℓ ∪ P by rotateSum) computes
-// M·x like double hoisting, and Evaluator.rotateSum is Σ rot(x_t, s_t). Small insecure N = 2^11, Δ = 2^40.
+// 'mixed' hoisting (baby steps as (P·c_0 over Q_ℓ ∪ P, c_1 over Q_ℓ), Shoup-form diagonals, giant steps summed in Q_ℓ ∪ P
+// by rotateSum) computes M·x like double hoisting, and Evaluator.rotateSum is Σ rot(x_t, s_t). Small insecure N = 2^11, Δ = 2^40.
 import { describe, expect, it } from 'vitest';
 import { fixture, maxError, randomReals } from '../scheme/helpers.js';
 import { LinearTransform, applyDiagonalsPlain, matrixDiagonals, planBsgs } from '../../src/ckks/circuits/linearTransform/index.js';
@@ -52,9 +52,10 @@ describe("LinearTransform 'mixed' hoisting and rotateSum", () => {
     const y = sparse.evaluator.rescale(mixed.evaluate(sparse.evaluator, ct));
     expect([y.slots, y.scale, y.level]).toEqual([n, ct.scale, ct.level - 1]);
     expect(maxError(sparse.decrypt(y), want)).toBeLessThan(2 ** -20 * (n + 1));
-    // one residue and one companion per run of N/(2·64) = 16 entries, per limb of Q_ℓ and per diagonal
+    // one residue and one companion per run of N/(2·64) = 16 entries, per limb of Q_ℓ ∪ P (the babies' first parts
+    // are multiplied over Q_ℓ ∪ P) and per diagonal
     const limbs = sparse.ctx.maxLevel + 1;
-    expect(mixed.encodedBytes).toBe(matrix.diagonals.size * limbs * 2 * (sparse.ctx.ringDegree / 16) * 8);
+    expect(mixed.encodedBytes).toBe(matrix.diagonals.size * (limbs + LIT.logP.length) * 2 * (sparse.ctx.ringDegree / 16) * 8);
     const full = LinearTransform.create(sparse.encoder, matrix, { hoisting: 'single' });
     expect(full.encodedBytes).toBe(matrix.diagonals.size * limbs * sparse.ctx.ringDegree * 8);
   });
@@ -72,6 +73,37 @@ describe("LinearTransform 'mixed' hoisting and rotateSum", () => {
     expectCkksError(() => F.evaluator.rotateSum([{ ciphertext: ca, steps: missing }]), 'MISSING_KEY');
     expectCkksError(() => F.evaluator.rotateSum([{ ciphertext: ca, steps: 1 }, { ciphertext: F.evaluator.rescale(F.evaluator.mulPlain(cb, F.encoder.encode(b))), steps: 1 }]), 'LEVEL_MISMATCH');
     expect(() => F.evaluator.rotateSum([])).toThrow(RangeError);
+  });
+
+  it('rotateHoistedHalfExtended (insecure N = 2^11): (P·c_0 over Q_ℓ ∪ P, c_1 over Q_ℓ) of rot(x, s), summed by rotateSum with plain terms', () => {
+    const a = randomReals(SLOTS, 21);
+    const b = randomReals(SLOTS, 22);
+    const ca = F.encrypt(a);
+    const cb = F.encrypt(b);
+    const halves = F.evaluator.rotateHoistedHalfExtended(ca, [0, 1, 7]);
+    expect([...halves.keys()]).toEqual([0, 1, 7]);
+    for (const h of halves.values()) {
+      expect([h.level, h.scale, h.slots]).toEqual([ca.level, ca.scale, ca.slots]);
+      expect(h.c0.limbCount).toBe(ca.level + 1 + LIT.logP.length);
+      expect(h.c1.limbCount).toBe(ca.level + 1);
+    }
+    // step 0: P·c_0 exactly (zero on the limbs of P) and a copy of c_1
+    const zero = halves.get(0)!;
+    expect([...zero.c1.data]).toEqual([...ca.parts[1]!.data]);
+    expect(zero.c1.data).not.toBe(ca.parts[1]!.data);
+    expect(zero.c0.limb(ca.level + 1).every((v) => v === 0n)).toBe(true);
+    // each one alone is rot(a, s); rotated again by rotateSum, mixed with a plain term
+    for (const s of [0, 1, 7]) {
+      const alone = F.evaluator.rotateSum([{ ciphertext: halves.get(s)!, steps: 0 }]);
+      expect(maxError(F.decrypt(alone), a.map((_, i) => a[(i + s) % SLOTS]!))).toBeLessThan(1e-6);
+    }
+    const sum = F.evaluator.rotateSum([{ ciphertext: halves.get(1)!, steps: 7 }, { ciphertext: cb, steps: 1 }, { ciphertext: halves.get(7)!, steps: 1 }]);
+    const want = a.map((_, i) => 2 * a[(i + 8) % SLOTS]! + b[(i + 1) % SLOTS]!);
+    expect(maxError(F.decrypt(sum), want)).toBeLessThan(1e-6);
+    const missing = Array.from({ length: SLOTS }, (_, i) => i).find((s) => s > 0 && !STEPS.has(s))!;
+    expectCkksError(() => F.evaluator.rotateHoistedHalfExtended(ca, [1, missing]), 'MISSING_KEY');
+    expectCkksError(() => F.evaluator.rotateSum([{ ciphertext: halves.get(1)!, steps: 1 }, { ciphertext: F.evaluator.dropLevels(cb, 1), steps: 1 }]), 'LEVEL_MISMATCH');
+    expect(() => F.evaluator.rotateSum([{ ciphertext: F.evaluator.liftExtended(ca) as unknown as typeof ca, steps: 1 }])).toThrow(TypeError);
   });
 
   it('rotateSumRescale (insecure N = 2^11) is rescale(rotateSum) in one division by q_ℓ·P: same level and scale, error within the rescale rounding', () => {

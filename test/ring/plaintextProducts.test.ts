@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { Modulus } from '../../src/ckks/ring/modulus.js';
 import { generateNttPrimes } from '../../src/ckks/ring/primes.js';
 import {
-  lazyProductCapacity, mulShoupAccumulate2, mulShoupAccumulate2Blocked, mulShoupAccumulate2Lazy, mulShoupAccumulate2LazyBlocked, plaintextDotLimb, shoupCompanionsFast, shoupForm,
+  lazyProductCapacity, mulShoupAccumulate2, mulShoupAccumulate2Blocked, mulShoupAccumulate2Lazy, mulShoupAccumulate2LazyBlocked, mulShoupAccumulateBlocked,
+  mulShoupAccumulateLazyBlocked, plaintextDotLimb, plaintextDotLimb1, shoupCompanionsFast, shoupForm,
 } from '../../src/ckks/ring/plaintextProducts.js';
 import { RnsBasis } from '../../src/ckks/ring/rnsBasis.js';
 import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
@@ -84,6 +85,42 @@ describe('Shoup-form plaintext products', () => {
     }
     // a 61-bit prime takes the reducing path beyond 2 terms (capacity ⌊(2^64 − 1)/(4q)⌋ = 2)
     expect(lazyProductCapacity(PRIMES[0]!)).toBe(2);
+  });
+
+  it('one-part kernels (mixed hoisting, limbs of P): plaintextDotLimb1 = Σ_t w_t[i >> blockLog]·c_t[i] mod q, on either path', () => {
+    const q40 = generateNttPrimes(40, 1, 16)[0]!;
+    for (const q of [q40, ...PRIMES]) {
+      const m = new Modulus(q);
+      const residue = fc.bigInt({ min: 0n, max: q - 1n });
+      fc.assert(fc.property(fc.integer({ min: 0, max: 2 }), fc.array(fc.array(residue, { minLength: 9, maxLength: 9 }), { minLength: 1, maxLength: 12 }), (blockLog, terms) => {
+        // terms: per term one plaintext word per run (8 >> blockLog of them) and the 8 ciphertext residues
+        const n = 8;
+        const runs = n >> blockLog;
+        const w = terms.map((t) => BigUint64Array.from(t.slice(0, runs)));
+        const wShoup = w.map((x) => { const o = new BigUint64Array(runs); shoupCompanionsFast(x, o, m); return o; });
+        const c = terms.map((t) => BigUint64Array.from(t.slice(1, 9)));
+        const want = Array.from({ length: n }, (_, i) => terms.reduce((s, _t, k) => (s + w[k]![i >> blockLog]! * c[k]![i]!) % q, 0n));
+        const acc = new BigUint64Array(n);
+        plaintextDotLimb1(w, wShoup, c, acc, m, blockLog);
+        expect([...acc]).toEqual(want);
+        // the reducing kernel keeps [0, 2q) and the residues; the lazy one adds products in [0, 4q)
+        const reducing = new BigUint64Array(n).fill(2n * q - 1n);
+        const lazy = new BigUint64Array(n);
+        w.forEach((x, k) => {
+          mulShoupAccumulateBlocked(x, wShoup[k]!, blockLog, c[k]!, reducing, q);
+          if (k < lazyProductCapacity(q)) mulShoupAccumulateLazyBlocked(x, wShoup[k]!, blockLog, c[k]!, lazy, q);
+        });
+        const lazyTerms = Math.min(terms.length, lazyProductCapacity(q));
+        for (let i = 0; i < n; i++) {
+          expect(reducing[i]! < 2n * q).toBe(true);
+          expect(reducing[i]! % q).toBe((want[i]! + 2n * q - 1n) % q);
+          const partial = w.slice(0, lazyTerms).reduce((s, x, k) => s + x[i >> blockLog]! * c[k]![i]!, 0n) % q;
+          expect(lazy[i]! % q).toBe(partial);
+          expect(lazy[i]! < BigInt(lazyTerms) * 4n * q).toBe(true);
+        }
+      }), { numRuns: 25 });
+    }
+    expect(() => plaintextDotLimb1([new BigUint64Array(3)], [new BigUint64Array(3)], [new BigUint64Array(8)], new BigUint64Array(8), new Modulus(PRIMES[0]!), 1)).toThrow(RangeError);
   });
 
   it('shoupForm copies the residues and adds their companions limb by limb (blockLog 0: every entry)', () => {

@@ -13,15 +13,15 @@
 import type { Constant, MulConstantOptions } from '../scheme/arithmetic.js';
 import type { CkksContext } from '../scheme/context.js';
 import type { CircuitEvaluator } from '../scheme/evaluatorInterface.js';
-import type { Ciphertext, ExtendedCiphertext, Plaintext } from '../scheme/plaintext.js';
+import type { Ciphertext, ExtendedCiphertext, HalfExtendedCiphertext, Plaintext } from '../scheme/plaintext.js';
 import { releasePoly, type RnsPoly } from '../ring/rnsPoly.js';
 
 /**
- * Hands the polynomials of `dead` ciphertexts (plain or extended) to the recycler, each once, except those that are
+ * Hands the polynomials of `dead` ciphertexts (plain, extended or half-extended) to the recycler, each once, except those that are
  * also polynomials of a ciphertext in `keep` (an operation may return one of its inputs, e.g. a rotate-and-add chain
  * with no step). The caller must own every dead ciphertext: nothing may use them afterwards.
  */
-export function releaseCiphertexts(dead: Iterable<Ciphertext | ExtendedCiphertext | undefined>, keep: Iterable<Ciphertext | undefined> = []): void {
+export function releaseCiphertexts(dead: Iterable<Ciphertext | ExtendedCiphertext | HalfExtendedCiphertext | undefined>, keep: Iterable<Ciphertext | undefined> = []): void {
   const kept = new Set<RnsPoly>();
   for (const ct of keep) if (ct !== undefined) for (const p of ct.parts) kept.add(p);
   for (const ct of dead) {
@@ -109,6 +109,10 @@ export class TemporaryTracker implements CircuitEvaluator {
     return this.inner.rotateHoistedExtended(a, steps);
   }
 
+  rotateHoistedHalfExtended(a: Ciphertext, steps: readonly number[]): Map<number, HalfExtendedCiphertext> {
+    return this.inner.rotateHoistedHalfExtended(a, steps);
+  }
+
   rotateAccumulateExtended(x: ExtendedCiphertext, steps: number, acc: ExtendedCiphertext): void {
     this.inner.rotateAccumulateExtended(x, steps, acc);
   }
@@ -117,11 +121,11 @@ export class TemporaryTracker implements CircuitEvaluator {
     return this.note(this.inner.modDownExtended(x, out));
   }
 
-  rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
+  rotateSum(terms: readonly { ciphertext: Ciphertext | HalfExtendedCiphertext; steps: number }[], out?: Ciphertext): Ciphertext {
     return this.note(this.inner.rotateSum(terms, out));
   }
 
-  rotateSumRescale(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
+  rotateSumRescale(terms: readonly { ciphertext: Ciphertext | HalfExtendedCiphertext; steps: number }[], out?: Ciphertext): Ciphertext {
     return this.note(this.inner.rotateSumRescale(terms, out));
   }
 

@@ -23,7 +23,7 @@ import { nttForward, nttInverse } from '../ring/ntt.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
-import { plaintextDotLimb } from '../ring/plaintextProducts.js';
+import { plaintextDotLimb, plaintextDotLimb1 } from '../ring/plaintextProducts.js';
 import type { CkksContext } from '../scheme/context.js';
 import { SwitchingKey, toMontgomeryForm } from '../scheme/keys.js';
 import { expandUniformLimbs } from '../scheme/keyGenerator.js';
@@ -284,10 +284,11 @@ export class Executor {
         return;
       }
       case 'plainDot': {
-        const m = this.bases.levelBasis(u.level).moduli[u.limb]!;
+        const m = this.bases.levelBasisQP(u.level).moduli[u.limb]!;
         const limbs = (refs: readonly PolyRef[]) => refs.map((r) => this.limb(r, u.limb));
         const words = (refs: readonly PolyRef[]) => refs.map((r) => this.words(r, u.limb, this.n >> u.blockLog));
-        plaintextDotLimb(words(u.w), words(u.wShoup), limbs(u.c0), limbs(u.c1), this.limb(u.acc0, u.limb), this.limb(u.acc1, u.limb), m, u.blockLog);
+        if (u.limb > u.level) plaintextDotLimb1(words(u.w), words(u.wShoup), limbs(u.c0), this.limb(u.acc0, u.limb), m, u.blockLog);
+        else plaintextDotLimb(words(u.w), words(u.wShoup), limbs(u.c0), limbs(u.c1), this.limb(u.acc0, u.limb), this.limb(u.acc1, u.limb), m, u.blockLog);
         return;
       }
     }

@@ -88,7 +88,9 @@ export type Unit =
   | { readonly op: 'sum'; readonly level: number; readonly extended: boolean; readonly limb: number; readonly terms: readonly PolyRef[]; readonly out: PolyRef }
   /**
    * Limb `limb` over Q_ℓ of (acc0, acc1) = Σ_t w_t ⊙ (c0_t, c1_t) into fresh (zero) accumulators, reduced to
-   * [0, q): plaintext-ciphertext dot products with fixed plaintexts in Shoup form (`plaintextProducts.ts`).
+   * [0, q): plaintext-ciphertext dot products with fixed plaintexts in Shoup form (`plaintextProducts.ts`). A limb
+   * beyond ℓ is a limb of P (mixed hoisting: c0_t and acc0 over Q_ℓ ∪ P): there only acc0 = Σ_t w_t ⊙ c0_t, and c1
+   * is empty.
    */
   | {
     readonly op: 'plainDot'; readonly level: number; readonly limb: number; readonly blockLog: number;

@@ -165,23 +165,26 @@ export function galoisSplit(job: Job, ctx: CkksContext, level: number, digits: r
 }
 
 /**
- * Hoisted rotations of one ciphertext, one whole rotation per unit: for each (key, keyQ), (σ_k(u_0 + c_0), σ_k(u_1))
- * over Q_ℓ, or with `extended` σ_k of (v_0 + c0, v_1) over Q_ℓ ∪ P (c0 = P·c_0 there).
+ * Hoisted rotations of one ciphertext, two units per rotation (its key parts): for each (key, keyQ), with `basis`
+ * 'q' (σ_k(u_0 + c_0), σ_k(u_1)) over Q_ℓ; 'extended' σ_k of (v_0 + c0, v_1) over Q_ℓ ∪ P (c0 = P·c_0 there);
+ * 'halfExtended' σ_k(v_0 + c0) over Q_ℓ ∪ P (c0 = P·c_0) and σ_k(u_1) over Q_ℓ (`HalfExtendedCiphertext`).
  */
 export function rotationsSplit(
   job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], rotations: readonly { key: SwitchingKey; keyQ: number; element: number }[],
-  c0: RnsPoly, extended: boolean,
+  c0: RnsPoly, basis: 'q' | 'extended' | 'halfExtended',
 ): [RnsPoly, RnsPoly][] {
-  const basis = extended ? ctx.levelBasisQP(level) : ctx.levelBasis(level);
+  // per key part: is it kept over Q_ℓ ∪ P?
+  const extended = [basis !== 'q', basis === 'extended'] as const;
+  const partBasis = extended.map((e) => (e ? ctx.levelBasisQP(level) : ctx.levelBasis(level)));
   const c = job.ref(job.input(c0));
-  const outs = rotations.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')]);
+  const outs = rotations.map((): [RnsPoly, RnsPoly] => [new RnsPoly(partBasis[0]!, 'evaluation'), new RnsPoly(partBasis[1]!, 'evaluation')]);
   const digitRefs = digits.map((p) => job.ref(job.input(p)));
   // two units per rotation (its two key parts), so that an odd number of rotations splits evenly
   job.phase(rotations.flatMap(({ key, keyQ, element }, r): Unit[] => {
     const refs = keyRefs(job, digits, key);
     return [0, 1].map((k): Unit => ({
-      op: 'rotatePart', level, element, keyQ, extended, digits: digitRefs, key: k === 0 ? refs.keyB : refs.keyA,
-      ...(k === 0 ? { c0: c } : {}), c0Lifted: extended, out: job.ref(outs[r]![k]!),
+      op: 'rotatePart', level, element, keyQ, extended: extended[k]!, digits: digitRefs, key: k === 0 ? refs.keyB : refs.keyA,
+      ...(k === 0 ? { c0: c } : {}), c0Lifted: basis !== 'q', out: job.ref(outs[r]![k]!),
     }));
   }));
   job.run();
@@ -236,20 +239,27 @@ export const rotateSumTuning = { batchBytes: 64 * 2 ** 20 };
  * by q_ℓ·P with `rescale`; both polynomials, one per unit). Returns (c_0, c_1) over Q_ℓ (Q_{ℓ−1}). The terms'
  * decompositions run by limbs (`decompositionUnits`) in batches of `rotateSumTuning.batchBytes` of digits, then their
  * key switches by (term, part): small units, so 15 giant steps still split evenly between two threads (one
- * whole term per unit left one thread idle for half a term on average). Rotations by 0 are P·x_t ('liftByP').
+ * whole term per unit left one thread idle for half a term on average). Rotations by 0 are P·x_t ('liftByP'); an x0
+ * already lifted (`x0Lifted`, a `HalfExtendedCiphertext`'s P·c_0 over Q_ℓ ∪ P) is added as it is.
  */
 export function rotateSumSplit(
-  job: Job, ctx: CkksContext, level: number, terms: readonly { x0: RnsPoly; x1: RnsPoly; element: number; key: SwitchingKey | undefined; keyQ: number }[],
+  job: Job, ctx: CkksContext, level: number,
+  terms: readonly { x0: RnsPoly; x1: RnsPoly; x0Lifted: boolean; element: number; key: SwitchingKey | undefined; keyQ: number }[],
   rescale: boolean,
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
   const digitCount = ctx.params.digits.filter(([start]) => start <= level).length;
-  const outs = terms.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
+  // a rotation by 0 of a term whose x0 is already P·c_0 over Q_ℓ ∪ P (x0Lifted) sums x0 itself, which is not ours
+  const borrowed = (t: number): boolean => terms[t]!.x0Lifted && terms[t]!.key === undefined;
+  const outs = terms.map((term, t): [RnsPoly, RnsPoly] => [borrowed(t) ? job.input(term.x0) : new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
   const lifts: Unit[] = [];
   const rotating: { t: number; key: SwitchingKey }[] = [];
   terms.forEach(({ x0, x1, key }, t) => {
     if (key !== undefined) rotating.push({ t, key });
-    else [x0, x1].forEach((x, k) => lifts.push({ op: 'liftByP', level, x: job.ref(job.input(x)), out: job.ref(outs[t]![k]!) }));
+    else [x0, x1].forEach((x, k) => {
+      if (k === 0 && borrowed(t)) return;
+      lifts.push({ op: 'liftByP', level, x: job.ref(job.input(x)), out: job.ref(outs[t]![k]!) });
+    });
   });
   const perTerm = (digitCount * basisQP.size + level + 1) * ctx.ringDegree * 8;
   const batch = Math.max(1, Math.min(rotating.length, Math.floor(rotateSumTuning.batchBytes / perTerm)));
@@ -263,11 +273,11 @@ export function rotateSumSplit(
     const items = chunk.map(({ t }, i) => ({ d: job.ref(job.input(terms[t]!.x1)), coef: job.ref(scratch[i]!.coef), exts: scratch[i]!.digits.map((p) => job.ref(p)) }));
     for (const phase of decompositionUnits(ctx, level, items)) job.phase(phase);
     job.phase(chunk.flatMap(({ t, key }, i): Unit[] => {
-      const { x0, element, keyQ } = terms[t]!;
+      const { x0, x0Lifted, element, keyQ } = terms[t]!;
       const refs = keyRefs(job, scratch[i]!.digits, key);
       return [0, 1].map((k): Unit => ({
         op: 'rotatePart', level, element, keyQ, extended: true, digits: items[i]!.exts, key: k === 0 ? refs.keyB : refs.keyA,
-        ...(k === 0 ? { c0: job.ref(job.input(x0)) } : {}), c0Lifted: false, out: job.ref(outs[t]![k]!),
+        ...(k === 0 ? { c0: job.ref(job.input(x0)) } : {}), c0Lifted: x0Lifted, out: job.ref(outs[t]![k]!),
       }));
     }));
   }
@@ -283,28 +293,37 @@ export function rotateSumSplit(
   const result: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
   divisionPhases(job, ctx, level, rescale, acc.map((x) => job.ref(x)), result.map((o) => job.ref(o)));
   job.run();
-  releasePoly(...outs.flat(), ...acc, ...scratch.flatMap((s) => [s.coef, ...s.digits]));
+  releasePoly(...outs.flatMap(([o0, o1], t) => (borrowed(t) ? [o1] : [o0, o1])), ...acc, ...scratch.flatMap((s) => [s.coef, ...s.digits]));
   return result;
 }
 
 /**
  * (acc0, acc1) = Σ_t w_t ⊙ (c0_t, c1_t) over Q_ℓ for each group (fresh outputs, reduced): the plaintext products of
- * a linear transform's giant groups, by (group, limb). Every plaintext has the same `blockLog`.
+ * a linear transform's giant groups, by (group, limb). Every plaintext has the same `blockLog`. When acc0 is over
+ * Q_ℓ ∪ P (mixed hoisting: the c0_t are the P·c_0 of `HalfExtendedCiphertext`s, the plaintexts over Q_ℓ ∪ P), its
+ * limbs of P are Σ_t w_t ⊙ c0_t over the terms not marked `zeroP` (a lifted c_0 of a step 0 is zero there).
  */
 export function plainDotSplit(
   job: Job, level: number, blockLog: number,
-  groups: readonly { terms: readonly { w: ShoupPlaintext; c0: RnsPoly; c1: RnsPoly }[]; acc0: RnsPoly; acc1: RnsPoly }[],
+  groups: readonly { terms: readonly { w: ShoupPlaintext; c0: RnsPoly; c1: RnsPoly; zeroP?: boolean }[]; acc0: RnsPoly; acc1: RnsPoly }[],
 ): void {
   const units: Unit[] = [];
   for (const g of groups) {
     for (const t of g.terms) if (t.w.blockLog !== blockLog) throw new RangeError(`plainDotSplit: a plaintext with blockLog ${t.w.blockLog} among ${blockLog}`);
-    const w = g.terms.map((t) => job.ref(job.keyWords(t.w.values)));
-    const wShoup = g.terms.map((t) => job.ref(job.keyWords(t.w.shoup)));
-    const c0 = g.terms.map((t) => job.ref(job.input(t.c0)));
+    const refs = (terms: typeof g.terms) => ({
+      w: terms.map((t) => job.ref(job.keyWords(t.w.values))),
+      wShoup: terms.map((t) => job.ref(job.keyWords(t.w.shoup))),
+      c0: terms.map((t) => job.ref(job.input(t.c0))),
+    });
+    const all = refs(g.terms);
     const c1 = g.terms.map((t) => job.ref(job.input(t.c1)));
     const acc0 = job.ref(job.output(g.acc0));
     const acc1 = job.ref(job.output(g.acc1));
-    for (let limb = 0; limb <= level; limb++) units.push({ op: 'plainDot', level, limb, blockLog, w, wShoup, c0, c1, acc0, acc1 });
+    for (let limb = 0; limb <= level; limb++) units.push({ op: 'plainDot', level, limb, blockLog, ...all, c1, acc0, acc1 });
+    if (g.acc0.limbCount > level + 1) {
+      const nonZero = refs(g.terms.filter((t) => t.zeroP !== true));
+      for (let limb = level + 1; limb < g.acc0.limbCount; limb++) units.push({ op: 'plainDot', level, limb, blockLog, ...nonZero, c1: [], acc0, acc1 });
+    }
   }
   job.phase(units);
   job.run();

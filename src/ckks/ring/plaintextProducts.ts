@@ -143,6 +143,54 @@ export function mulShoupAccumulate2LazyBlocked(
   }
 }
 
+/**
+ * One part of `mulShoupAccumulate2Blocked`: acc[i] += w[i >> blockLog]·b[i] mod q, lazily in [0, 2q) (acc in [0, 2q) on
+ * entry). For the limbs of P, where mixed hoisting multiplies only the first part of its baby steps (blockLog 0 works:
+ * runs of one entry).
+ */
+export function mulShoupAccumulateBlocked(
+  w: BigUint64Array, wShoup: BigUint64Array, blockLog: number, b: BigUint64Array, acc: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const twoq = BigInt.asUintN(64, q + q);
+  const fourq = BigInt.asUintN(64, twoq + twoq);
+  const run = 1 << blockLog;
+  const blocks = acc.length >> blockLog;
+  for (let k = 0, i = 0; k < blocks; k++) {
+    const c = w[k]!;
+    const cp = wShoup[k]!;
+    const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+    for (const end = i + run; i < end; i++) {
+      const x = b[i]!;
+      const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+      const h = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, x0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, x1 * cp0) >> 32n));
+      const s1 = BigInt.asIntN(64, acc[i]! + BigInt.asUintN(64, x * c - h * q) - fourq);
+      const s2 = BigInt.asIntN(64, s1 + BigInt.asUintN(64, fourq & BigInt.asUintN(64, s1 >> 63n)) - twoq);
+      acc[i] = BigInt.asUintN(64, s2 + BigInt.asUintN(64, twoq & BigInt.asUintN(64, s2 >> 63n)));
+    }
+  }
+}
+
+/** One part of `mulShoupAccumulate2LazyBlocked` (no reduction; the caller bounds the number of calls). */
+export function mulShoupAccumulateLazyBlocked(
+  w: BigUint64Array, wShoup: BigUint64Array, blockLog: number, b: BigUint64Array, acc: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const run = 1 << blockLog;
+  const blocks = acc.length >> blockLog;
+  for (let k = 0, i = 0; k < blocks; k++) {
+    const c = w[k]!;
+    const cp = wShoup[k]!;
+    const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+    for (const end = i + run; i < end; i++) {
+      const x = b[i]!;
+      const x0 = BigInt.asUintN(64, x & M32), x1 = BigInt.asUintN(64, x >> 32n);
+      const h = BigInt.asUintN(64, x1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, x0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, x1 * cp0) >> 32n));
+      acc[i] = BigInt.asUintN(64, acc[i]! + BigInt.asUintN(64, x * c - h * q));
+    }
+  }
+}
+
 /** log2 of the run length N/(2·slots) on which a message packed in `slots` slots is constant in evaluation form. */
 export function slotRunLog(ringDegree: number, slots: number): number {
   return Math.log2(ringDegree / (2 * slots));
@@ -184,6 +232,27 @@ export function plaintextDotLimb(
   }
   addScalarMod(acc0, 0n, acc0, q);
   addScalarMod(acc1, 0n, acc1, q);
+}
+
+/**
+ * One part of `plaintextDotLimb`: acc = Σ_t w_t ⊙ c_t mod q over one limb, fully reduced; acc is zero on entry (the
+ * limbs of P of mixed hoisting's first parts). Same choice of lazy or reducing kernel, same residues.
+ */
+export function plaintextDotLimb1(
+  w: readonly BigUint64Array[], wShoup: readonly BigUint64Array[], c: readonly BigUint64Array[], acc: BigUint64Array, m: Modulus, blockLog = 0,
+): void {
+  const q = m.value;
+  const expected = acc.length >> blockLog;
+  for (let t = 0; t < w.length; t++) {
+    if (w[t]!.length !== expected || wShoup[t]!.length !== expected) throw new RangeError(`plaintextDotLimb1: plaintext limb of ${w[t]!.length} words, expected ${expected} (blockLog ${blockLog})`);
+  }
+  if (w.length <= lazyProductCapacity(q)) {
+    for (let t = 0; t < w.length; t++) mulShoupAccumulateLazyBlocked(w[t]!, wShoup[t]!, blockLog, c[t]!, acc, q);
+    reduceBarrett(acc, acc, q, m.barrett);
+    return;
+  }
+  for (let t = 0; t < w.length; t++) mulShoupAccumulateBlocked(w[t]!, wShoup[t]!, blockLog, c[t]!, acc, q);
+  addScalarMod(acc, 0n, acc, q);
 }
 
 /**
@@ -290,6 +359,8 @@ function warmUp(): void {
     shoupCompanionsKernel(w, acc0, q, (1n << 64n) / q, (1n << 64n) % q, tp);
     mulShoupAccumulate2Blocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, w, acc0, acc1, q);
     mulShoupAccumulate2LazyBlocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, w, acc0, acc1, q);
+    mulShoupAccumulateBlocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, acc0, q);
+    mulShoupAccumulateLazyBlocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, acc1, q);
   }
 }
 warmUp();

@@ -5,9 +5,9 @@
  */
 import { CkksError } from '../errors.js';
 import type { CkksContext } from './context.js';
-import { Ciphertext, type ExtendedCiphertext, type Plaintext } from './plaintext.js';
+import { Ciphertext, type ExtendedCiphertext, type HalfExtendedCiphertext, type Plaintext } from './plaintext.js';
 
-type Operand = Ciphertext | Plaintext | ExtendedCiphertext;
+type Operand = Ciphertext | Plaintext | ExtendedCiphertext | HalfExtendedCiphertext;
 
 export function checkContext(ctx: CkksContext, x: Operand, what: string): void {
   ctx.assertSameParameters(x.context, what);

@@ -15,7 +15,7 @@ import { polyAdd, releasePoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from './context.js';
 import { GaloisKey, RelinearizationKey } from './keys.js';
 import { KeySwitcher } from './keySwitch.js';
-import { Ciphertext, type ExtendedCiphertext, type Plaintext } from './plaintext.js';
+import { Ciphertext, type ExtendedCiphertext, type HalfExtendedCiphertext, type Plaintext } from './plaintext.js';
 import { Rotator, checkGaloisKeyEntry } from './rotations.js';
 import * as arithmetic from './arithmetic.js';
 import { deliver, deliverFresh, type Constant, type MulConstantOptions } from './arithmetic.js';
@@ -177,6 +177,15 @@ export class Evaluator implements CircuitEvaluator {
     return this.rotator.rotateHoistedExtended(a, steps);
   }
 
+  /**
+   * Mixed hoisting (BSGS linear transforms whose giant groups are summed by `rotateSum`): rot(a, s) for every step s
+   * with the first part left as P·c_0 over Q_ℓ ∪ P and the second divided by P (one ModDown per rotation instead of
+   * two). Multiply and sum such terms part by part (the first over Q_ℓ ∪ P) and hand the sums to `rotateSum`.
+   */
+  rotateHoistedHalfExtended(a: Ciphertext, steps: readonly number[]): Map<number, HalfExtendedCiphertext> {
+    return this.rotator.rotateHoistedHalfExtended(a, steps);
+  }
+
   /** P·a in the extended basis Q_ℓ ∪ P (exact), with a's scale and slot count. */
   liftExtended(a: Ciphertext): ExtendedCiphertext {
     return this.rotator.liftExtended(a);
@@ -200,10 +209,10 @@ export class Evaluator implements CircuitEvaluator {
 
   /**
    * Σ_t rot(ciphertext_t, steps_t) with one key switch per non-zero step and one division by P for the whole sum
-   * (terms at one level, scale and slot count; exact Galois keys). With a thread pool, the terms are split across
-   * threads.
+   * (terms at one level, scale and slot count; exact Galois keys). A term may be a `HalfExtendedCiphertext` (its
+   * P·c_0 enters the sum as it is). With a thread pool, the terms are split across threads.
    */
-  rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
+  rotateSum(terms: readonly { ciphertext: Ciphertext | HalfExtendedCiphertext; steps: number }[], out?: Ciphertext): Ciphertext {
     return deliverFresh(this.context, this.rotator.rotateSum(terms), out, 'rotateSum');
   }
 
@@ -212,7 +221,7 @@ export class Evaluator implements CircuitEvaluator {
    * (as `relinearizeRescale` does for products): the result is at level ℓ − 1 with scale / q_ℓ, and costs ℓ + 1
    * fewer NTTs per polynomial. DEPTH_EXHAUSTED at level 0.
    */
-  rotateSumRescale(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext {
+  rotateSumRescale(terms: readonly { ciphertext: Ciphertext | HalfExtendedCiphertext; steps: number }[], out?: Ciphertext): Ciphertext {
     return deliverFresh(this.context, this.rotator.rotateSum(terms, true), out, 'rotateSumRescale');
   }
 

@@ -14,7 +14,7 @@
  */
 import type { Constant, MulConstantOptions } from './arithmetic.js';
 import type { CkksContext } from './context.js';
-import type { Ciphertext, ExtendedCiphertext, Plaintext } from './plaintext.js';
+import type { Ciphertext, ExtendedCiphertext, HalfExtendedCiphertext, Plaintext } from './plaintext.js';
 
 export interface CircuitEvaluator {
   /** The parameter set every operand must belong to (its primes plan the circuits' levels and scales). */
@@ -44,14 +44,16 @@ export interface CircuitEvaluator {
   rotateHoisted(a: Ciphertext, steps: readonly number[]): Map<number, Ciphertext>;
   /** P·rot(a, s) for every step s, in the extended basis Q_ℓ ∪ P (double hoisting). */
   rotateHoistedExtended(a: Ciphertext, steps: readonly number[]): Map<number, ExtendedCiphertext>;
+  /** rot(a, s) for every step s as (P·c_0 over Q_ℓ ∪ P, c_1 over Q_ℓ) (mixed hoisting). */
+  rotateHoistedHalfExtended(a: Ciphertext, steps: readonly number[]): Map<number, HalfExtendedCiphertext>;
   /** acc += P·rot(x/P, steps), both in the extended basis. */
   rotateAccumulateExtended(x: ExtendedCiphertext, steps: number, acc: ExtendedCiphertext): void;
   /** The ciphertext over Q_ℓ an extended one stands for (divides by P); `x` is consumed. */
   modDownExtended(x: ExtendedCiphertext, out?: Ciphertext): Ciphertext;
   /** Σ_t rot(ciphertext_t, steps_t) with one division by P for the whole sum. */
-  rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext;
+  rotateSum(terms: readonly { ciphertext: Ciphertext | HalfExtendedCiphertext; steps: number }[], out?: Ciphertext): Ciphertext;
   /** rescale(rotateSum(terms)) with one division by q_ℓ·P. */
-  rotateSumRescale(terms: readonly { ciphertext: Ciphertext; steps: number }[], out?: Ciphertext): Ciphertext;
+  rotateSumRescale(terms: readonly { ciphertext: Ciphertext | HalfExtendedCiphertext; steps: number }[], out?: Ciphertext): Ciphertext;
   /** Σ_t P·rot(x_t/P, steps_t) in the extended basis. */
   rotateSumExtended(terms: readonly { ciphertext: ExtendedCiphertext; steps: number }[]): ExtendedCiphertext;
   /** Complex conjugation of every slot. */

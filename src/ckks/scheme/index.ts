@@ -5,7 +5,7 @@ export { maxLogQP128 } from './security.js';
 export { CkksContext, type ContextOptions } from './context.js';
 export { CanonicalEmbedding } from './canonicalEmbedding.js';
 export { Encoder, type ComplexVector, type EncodeOptions } from './encoder.js';
-export { Ciphertext, ExtendedCiphertext, Plaintext } from './plaintext.js';
+export { Ciphertext, ExtendedCiphertext, HalfExtendedCiphertext, Plaintext } from './plaintext.js';
 export { GaloisKey, PublicKey, RelinearizationKey, SecretKey, SwitchingKey } from './keys.js';
 export { KeyGenerator } from './keyGenerator.js';
 export { Decryptor, Encryptor } from './encryptor.js';

@@ -90,3 +90,34 @@ export class ExtendedCiphertext {
     return new ExtendedCiphertext(context, level, new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation'), scale, slots);
   }
 }
+
+/**
+ * A degree-1 ciphertext (c_0, c_1) at level ℓ held as (P·c_0 + e over Q_ℓ ∪ P, c_1 over Q_ℓ): only the first part is
+ * kept in the extended basis (evaluation form). The mixed-hoisting linear transform's baby steps
+ * (`rotateHoistedHalfExtended`) skip the ModDown of their first part this way: it is never decomposed again, so it
+ * can be multiplied by the diagonals over Q_ℓ ∪ P and divided by P once with the whole sum (`rotateSum` takes these
+ * as terms). The second part is brought back to Q_ℓ, because the giant steps decompose it. `scale` and `slots` are
+ * those of the ciphertext it stands for; producers set them and consumers check them.
+ */
+export class HalfExtendedCiphertext {
+  constructor(
+    readonly context: CkksContext,
+    readonly level: number,
+    readonly c0: RnsPoly,
+    readonly c1: RnsPoly,
+    readonly scale: number,
+    readonly slots: number,
+  ) {
+    context.checkLevel(level);
+    for (const p of [c0, c1]) {
+      if (!(p instanceof RnsPoly)) throw new TypeError('HalfExtendedCiphertext: c0 and c1 must be RnsPolys');
+      p.requireForm('evaluation', 'HalfExtendedCiphertext');
+    }
+    context.levelBasisQP(level).assertSame(c0.basis, 'HalfExtendedCiphertext (c0 over Q_ℓ ∪ P of its level)');
+    context.levelBasis(level).assertSame(c1.basis, 'HalfExtendedCiphertext (c1 over Q_ℓ)');
+    if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) throw new RangeError(`HalfExtendedCiphertext: scale must be a positive finite number, got ${String(scale)}`);
+    if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0 || slots > context.params.maxSlots) {
+      throw new CkksError('INCOMPATIBLE_PARAMETERS', `HalfExtendedCiphertext: slots must be a power of two in [1, ${context.params.maxSlots}], got ${slots}`);
+    }
+  }
+}

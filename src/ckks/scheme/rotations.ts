@@ -22,7 +22,7 @@ import { applyAutomorphism, conjugationElement, galoisElementForRotation } from 
 import type { CkksContext } from './context.js';
 import type { GaloisKey } from './keys.js';
 import type { Decomposition, KeySwitcher } from './keySwitch.js';
-import { Ciphertext, ExtendedCiphertext } from './plaintext.js';
+import { Ciphertext, ExtendedCiphertext, HalfExtendedCiphertext } from './plaintext.js';
 import { checkCanRescale, checkContext, checkRescaledScale, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
 import { automorphismAccumulateSplit, galoisSplit, jobFor, rotateSumExtendedSplit, rotateSumSplit, rotationsSplit } from '../parallel/schemeJobs.js';
 
@@ -73,7 +73,7 @@ export function applyGalois(ctx: CkksContext, switcher: KeySwitcher, ct: Ciphert
  * The scale a rescale of `ct` gives (ct.scale / q_ℓ), checked as `rescale` checks it: DEPTH_EXHAUSTED at level 0,
  * SCALE_MISMATCH when the result would fall below 1.
  */
-function rescaledScale(ctx: CkksContext, ct: Ciphertext, what: string): number {
+function rescaledScale(ctx: CkksContext, ct: Ciphertext | HalfExtendedCiphertext, what: string): number {
   checkCanRescale(ct, what);
   const scale = ct.scale / Number(ctx.params.Q[ct.level]!);
   checkRescaledScale(ctx, scale, what);
@@ -202,7 +202,11 @@ export class Rotator {
     requireDegreeOne(ct, 'rotateHoisted');
     const N = this.context.ringDegree;
     const out = new Map<number, Ciphertext>();
-    if (this.rotateHoistedSplit(ct, steps, out)) return out;
+    const split = this.hoistedSplit(ct, steps, 'q', ct.parts[0]!, 'rotateHoisted');
+    if (split !== undefined) {
+      for (const s of steps) if (!out.has(s)) out.set(s, split.has(s) ? new Ciphertext(this.context, split.get(s)!, ct.scale, ct.slots) : ct.clone());
+      return out;
+    }
     let dec: Decomposition | undefined;
     for (const s of steps) {
       if (out.has(s)) continue;
@@ -220,37 +224,24 @@ export class Rotator {
   }
 
   /**
-   * With a pool and at least two distinct non-zero steps: the rotations of `rotateHoisted` (or, `extended`, of
-   * `rotateHoistedExtended` for its non-zero steps) as one split job, one unit per (rotation, key part), into `out`. Returns
-   * false (out untouched) when the work is not split.
+   * With a pool and at least two distinct non-zero steps: the hoisted rotations of `ct` by its non-zero steps as one
+   * split job, one unit per (rotation, key part) (`rotationsSplit`; c0 is c_0, or P·c_0 unless `basis` is 'q'), as a
+   * map steps → parts. Undefined when the work is not split.
    */
-  private rotateHoistedSplit(ct: Ciphertext, steps: readonly number[], out: Map<number, Ciphertext>): boolean;
-  private rotateHoistedSplit(ct: Ciphertext, steps: readonly number[], out: Map<number, ExtendedCiphertext>, c0P: RnsPoly): boolean;
-  private rotateHoistedSplit(ct: Ciphertext, steps: readonly number[], out: Map<number, Ciphertext> | Map<number, ExtendedCiphertext>, c0P?: RnsPoly): boolean {
+  private hoistedSplit(ct: Ciphertext, steps: readonly number[], basis: 'q' | 'extended' | 'halfExtended', c0: RnsPoly, what: string): Map<number, [RnsPoly, RnsPoly]> | undefined {
     const N = this.context.ringDegree;
-    const what = c0P === undefined ? 'rotateHoisted' : 'rotateHoistedExtended';
     const rotating = [...new Set(steps)].filter((s) => normalizeSteps(s, N) !== 0);
     const size = this.context.levelBasisQP(ct.level).size;
     const digits = this.context.params.digits.filter(([start]) => start <= ct.level).length;
     const job = rotating.length < 2 ? undefined : jobFor(this.context, rotating.length * ((digits * size) / 4 + 2 * size));
-    if (job === undefined) return false;
+    if (job === undefined) return undefined;
     const keys = rotating.map((s) => this.requireExactKey(normalizeSteps(s, N), s, what));
     const dec = this.switcher.decompose(ct.parts[1]!);
     const rotations = keys.map((key) => ({ key, keyQ: this.switcher.keyLimbsQ(dec, key), element: key.galoisElement }));
     this.switcher.counters.keySwitches += rotations.length;
-    const results = rotationsSplit(job, this.context, ct.level, dec.digits, rotations, c0P ?? ct.parts[0]!, c0P !== undefined);
+    const results = rotationsSplit(job, this.context, ct.level, dec.digits, rotations, c0, basis);
     releasePoly(...dec.digits);
-    for (const s of steps) {
-      if (out.has(s)) continue;
-      const i = rotating.indexOf(s);
-      if (c0P === undefined) {
-        (out as Map<number, Ciphertext>).set(s, i < 0 ? ct.clone() : new Ciphertext(this.context, results[i]!, ct.scale, ct.slots));
-      } else {
-        const [c0, c1] = i < 0 ? [c0P, this.switcher.liftByP(ct.parts[1]!)] : results[i]!;
-        (out as Map<number, ExtendedCiphertext>).set(s, new ExtendedCiphertext(this.context, ct.level, c0, c1, ct.scale, ct.slots));
-      }
-    }
-    return true;
+    return new Map(rotating.map((s, i) => [s, results[i]!]));
   }
 
   /**
@@ -263,15 +254,24 @@ export class Rotator {
     const N = this.context.ringDegree;
     const level = ct.level;
     const out = new Map<number, ExtendedCiphertext>();
+    if (steps.length === 0) return out;
+    const c0P = this.switcher.liftByP(ct.parts[0]!); // P·c_0, the same for every step (read, never written, below)
+    const extended = (c0: RnsPoly, c1: RnsPoly): ExtendedCiphertext => new ExtendedCiphertext(this.context, level, c0, c1, ct.scale, ct.slots);
+    const split = this.hoistedSplit(ct, steps, 'extended', c0P, 'rotateHoistedExtended');
+    if (split !== undefined) {
+      for (const s of steps) {
+        if (out.has(s)) continue;
+        const parts = split.get(s);
+        out.set(s, parts === undefined ? extended(c0P, this.switcher.liftByP(ct.parts[1]!)) : extended(...parts));
+      }
+      return out;
+    }
     let dec: Decomposition | undefined;
-    let c0P: RnsPoly | undefined; // P·c_0, the same for every step (read, never written, below)
-    if (steps.length > 0 && this.rotateHoistedSplit(ct, steps, out, (c0P = this.switcher.liftByP(ct.parts[0]!)))) return out;
     for (const s of steps) {
       if (out.has(s)) continue;
       const r = normalizeSteps(s, N);
-      c0P ??= this.switcher.liftByP(ct.parts[0]!);
       if (r === 0) {
-        out.set(s, new ExtendedCiphertext(this.context, level, c0P, this.switcher.liftByP(ct.parts[1]!), ct.scale, ct.slots));
+        out.set(s, extended(c0P, this.switcher.liftByP(ct.parts[1]!)));
         continue;
       }
       const key = this.requireExactKey(r, s, 'rotateHoistedExtended');
@@ -283,7 +283,54 @@ export class Rotator {
       const c0 = applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation'));
       const c1 = applyAutomorphism(v1, k, new RnsPoly(v1.basis, 'evaluation'));
       releasePoly(v0, v1);
-      out.set(s, new ExtendedCiphertext(this.context, level, c0, c1, ct.scale, ct.slots));
+      out.set(s, extended(c0, c1));
+    }
+    if (dec !== undefined) releasePoly(...dec.digits);
+    return out;
+  }
+
+  /**
+   * Mixed hoisting, baby steps: for every step, rot(ct, step) with its first part left multiplied by P over Q_ℓ ∪ P
+   * and its second part divided by P (one ModDown per rotation instead of two; `HalfExtendedCiphertext`). One shared
+   * decomposition; step 0 gives (P·c_0, a copy of c_1), no key switch. Every non-zero step needs an exact key. Each
+   * result owns its polynomials except that the first parts of all steps 0 are one polynomial (read-only).
+   */
+  rotateHoistedHalfExtended(ct: Ciphertext, steps: readonly number[]): Map<number, HalfExtendedCiphertext> {
+    const what = 'rotateHoistedHalfExtended';
+    checkContext(this.context, ct, what);
+    requireDegreeOne(ct, what);
+    const N = this.context.ringDegree;
+    const level = ct.level;
+    const out = new Map<number, HalfExtendedCiphertext>();
+    if (steps.length === 0) return out;
+    const c0P = this.switcher.liftByP(ct.parts[0]!);
+    const half = (c0: RnsPoly, c1: RnsPoly): HalfExtendedCiphertext => new HalfExtendedCiphertext(this.context, level, c0, c1, ct.scale, ct.slots);
+    const split = this.hoistedSplit(ct, steps, 'halfExtended', c0P, what);
+    let dec: Decomposition | undefined;
+    for (const s of steps) {
+      if (out.has(s)) continue;
+      const r = normalizeSteps(s, N);
+      if (r === 0) {
+        out.set(s, half(c0P, ct.parts[1]!.clone()));
+        continue;
+      }
+      const parts = split?.get(s);
+      if (parts !== undefined) {
+        out.set(s, half(...parts));
+        continue;
+      }
+      const key = this.requireExactKey(r, s, what);
+      dec ??= this.switcher.decompose(ct.parts[1]!);
+      const k = key.galoisElement;
+      // as rotateHoistedExtended for the first part; the second divided by P before σ_k (as applyGalois and the
+      // thread pool's 'rotatePart' units do, so that both give the same words)
+      const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
+      polyAdd(v0, c0P, v0);
+      const c0 = applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation'));
+      const u1 = this.switcher.modDown(v1, level);
+      const c1 = applyAutomorphism(u1, k, new RnsPoly(u1.basis, 'evaluation'));
+      releasePoly(v0, v1, u1);
+      out.set(s, half(c0, c1));
     }
     if (dec !== undefined) releasePoly(...dec.digits);
     return out;
@@ -342,15 +389,17 @@ export class Rotator {
    * transform whose inner sums live over Q_ℓ; Bossuat et al. 2021, §3.3). With a pool, split by (term, key part).
    * `rescale`: the sum is divided by q_ℓ·P in one rounded division (`KeySwitcher.modDownRescale`) instead of by P,
    * so the result is the rescaled sum at level ℓ − 1 (scale / q_ℓ), for ℓ + 1 fewer NTTs per polynomial than a
-   * separate rescale.
+   * separate rescale. A term may be a `HalfExtendedCiphertext` (mixed hoisting's giant groups): its first part is
+   * already P·c_0 over Q_ℓ ∪ P and enters the sum as it is.
    */
-  rotateSum(terms: readonly { ciphertext: Ciphertext; steps: number }[], rescale = false): Ciphertext {
+  rotateSum(terms: readonly { ciphertext: Ciphertext | HalfExtendedCiphertext; steps: number }[], rescale = false): Ciphertext {
     const what = rescale ? 'rotateSumRescale' : 'rotateSum';
     const first = terms[0]?.ciphertext;
     if (first === undefined) throw new RangeError(`${what}: no terms`);
     for (const { ciphertext } of terms) {
+      if (!(ciphertext instanceof Ciphertext) && !(ciphertext instanceof HalfExtendedCiphertext)) throw new TypeError(`${what}: terms must be Ciphertexts or HalfExtendedCiphertexts`);
       checkContext(this.context, ciphertext, what);
-      requireDegreeOne(ciphertext, what);
+      if (ciphertext instanceof Ciphertext) requireDegreeOne(ciphertext, what);
       checkSameLevel(first, ciphertext, what);
       checkSameScale(first, ciphertext, what);
       checkSameSlots(first, ciphertext, what);
@@ -363,7 +412,10 @@ export class Rotator {
       const r = normalizeSteps(steps, N);
       const key = r === 0 ? undefined : this.requireExactKey(r, steps, what);
       const keyQ = key === undefined ? 0 : this.switcher.keyLimbsQ({ level, digits: { length: digitCount } }, key);
-      return { x0: ciphertext.parts[0]!, x1: ciphertext.parts[1]!, element: key?.galoisElement ?? 0, key, keyQ };
+      // a half-extended term's first part is already P·c_0 over Q_ℓ ∪ P
+      const lifted = ciphertext instanceof HalfExtendedCiphertext;
+      const [x0, x1] = lifted ? [ciphertext.c0, ciphertext.c1] : [ciphertext.parts[0]!, ciphertext.parts[1]!];
+      return { x0, x1, x0Lifted: lifted, element: key?.galoisElement ?? 0, key, keyQ };
     });
     const size = this.context.levelBasisQP(level).size;
     const job = jobFor(this.context, terms.length * (level + 1 + digitCount * size * 1.25) + 2 * size);
@@ -374,19 +426,21 @@ export class Rotator {
     const basisQP = this.context.levelBasisQP(level);
     const acc = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')] as const;
     const scratch = new RnsPoly(basisQP, 'evaluation');
-    for (const { x0, x1, element, key } of keyed) {
+    for (const { x0, x1, x0Lifted, element, key } of keyed) {
+      const lift0 = x0Lifted ? x0 : this.switcher.liftByP(x0);
       if (key === undefined) {
-        polyAdd(acc[0], this.switcher.liftByP(x0), acc[0]);
-        polyAdd(acc[1], this.switcher.liftByP(x1), acc[1]);
+        const lift1 = this.switcher.liftByP(x1);
+        polyAdd(acc[0], lift0, acc[0]);
+        polyAdd(acc[1], lift1, acc[1]);
+        releasePoly(lift1, ...(x0Lifted ? [] : [lift0]));
         continue;
       }
       const dec = this.switcher.decompose(x1);
       const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
-      const lift0 = this.switcher.liftByP(x0);
       polyAdd(v0, lift0, v0);
       polyAdd(acc[0], applyAutomorphism(v0, element, scratch), acc[0]);
       polyAdd(acc[1], applyAutomorphism(v1, element, scratch), acc[1]);
-      releasePoly(...dec.digits, v0, v1, lift0);
+      releasePoly(...dec.digits, v0, v1, ...(x0Lifted ? [] : [lift0]));
     }
     const parts: [RnsPoly, RnsPoly] = rescale
       ? [this.switcher.modDownRescale(acc[0], level), this.switcher.modDownRescale(acc[1], level)]

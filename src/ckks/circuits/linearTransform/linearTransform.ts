@@ -21,10 +21,11 @@
 import { CkksError } from '../../errors.js';
 import type { Encoder, PreparedOperand } from '../../scheme/encoder.js';
 import type { CircuitEvaluator } from '../../scheme/evaluatorInterface.js';
-import { Ciphertext, ExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
+import { type Ciphertext, ExtendedCiphertext, HalfExtendedCiphertext, type Plaintext } from '../../scheme/plaintext.js';
+import { releaseCiphertexts } from '../temporaries.js';
 import { RnsPoly, polyReduceLazy, releasePoly } from '../../ring/rnsPoly.js';
 import { mulMontgomeryAccumulate2 } from '../../ring/modularKernels.js';
-import { ShoupPlaintext, plaintextDotLimb, shoupForm, slotRunLog } from '../../ring/plaintextProducts.js';
+import { ShoupPlaintext, plaintextDotLimb, plaintextDotLimb1, shoupForm, slotRunLog } from '../../ring/plaintextProducts.js';
 import { jobFor, plainDotMontgomerySplit, plainDotSplit } from '../../parallel/schemeJobs.js';
 import { type DiagonalMatrix, type SlotVector, checkDiagonalMatrix } from './diagonals.js';
 
@@ -214,7 +215,7 @@ export class LinearTransform {
       const encodeOptions = { level, scale, slots };
       group.set(b, compact ? encoder.prepareOperand(rotated, { ...encodeOptions, extended: true })
         : hoisting === 'double' ? encoder.encodeOperand(rotated, { ...encodeOptions, extended: true })
-        : hoisting === 'mixed' ? compactShoupForm(encoder.encode(rotated, encodeOptions).poly, blockLog) : encoder.encode(rotated, encodeOptions));
+        : hoisting === 'mixed' ? compactShoupForm(encoder.encodeExtended(rotated, encodeOptions), blockLog) : encoder.encode(rotated, encodeOptions));
       encoded.set(g, group);
     }
     return new LinearTransform(plan, level, scale, hoisting, encoded, encoder);
@@ -270,20 +271,21 @@ export class LinearTransform {
 
   private evaluateMixed(evaluator: CircuitEvaluator, ct: Ciphertext, rescale: boolean): Ciphertext {
     const ctx = evaluator.context;
-    const babies = evaluator.rotateHoisted(ct, this.plan.babySteps);
-    babies.set(0, ct);
-    const basis = ct.parts[0]!.basis;
+    // babies (P·c_0 over Q_ℓ ∪ P, c_1 over Q_ℓ); step 0's first part is P·c_0, zero on the limbs of P
+    const babies = evaluator.rotateHoistedHalfExtended(ct, [0, ...this.plan.babySteps]);
+    const basis = ctx.levelBasis(this.level);
+    const basisQP = ctx.levelBasisQP(this.level);
     const groups = [...this.encoded].map(([g, group]) => ({
       steps: g * this.plan.babyStride,
       terms: [...group].map(([b, d]) => {
         const baby = babies.get(b)!;
-        return { w: d as ShoupPlaintext, c0: baby.parts[0]!, c1: baby.parts[1]! };
+        return { w: d as ShoupPlaintext, c0: baby.c0, c1: baby.c1, zeroP: b === 0 };
       }),
-      acc0: new RnsPoly(basis, 'evaluation'),
+      acc0: new RnsPoly(basisQP, 'evaluation'),
       acc1: new RnsPoly(basis, 'evaluation'),
     }));
     const products = groups.reduce((n, g) => n + g.terms.length, 0);
-    const job = jobFor(ctx, (products * basis.size) / 2);
+    const job = jobFor(ctx, (products * basisQP.size) / 2);
     const blockLog = slotRunLog(ctx.ringDegree, this.slots);
     if (job !== undefined) {
       plainDotSplit(job, this.level, blockLog, groups);
@@ -292,12 +294,16 @@ export class LinearTransform {
         for (let i = 0; i < basis.size; i++) {
           plaintextDotLimb(terms.map((t) => t.w.limb(i)), terms.map((t) => t.w.shoupLimb(i)), terms.map((t) => t.c0.limb(i)), terms.map((t) => t.c1.limb(i)), acc0.limb(i), acc1.limb(i), basis.moduli[i]!, blockLog);
         }
+        const lifted = terms.filter((t) => !t.zeroP);
+        for (let i = basis.size; i < basisQP.size; i++) {
+          plaintextDotLimb1(lifted.map((t) => t.w.limb(i)), lifted.map((t) => t.w.shoupLimb(i)), lifted.map((t) => t.c0.limb(i)), acc0.limb(i), basisQP.moduli[i]!, blockLog);
+        }
       }
     }
-    // the rotated babies (not step 0: that is ct itself) are dead once the products are summed
-    for (const [b, baby] of babies) if (b !== 0) releasePoly(...baby.parts);
+    // the babies are dead once the products are summed (step 0's first part is one polynomial for all of them)
+    releaseCiphertexts(babies.values());
     const scale = ct.scale * this.scale;
-    const terms = groups.map(({ steps, acc0, acc1 }) => ({ ciphertext: new Ciphertext(ctx, [acc0, acc1], scale, this.slots), steps }));
+    const terms = groups.map(({ steps, acc0, acc1 }) => ({ ciphertext: new HalfExtendedCiphertext(ctx, this.level, acc0, acc1, scale, this.slots), steps }));
     const result = rescale ? evaluator.rotateSumRescale(terms) : evaluator.rotateSum(terms);
     for (const { acc0, acc1 } of groups) releasePoly(acc0, acc1);
     return result;

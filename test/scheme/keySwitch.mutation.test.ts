@@ -56,6 +56,32 @@ describe('KeySwitcher (N = 2^5, dnum = 2)', () => {
     ks.switchKey(ct.parts[1]!, rlk);
     expect(ks.counters).toEqual({ decompositions: 2, keySwitches: 3 });
   });
+  it('hoist: digits times 2^-64 with exact Shoup companions (BigInt), and key products with the same words as Montgomery', () => {
+    const ks = new KeySwitcher(ctx);
+    const dec = ks.decompose(ct.parts[1]!);
+    const hoisted = ks.hoist(dec);
+    expect(hoisted.digits).toBe(dec.digits);
+    expect(ks.hoist(hoisted)).toBe(hoisted);
+    const basis = ctx.levelBasisQP(dec.level);
+    dec.digits.forEach((digit, j) => {
+      for (let i = 0; i < basis.size; i++) {
+        const q = basis.primes[i]!;
+        const rInverse = (() => { let r = 1n; const R = (1n << 64n) % q; for (let e = q - 2n, b = R; e > 0n; e >>= 1n, b = (b * b) % q) if (e & 1n) r = (r * b) % q; return r; })();
+        for (let n = 0; n < ctx.ringDegree; n++) {
+          const w = hoisted.shoup!.scaled[j]!.limb(i)[n]!;
+          expect(w).toBe((digit.limb(i)[n]! * rInverse) % q);
+          expect(hoisted.shoup!.companions[j]!.limb(i)[n]).toBe((w << 64n) / q);
+        }
+      }
+    });
+    for (const key of [rlk, [...keygen.galoisKeys(sk, [3]).values()][0]!]) {
+      const [m0, m1] = ks.applyKeyExtended(dec, key);
+      const [s0, s1] = ks.applyKeyExtended(hoisted, key);
+      expect([...s0.data]).toEqual([...m0.data]);
+      expect([...s1.data]).toEqual([...m1.data]);
+    }
+  });
+
   it('digits are in evaluation form over Q_l ∪ P, and their own limbs are d itself', () => {
     const ks = new KeySwitcher(ctx);
     const d = ct.parts[1]!;

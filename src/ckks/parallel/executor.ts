@@ -23,7 +23,7 @@ import { nttForward, nttInverse } from '../ring/ntt.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
-import { plaintextDotLimb, plaintextDotLimb1 } from '../ring/plaintextProducts.js';
+import { mulShoupAccumulateBlocked, plaintextDotLimb, plaintextDotLimb1 } from '../ring/plaintextProducts.js';
 import type { CkksContext } from '../scheme/context.js';
 import { SwitchingKey, toMontgomeryForm } from '../scheme/keys.js';
 import { expandUniformLimbs } from '../scheme/keyGenerator.js';
@@ -379,6 +379,14 @@ export class Executor {
       const m = basisQP.moduli[i]!;
       const keyLimb = i <= u.level ? i : u.keyQ + (i - u.level - 1);
       const a = acc.limb(i);
+      if (u.shoupDigits !== undefined) {
+        // hoisted: Shoup products (digit·2^{-64} fixed) with the Montgomery-form key, lazily in [0, 2q), then reduced
+        for (let j = 0; j < u.digits.length; j++) {
+          mulShoupAccumulateBlocked(this.limb(u.shoupDigits.scaled[j]!, i), this.limb(u.shoupDigits.companions[j]!, i), 0, this.limb(u.key[j]!, keyLimb), a, m.value);
+        }
+        addScalarMod(a, 0n, a, m.value);
+        continue;
+      }
       for (let j = 0; j < u.digits.length; j++) {
         mulMontgomery(this.limb(u.digits[j]!, i), this.limb(u.key[j]!, keyLimb), j === 0 ? a : this.scratch, m.value, m.montgomeryNegInverse);
         if (j > 0) addMod(a, this.scratch, a, m.value);

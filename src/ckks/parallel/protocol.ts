@@ -81,6 +81,8 @@ export type Unit =
   | {
     readonly op: 'rotatePart'; readonly level: number; readonly element: number; readonly keyQ: number; readonly extended: boolean;
     readonly digits: readonly PolyRef[]; readonly key: readonly PolyRef[]; readonly c0?: PolyRef; readonly c0Lifted: boolean; readonly out: PolyRef;
+    /** A hoisted decomposition's digits times 2^{-64} and their Shoup companions (`KeySwitcher.hoist`): Shoup key products. */
+    readonly shoupDigits?: { readonly scaled: readonly PolyRef[]; readonly companions: readonly PolyRef[] };
   }
   /** P·x over Q_ℓ ∪ P for x over Q_ℓ (`KeySwitcher.liftByP`): a rotation by 0 among the terms of a rotation sum. */
   | { readonly op: 'liftByP'; readonly level: number; readonly x: PolyRef; readonly out: PolyRef }

@@ -12,6 +12,7 @@ import type { CkksContext } from '../scheme/context.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { ShoupPlaintext } from '../ring/plaintextProducts.js';
 import type { SwitchingKey } from '../scheme/keys.js';
+import type { Decomposition } from '../scheme/keySwitch.js';
 import type { Job } from './pool.js';
 import type { PolyRef, Unit } from './protocol.js';
 
@@ -170,9 +171,17 @@ export function galoisSplit(job: Job, ctx: CkksContext, level: number, digits: r
  * 'halfExtended' σ_k(v_0 + c0) over Q_ℓ ∪ P (c0 = P·c_0) and σ_k(u_1) over Q_ℓ (`HalfExtendedCiphertext`).
  */
 export function rotationsSplit(
-  job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], rotations: readonly { key: SwitchingKey; keyQ: number; element: number }[],
+  job: Job, ctx: CkksContext, level: number, decomposition: Decomposition, rotations: readonly { key: SwitchingKey; keyQ: number; element: number }[],
   c0: RnsPoly, basis: 'q' | 'extended' | 'halfExtended',
 ): [RnsPoly, RnsPoly][] {
+  const digits = decomposition.digits;
+  // a hoisted decomposition's Shoup parts (KeySwitcher.hoist): the units multiply in Shoup form, same residues
+  const shoup = decomposition.shoup === undefined ? {} : {
+    shoupDigits: {
+      scaled: decomposition.shoup.scaled.map((p) => job.ref(job.input(p))),
+      companions: decomposition.shoup.companions.map((p) => job.ref(job.input(p))),
+    },
+  };
   // per key part: is it kept over Q_ℓ ∪ P?
   const extended = [basis !== 'q', basis === 'extended'] as const;
   const partBasis = extended.map((e) => (e ? ctx.levelBasisQP(level) : ctx.levelBasis(level)));
@@ -184,7 +193,7 @@ export function rotationsSplit(
     const refs = keyRefs(job, digits, key);
     return [0, 1].map((k): Unit => ({
       op: 'rotatePart', level, element, keyQ, extended: extended[k]!, digits: digitRefs, key: k === 0 ? refs.keyB : refs.keyA,
-      ...(k === 0 ? { c0: c } : {}), c0Lifted: basis !== 'q', out: job.ref(outs[r]![k]!),
+      ...(k === 0 ? { c0: c } : {}), c0Lifted: basis !== 'q', out: job.ref(outs[r]![k]!), ...shoup,
     }));
   }));
   job.run();

@@ -21,7 +21,7 @@ import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
 import { applyAutomorphism, conjugationElement, galoisElementForRotation } from '../ring/automorphism.js';
 import type { CkksContext } from './context.js';
 import type { GaloisKey } from './keys.js';
-import type { Decomposition, KeySwitcher } from './keySwitch.js';
+import { type Decomposition, type KeySwitcher, releaseDecomposition } from './keySwitch.js';
 import { Ciphertext, ExtendedCiphertext, HalfExtendedCiphertext } from './plaintext.js';
 import { checkCanRescale, checkContext, checkRescaledScale, checkSameLevel, checkSameScale, checkSameSlots } from './checks.js';
 import { automorphismAccumulateSplit, galoisSplit, jobFor, rotateSumExtendedSplit, rotateSumSplit, rotationsSplit } from '../parallel/schemeJobs.js';
@@ -216,11 +216,21 @@ export class Rotator {
         continue;
       }
       const key = this.requireExactKey(r, s, 'rotateHoisted');
-      dec ??= this.switcher.decompose(ct.parts[1]!);
+      dec ??= this.sharedDecomposition(ct, steps);
       out.set(s, applyGalois(this.context, this.switcher, ct, dec, key));
     }
-    if (dec !== undefined) releasePoly(...dec.digits);
+    if (dec !== undefined) releaseDecomposition(dec);
     return out;
+  }
+
+  /**
+   * The decomposition of ct's c_1 for the rotations by `steps`, prepared for Shoup key products (`KeySwitcher.hoist`)
+   * when at least two of them switch keys.
+   */
+  private sharedDecomposition(ct: Ciphertext, steps: readonly number[]): Decomposition {
+    const dec = this.switcher.decompose(ct.parts[1]!);
+    const switching = new Set(steps.map((s) => normalizeSteps(s, this.context.ringDegree)).filter((r) => r !== 0)).size;
+    return switching >= 2 ? this.switcher.hoist(dec) : dec;
   }
 
   /**
@@ -236,11 +246,11 @@ export class Rotator {
     const job = rotating.length < 2 ? undefined : jobFor(this.context, rotating.length * ((digits * size) / 4 + 2 * size));
     if (job === undefined) return undefined;
     const keys = rotating.map((s) => this.requireExactKey(normalizeSteps(s, N), s, what));
-    const dec = this.switcher.decompose(ct.parts[1]!);
+    const dec = this.switcher.hoist(this.switcher.decompose(ct.parts[1]!));
     const rotations = keys.map((key) => ({ key, keyQ: this.switcher.keyLimbsQ(dec, key), element: key.galoisElement }));
     this.switcher.counters.keySwitches += rotations.length;
-    const results = rotationsSplit(job, this.context, ct.level, dec.digits, rotations, c0, basis);
-    releasePoly(...dec.digits);
+    const results = rotationsSplit(job, this.context, ct.level, dec, rotations, c0, basis);
+    releaseDecomposition(dec);
     return new Map(rotating.map((s, i) => [s, results[i]!]));
   }
 
@@ -275,7 +285,7 @@ export class Rotator {
         continue;
       }
       const key = this.requireExactKey(r, s, 'rotateHoistedExtended');
-      dec ??= this.switcher.decompose(ct.parts[1]!);
+      dec ??= this.sharedDecomposition(ct, steps);
       const k = key.galoisElement;
       // v_0 + v_1·σ_k^{-1}(s) ≈ P·c_1·s over Q_ℓ ∪ P; σ_k of (P·c_0 + v_0, v_1) is P·rot(ct) there
       const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
@@ -285,7 +295,7 @@ export class Rotator {
       releasePoly(v0, v1);
       out.set(s, extended(c0, c1));
     }
-    if (dec !== undefined) releasePoly(...dec.digits);
+    if (dec !== undefined) releaseDecomposition(dec);
     return out;
   }
 
@@ -320,7 +330,7 @@ export class Rotator {
         continue;
       }
       const key = this.requireExactKey(r, s, what);
-      dec ??= this.switcher.decompose(ct.parts[1]!);
+      dec ??= this.sharedDecomposition(ct, steps);
       const k = key.galoisElement;
       // as rotateHoistedExtended for the first part; the second divided by P before σ_k (as applyGalois and the
       // thread pool's 'rotatePart' units do, so that both give the same words)
@@ -332,7 +342,7 @@ export class Rotator {
       releasePoly(v0, v1, u1);
       out.set(s, half(c0, c1));
     }
-    if (dec !== undefined) releasePoly(...dec.digits);
+    if (dec !== undefined) releaseDecomposition(dec);
     return out;
   }
 

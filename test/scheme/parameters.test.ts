@@ -25,6 +25,13 @@ describe('Parameters', () => {
     expect(p14.dnum).toBe(8);
     const d4 = new Parameters(PN15QP838D4);
     expect(d4.digits).toEqual([[0, 4], [4, 8], [8, 12], [12, 16]]);
+    // the digits of a polynomial at level ℓ: those starting at or below ℓ, the last cut at ℓ + 1
+    expect(d4.digitsAtLevel(15)).toEqual(d4.digits);
+    expect(d4.digitsAtLevel(9)).toEqual([[0, 4], [4, 8], [8, 10]]);
+    expect(d4.digitsAtLevel(8)).toEqual([[0, 4], [4, 8], [8, 9]]);
+    expect(d4.digitsAtLevel(7)).toEqual([[0, 4], [4, 8]]);
+    expect(d4.digitsAtLevel(0)).toEqual([[0, 1]]);
+    for (const bad of [-1, 16, 1.5]) expect(() => d4.digitsAtLevel(bad)).toThrow(RangeError);
   });
 
   it('refuses parameters above the 128-bit bound with INSECURE_PARAMETERS unless marked insecure', () => {

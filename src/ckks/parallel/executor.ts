@@ -113,10 +113,8 @@ export class Executor {
     const P = this.bases.basisP.product();
     t = {
       // as KeySwitcher.tables: digits starting at or below the level, cut at the level
-      digits: this.bases.params.digits.filter(([start]) => start <= level).map(([start, end]) => {
-        const e = Math.min(end, level + 1);
-        return { start, end: e, modUp: new ModUpConverter(RnsBasis.fromTables(qBasis.tables.slice(start, e)), basisQP, { centered: true }) };
-      }),
+      digits: this.bases.params.digitsAtLevel(level).map(([start, end]) => (
+        { start, end, modUp: new ModUpConverter(RnsBasis.fromTables(qBasis.tables.slice(start, end)), basisQP, { centered: true }) })),
       byP: division(qBasis, this.bases.basisP),
       pModQ: qBasis.primes.map((q) => P % q),
       pModQShoup: qBasis.primes.map((q) => shoupCompanion(P % q, q)),

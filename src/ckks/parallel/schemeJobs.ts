@@ -47,7 +47,7 @@ function decompositionUnits(ctx: CkksContext, level: number, items: readonly { d
   const basisQP = ctx.levelBasisQP(level);
   // limb i of Q_ℓ ∪ P is prime i of the context for i ≤ ℓ, else P's prime i − ℓ − 1 (after all of Q)
   const prime = (i: number): number => (i <= level ? i : ctx.params.Q.length + i - level - 1);
-  const owned = ctx.params.digits.filter(([start]) => start <= level).map(([start, end]) => [start, Math.min(end, level + 1)] as const);
+  const owned = ctx.params.digitsAtLevel(level);
   const inverse: Unit[] = [];
   const modUp: Unit[] = [];
   const forward: Unit[] = [];
@@ -257,7 +257,7 @@ export function rotateSumSplit(
   rescale: boolean,
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
-  const digitCount = ctx.params.digits.filter(([start]) => start <= level).length;
+  const digitCount = ctx.params.digitsAtLevel(level).length;
   // a rotation by 0 of a term whose x0 is already P·c_0 over Q_ℓ ∪ P (x0Lifted) sums x0 itself, which is not ours
   const borrowed = (t: number): boolean => terms[t]!.x0Lifted && terms[t]!.key === undefined;
   const outs = terms.map((term, t): [RnsPoly, RnsPoly] => [borrowed(t) ? job.input(term.x0) : new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
@@ -343,7 +343,7 @@ export function rotateSumExtendedSplit(
   job: Job, ctx: CkksContext, level: number, terms: readonly { x0: RnsPoly; x1: RnsPoly; element: number; key: SwitchingKey | undefined; keyQ: number }[],
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
-  const digitCount = ctx.params.digits.filter(([start]) => start <= level).length;
+  const digitCount = ctx.params.digitsAtLevel(level).length;
   const outs = terms.map((): [RnsPoly, RnsPoly] => [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
   job.phase(terms.map(({ x0, x1, element, key, keyQ }, t): Unit => ({
     op: 'rotateTermExtended', level, element, keyQ,

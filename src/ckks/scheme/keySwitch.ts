@@ -77,13 +77,8 @@ export class KeySwitcher {
     const ctx = this.context;
     const basisQP = ctx.levelBasisQP(level);
     const qBasis = ctx.levelBasis(level);
-    const digits = ctx.params.digits
-      .filter(([start]) => start <= level)
-      .map(([start, end]) => {
-        const e = Math.min(end, level + 1);
-        const digitBasis = RnsBasis.fromTables(qBasis.tables.slice(start, e));
-        return { start, end: e, modUp: new ModUpConverter(digitBasis, basisQP, { centered: true }) };
-      });
+    const digits = ctx.params.digitsAtLevel(level).map(([start, end]) => (
+      { start, end, modUp: new ModUpConverter(RnsBasis.fromTables(qBasis.tables.slice(start, end)), basisQP, { centered: true }) }));
     const P = ctx.params.P.reduce((a, b) => a * b, 1n);
     t = {
       basisQP,

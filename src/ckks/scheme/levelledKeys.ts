@@ -41,7 +41,7 @@ export function levelLimbMap(stored: number, target: number): (limb: number) => 
 
 /** Number of key-switching digits a key needs at levels ≤ m. */
 export function digitsUpToLevel(ctx: CkksContext, level: number): number {
-  return ctx.params.digits.filter(([start]) => start <= level).length;
+  return ctx.params.digitsAtLevel(level).length;
 }
 
 /** Bytes of a switching key restricted to level m: 2·digits·(m + 1 + k)·N·8, and seeded (b only, + 32). */
@@ -66,12 +66,12 @@ function switchingKeyParts(ctx: CkksContext, sPrime: RnsPoly, target: RnsPoly, l
   const scratch = new BigUint64Array(ctx.ringDegree);
   const b: RnsPoly[] = [];
   const a: RnsPoly[] = [];
-  p.digits.filter(([start]) => start <= level).forEach(([start, end], j) => {
+  p.digitsAtLevel(level).forEach(([start, end], j) => {
     const aj = expandUniform(basis, seed, j);
     const bj = polyMul(aj, target, new RnsPoly(basis, 'evaluation'));
     polyNeg(bj, bj);
     polyAdd(bj, smallToPoly(basis, sampleGaussian(p.ringDegree, p.sigma, 6 * p.sigma, random)), bj);
-    for (let i = start; i < Math.min(end, level + 1); i++) {
+    for (let i = start; i < end; i++) {
       const q = basis.moduli[i]!.value;
       const w = P % q;
       mulScalarShoup(sPrime.limb(i), w, shoupCompanion(w, q), scratch, q);

@@ -140,6 +140,15 @@ export class Parameters {
     return this.Q.length - 1;
   }
 
+  /**
+   * The key-switching digits of a polynomial at `level` (over q_0 … q_level): those starting at or below the level,
+   * the last one cut at it — the ranges [start, end) that decomposition, key products and levelled keys all use.
+   */
+  digitsAtLevel(level: number): readonly (readonly [number, number])[] {
+    if (!Number.isInteger(level) || level < 0 || level > this.maxLevel) throw new RangeError(`digitsAtLevel: level ${level} outside [0, ${this.maxLevel}]`);
+    return this.digits.filter(([start]) => start <= level).map(([start, end]) => [start, Math.min(end, level + 1)] as const);
+  }
+
   /** A short stable fingerprint of everything that must match between parties (hex, FNV-1a 64). */
   fingerprint(): string {
     const text = [this.logN, this.Q.join(','), this.P.join(','), this.secret.kind,

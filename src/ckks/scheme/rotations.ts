@@ -242,7 +242,7 @@ export class Rotator {
     const N = this.context.ringDegree;
     const rotating = [...new Set(steps)].filter((s) => normalizeSteps(s, N) !== 0);
     const size = this.context.levelBasisQP(ct.level).size;
-    const digits = this.context.params.digits.filter(([start]) => start <= ct.level).length;
+    const digits = this.context.params.digitsAtLevel(ct.level).length;
     const job = rotating.length < 2 ? undefined : jobFor(this.context, rotating.length * ((digits * size) / 4 + 2 * size));
     if (job === undefined) return undefined;
     const keys = rotating.map((s) => this.requireExactKey(normalizeSteps(s, N), s, what));
@@ -417,7 +417,7 @@ export class Rotator {
     const N = this.context.ringDegree;
     const level = first.level;
     const scale = rescale ? rescaledScale(this.context, first, what) : first.scale;
-    const digitCount = this.context.params.digits.filter(([start]) => start <= level).length;
+    const digitCount = this.context.params.digitsAtLevel(level).length;
     const keyed = terms.map(({ ciphertext, steps }) => {
       const r = normalizeSteps(steps, N);
       const key = r === 0 ? undefined : this.requireExactKey(r, steps, what);
@@ -476,7 +476,7 @@ export class Rotator {
     }
     const N = this.context.ringDegree;
     const level = first.level;
-    const digitCount = this.context.params.digits.filter(([start]) => start <= level).length;
+    const digitCount = this.context.params.digitsAtLevel(level).length;
     const keyed = terms.map(({ ciphertext, steps }) => {
       const r = normalizeSteps(steps, N);
       const key = r === 0 ? undefined : this.requireExactKey(r, steps, what);

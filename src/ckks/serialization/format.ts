@@ -366,7 +366,7 @@ function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectT
   const levelled = (h.flags & FLAG_LEVELLED) !== 0;
   // a levelled key at level m has the digits that start at or below m (digitsUpToLevel)
   const level = levelled ? readCount(r, 'key level', 0, ctx.maxLevel - 1) : ctx.maxLevel;
-  const expectedDigits = ctx.params.digits.filter(([start]) => start <= level).length;
+  const expectedDigits = ctx.params.digitsAtLevel(level).length;
   if (digits !== expectedDigits) {
     throw new CkksError('CORRUPT_INPUT', `key has ${digits} digits, the parameters use ${expectedDigits}${levelled ? ` at level ${level}` : ''}`);
   }
@@ -387,7 +387,7 @@ function deserializeSwitching(ctx: CkksContext, bytes: Uint8Array, type: ObjectT
   // stored limbs q_0 … q_level, p_0 …; kept: q_0 … q_target, p_0 … (target limb index, or −1)
   const small = ctx.levelBasisQP(target);
   const keep = levelLimbMap(level, target);
-  const kept = ctx.params.digits.filter(([start]) => start <= target).length;
+  const kept = ctx.params.digitsAtLevel(target).length;
   const readSome = (what: string): RnsPoly => {
     const p = new RnsPoly(small, 'evaluation');
     const n = ctx.ringDegree;

@@ -80,14 +80,15 @@ export class KeySwitcher {
     const digits = ctx.params.digitsAtLevel(level).map(([start, end]) => (
       { start, end, modUp: new ModUpConverter(RnsBasis.fromTables(qBasis.tables.slice(start, end)), basisQP, { centered: true }) }));
     const P = ctx.params.P.reduce((a, b) => a * b, 1n);
+    const rInverse = basisQP.moduli.map((m) => modInverse(m.rModQ, m.value));
     t = {
       basisQP,
       digits,
       modDown: new ModDownConverter(qBasis, ctx.basisP),
       pModQ: qBasis.primes.map((q) => P % q),
       pModQShoup: qBasis.primes.map((q) => shoupCompanion(P % q, q)),
-      rInverse: basisQP.moduli.map((m) => modInverse(m.rModQ, m.value)),
-      rInverseShoup: basisQP.moduli.map((m) => shoupCompanion(modInverse(m.rModQ, m.value), m.value)),
+      rInverse,
+      rInverseShoup: rInverse.map((r, i) => shoupCompanion(r, basisQP.moduli[i]!.value)),
     };
     this.levels.set(level, t);
     return t;

@@ -70,17 +70,7 @@ export class ExtendedCiphertext {
     readonly scale: number,
     readonly slots: number,
   ) {
-    context.checkLevel(level);
-    const basis = context.levelBasisQP(level);
-    for (const p of [c0, c1]) {
-      if (!(p instanceof RnsPoly)) throw new TypeError('ExtendedCiphertext: c0 and c1 must be RnsPolys');
-      basis.assertSame(p.basis, 'ExtendedCiphertext (Q_ℓ ∪ P of its level)');
-      p.requireForm('evaluation', 'ExtendedCiphertext');
-    }
-    if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) throw new RangeError(`ExtendedCiphertext: scale must be a positive finite number, got ${String(scale)}`);
-    if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0 || slots > context.params.maxSlots) {
-      throw new CkksError('INCOMPATIBLE_PARAMETERS', `ExtendedCiphertext: slots must be a power of two in [1, ${context.params.maxSlots}], got ${slots}`);
-    }
+    checkParts(context, level, c0, c1, false, scale, slots, 'ExtendedCiphertext');
   }
 
   /** An extended encryption of zero (both parts 0) to accumulate into, with the given level, scale and slots. */
@@ -108,16 +98,25 @@ export class HalfExtendedCiphertext {
     readonly scale: number,
     readonly slots: number,
   ) {
-    context.checkLevel(level);
-    for (const p of [c0, c1]) {
-      if (!(p instanceof RnsPoly)) throw new TypeError('HalfExtendedCiphertext: c0 and c1 must be RnsPolys');
-      p.requireForm('evaluation', 'HalfExtendedCiphertext');
-    }
-    context.levelBasisQP(level).assertSame(c0.basis, 'HalfExtendedCiphertext (c0 over Q_ℓ ∪ P of its level)');
-    context.levelBasis(level).assertSame(c1.basis, 'HalfExtendedCiphertext (c1 over Q_ℓ)');
-    if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) throw new RangeError(`HalfExtendedCiphertext: scale must be a positive finite number, got ${String(scale)}`);
-    if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0 || slots > context.params.maxSlots) {
-      throw new CkksError('INCOMPATIBLE_PARAMETERS', `HalfExtendedCiphertext: slots must be a power of two in [1, ${context.params.maxSlots}], got ${slots}`);
-    }
+    checkParts(context, level, c0, c1, true, scale, slots, 'HalfExtendedCiphertext');
+  }
+}
+
+/**
+ * The checks of an extended or half-extended ciphertext: c0 over Q_ℓ ∪ P, c1 over Q_ℓ ∪ P (or Q_ℓ when `c1OverQ`),
+ * both RnsPolys in evaluation form; a positive finite scale; a power-of-two slot count the ring can hold.
+ */
+function checkParts(context: CkksContext, level: number, c0: RnsPoly, c1: RnsPoly, c1OverQ: boolean, scale: number, slots: number, what: string): void {
+  context.checkLevel(level);
+  const extended = context.levelBasisQP(level);
+  for (const p of [c0, c1]) {
+    if (!(p instanceof RnsPoly)) throw new TypeError(`${what}: c0 and c1 must be RnsPolys`);
+    p.requireForm('evaluation', what);
+  }
+  extended.assertSame(c0.basis, `${what} (c0 over Q_ℓ ∪ P of its level)`);
+  (c1OverQ ? context.levelBasis(level) : extended).assertSame(c1.basis, `${what} (c1 over ${c1OverQ ? 'Q_ℓ' : 'Q_ℓ ∪ P'} of its level)`);
+  if (!(typeof scale === 'number' && Number.isFinite(scale) && scale > 0)) throw new RangeError(`${what}: scale must be a positive finite number, got ${String(scale)}`);
+  if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0 || slots > context.params.maxSlots) {
+    throw new CkksError('INCOMPATIBLE_PARAMETERS', `${what}: slots must be a power of two in [1, ${context.params.maxSlots}], got ${slots}`);
   }
 }

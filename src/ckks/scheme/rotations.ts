@@ -259,44 +259,8 @@ export class Rotator {
    * no ModDown (step 0 gives P·ct, no key switch). Every non-zero step needs an exact key.
    */
   rotateHoistedExtended(ct: Ciphertext, steps: readonly number[]): Map<number, ExtendedCiphertext> {
-    checkContext(this.context, ct, 'rotateHoistedExtended');
-    requireDegreeOne(ct, 'rotateHoistedExtended');
-    const N = this.context.ringDegree;
-    const level = ct.level;
-    const out = new Map<number, ExtendedCiphertext>();
-    if (steps.length === 0) return out;
-    const c0P = this.switcher.liftByP(ct.parts[0]!); // P·c_0, the same for every step (read, never written, below)
-    const extended = (c0: RnsPoly, c1: RnsPoly): ExtendedCiphertext => new ExtendedCiphertext(this.context, level, c0, c1, ct.scale, ct.slots);
-    const split = this.hoistedSplit(ct, steps, 'extended', c0P, 'rotateHoistedExtended');
-    if (split !== undefined) {
-      for (const s of steps) {
-        if (out.has(s)) continue;
-        const parts = split.get(s);
-        out.set(s, parts === undefined ? extended(c0P, this.switcher.liftByP(ct.parts[1]!)) : extended(...parts));
-      }
-      return out;
-    }
-    let dec: Decomposition | undefined;
-    for (const s of steps) {
-      if (out.has(s)) continue;
-      const r = normalizeSteps(s, N);
-      if (r === 0) {
-        out.set(s, extended(c0P, this.switcher.liftByP(ct.parts[1]!)));
-        continue;
-      }
-      const key = this.requireExactKey(r, s, 'rotateHoistedExtended');
-      dec ??= this.sharedDecomposition(ct, steps);
-      const k = key.galoisElement;
-      // v_0 + v_1·σ_k^{-1}(s) ≈ P·c_1·s over Q_ℓ ∪ P; σ_k of (P·c_0 + v_0, v_1) is P·rot(ct) there
-      const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
-      polyAdd(v0, c0P, v0);
-      const c0 = applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation'));
-      const c1 = applyAutomorphism(v1, k, new RnsPoly(v1.basis, 'evaluation'));
-      releasePoly(v0, v1);
-      out.set(s, extended(c0, c1));
-    }
-    if (dec !== undefined) releaseDecomposition(dec);
-    return out;
+    const parts = this.hoistedLifted(ct, steps, 'extended', 'rotateHoistedExtended');
+    return new Map([...parts].map(([s, [c0, c1]]) => [s, new ExtendedCiphertext(this.context, ct.level, c0, c1, ct.scale, ct.slots)]));
   }
 
   /**
@@ -306,41 +270,48 @@ export class Rotator {
    * result owns its polynomials except that the first parts of all steps 0 are one polynomial (read-only).
    */
   rotateHoistedHalfExtended(ct: Ciphertext, steps: readonly number[]): Map<number, HalfExtendedCiphertext> {
-    const what = 'rotateHoistedHalfExtended';
+    const parts = this.hoistedLifted(ct, steps, 'halfExtended', 'rotateHoistedHalfExtended');
+    return new Map([...parts].map(([s, [c0, c1]]) => [s, new HalfExtendedCiphertext(this.context, ct.level, c0, c1, ct.scale, ct.slots)]));
+  }
+
+  /**
+   * The parts of `rotateHoistedExtended` ('extended': both over Q_ℓ ∪ P) or `rotateHoistedHalfExtended`
+   * ('halfExtended': the second divided by P) for every step: σ_k of (P·c_0 + v_0, v_1) from one shared decomposition
+   * (with a pool, one split job); step 0 is (P·c_0, P·c_1 or a copy of c_1), P·c_0 one polynomial for all of them.
+   */
+  private hoistedLifted(ct: Ciphertext, steps: readonly number[], basis: 'extended' | 'halfExtended', what: string): Map<number, [RnsPoly, RnsPoly]> {
     checkContext(this.context, ct, what);
     requireDegreeOne(ct, what);
     const N = this.context.ringDegree;
-    const level = ct.level;
-    const out = new Map<number, HalfExtendedCiphertext>();
+    const out = new Map<number, [RnsPoly, RnsPoly]>();
     if (steps.length === 0) return out;
-    const c0P = this.switcher.liftByP(ct.parts[0]!);
-    const half = (c0: RnsPoly, c1: RnsPoly): HalfExtendedCiphertext => new HalfExtendedCiphertext(this.context, level, c0, c1, ct.scale, ct.slots);
-    const split = this.hoistedSplit(ct, steps, 'halfExtended', c0P, what);
+    const c0P = this.switcher.liftByP(ct.parts[0]!); // P·c_0, the same for every step (read, never written, below)
+    const split = this.hoistedSplit(ct, steps, basis, c0P, what);
     let dec: Decomposition | undefined;
     for (const s of steps) {
       if (out.has(s)) continue;
       const r = normalizeSteps(s, N);
       if (r === 0) {
-        out.set(s, half(c0P, ct.parts[1]!.clone()));
+        out.set(s, [c0P, basis === 'extended' ? this.switcher.liftByP(ct.parts[1]!) : ct.parts[1]!.clone()]);
         continue;
       }
       const parts = split?.get(s);
       if (parts !== undefined) {
-        out.set(s, half(...parts));
+        out.set(s, parts);
         continue;
       }
       const key = this.requireExactKey(r, s, what);
       dec ??= this.sharedDecomposition(ct, steps);
       const k = key.galoisElement;
-      // as rotateHoistedExtended for the first part; the second divided by P before σ_k (as applyGalois and the
-      // thread pool's 'rotatePart' units do, so that both give the same words)
+      // v_0 + v_1·σ_k^{-1}(s) ≈ P·c_1·s over Q_ℓ ∪ P; σ_k of (P·c_0 + v_0, v_1) is P·rot(ct) there. 'halfExtended'
+      // divides v_1 by P before σ_k (as applyGalois and the thread pool's 'rotatePart' units do: the same words)
       const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
       polyAdd(v0, c0P, v0);
       const c0 = applyAutomorphism(v0, k, new RnsPoly(v0.basis, 'evaluation'));
-      const u1 = this.switcher.modDown(v1, level);
+      const u1 = basis === 'extended' ? v1 : this.switcher.modDown(v1, ct.level);
       const c1 = applyAutomorphism(u1, k, new RnsPoly(u1.basis, 'evaluation'));
-      releasePoly(v0, v1, u1);
-      out.set(s, half(c0, c1));
+      releasePoly(v0, v1, ...(u1 === v1 ? [] : [u1]));
+      out.set(s, [c0, c1]);
     }
     if (dec !== undefined) releaseDecomposition(dec);
     return out;

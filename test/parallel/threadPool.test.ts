@@ -122,6 +122,35 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     expectSame(toMontgomeryForm(one.encoder.encodeExtended(v, big)), two.encoder.encodeOperand(v, big));
   });
 
+  it('key generation (digits and limbs split across threads) gives the same keys and seeds from the same randomness', () => {
+    const keys = (ctx: CkksContext) => {
+      const kg = new KeyGenerator(ctx, seededRandom(seed(43)));
+      const sk = kg.secretKey();
+      const before = pool.counters.jobs;
+      const relin = kg.relinearizationKey(sk);
+      const relinJobs = pool.counters.jobs - before;
+      // six keys: two batches (GALOIS_BATCH = 4), then a single one
+      const galois = kg.galoisKeys(sk, [1, 2, 3, 5, 7], true);
+      const single = kg.galoisKey(sk, 5 ** 3);
+      return { relin, galois: [...galois.values(), single], jobs: [relinJobs, pool.counters.jobs - before - relinJobs] };
+    };
+    const a = keys(one.ctx);
+    const b = keys(two.ctx);
+    expect(a.jobs).toEqual([0, 0]);
+    expect(b.jobs).toEqual([1, 3]);
+    expect(b.galois.map((k) => k.galoisElement)).toEqual(a.galois.map((k) => k.galoisElement));
+    for (const [x, y] of [[a.relin, b.relin], ...a.galois.map((k, i) => [k, b.galois[i]!])] as const) {
+      expect([...y.seed!]).toEqual([...x.seed!]);
+      expect(y.b.length).toBe(x.b.length);
+      x.b.forEach((p, j) => {
+        expectSame(p, y.b[j]!);
+        expectSame(x.a[j]!, y.a[j]!);
+        expect(y.b[j]!.montgomery && y.a[j]!.montgomery).toBe(true);
+        expect(y.b[j]!.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      });
+    }
+  });
+
   it('reading seeded keys (digits expanded in parallel), whole and restricted to lower levels', () => {
     const kg = new KeyGenerator(one.ctx, seededRandom(seed(77)));
     const sk = kg.secretKey();

@@ -26,7 +26,8 @@ import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
 import { mulShoupAccumulateBlocked, plaintextDotLimb, plaintextDotLimb1 } from '../ring/plaintextProducts.js';
 import type { CkksContext } from '../scheme/context.js';
 import { SwitchingKey, toMontgomeryForm } from '../scheme/keys.js';
-import { expandUniformLimbs } from '../scheme/keyGenerator.js';
+import { expandUniformLimbs, switchingKeyLimb, switchingKeyScalars } from '../scheme/keyGenerator.js';
+import { smallToResidues } from '../ring/sampling.js';
 import { levelLimbMap } from '../scheme/levelledKeys.js';
 import { KeySwitcher } from '../scheme/keySwitch.js';
 import type { PolyRef, Unit } from './protocol.js';
@@ -74,6 +75,8 @@ export class Executor {
   private readonly rescaleDivisions = new Map<number, Division>();
   private readonly allPrimes: RnsBasis;
   private readonly scratch: BigUint64Array;
+  /** (P mod q, companion) per limb of Q ∪ P, for key generation ('keyLimb'). */
+  private keyScalars: [bigint, bigint][] | undefined;
 
   constructor(context: CkksContext) {
     this.bases = context;
@@ -278,7 +281,22 @@ export class Executor {
         const target = this.bases.levelBasisQP(u.target);
         const out = this.poly(u.out, target);
         expandUniformLimbs(this.bases.levelBasisQP(u.stored), Uint8Array.from(u.seed), u.index, target, levelLimbMap(u.stored, u.target), out);
-        toMontgomeryForm(out);
+        if (u.montgomery !== false) toMontgomeryForm(out);
+        return;
+      }
+      case 'keyError': {
+        const buffer = this.buffers[u.error.b];
+        if (buffer === undefined) throw new RangeError(`parallel: unknown buffer ${u.error.b}`);
+        const out = this.limb(u.out, u.limb);
+        smallToResidues(new Int32Array(buffer, u.error.o * 8, this.n), this.allPrimes.moduli[u.limb]!.value, out);
+        nttForward(out, this.allPrimes.tables[u.limb]!);
+        return;
+      }
+      case 'keyLimb': {
+        const m = this.allPrimes.moduli[u.limb]!;
+        this.keyScalars ??= switchingKeyScalars(this.bases);
+        const sPrime = u.sPrime === undefined ? undefined : this.limb(u.sPrime, u.limb);
+        switchingKeyLimb(m, this.limb(u.a, u.limb), this.limb(u.target, u.limb), this.limb(u.b, u.limb), sPrime, this.keyScalars[u.limb]!, this.scratch);
         return;
       }
       case 'plainDot': {

@@ -117,7 +117,21 @@ export type Unit =
    * The uniform half a_j of a seeded switching key (`expandUniformLimbs`: digit `index`, the ChaCha20 stream of
    * `seed` over Q_stored ∪ P, restricted to Q_target ∪ P) into `out`, then to Montgomery form (keys.ts).
    */
-  | { readonly op: 'expandUniform'; readonly stored: number; readonly target: number; readonly seed: readonly number[]; readonly index: number; readonly out: PolyRef }
+  | {
+    readonly op: 'expandUniform'; readonly stored: number; readonly target: number; readonly seed: readonly number[]; readonly index: number; readonly out: PolyRef;
+    /** false: leave a_j in plain form (key generation converts it with its limb, 'keyLimb'). Default true. */
+    readonly montgomery?: boolean;
+  }
+  /**
+   * Key generation, limb `limb` of Q ∪ P: the error polynomial's residues (`error`: N signed 32-bit coefficients) into
+   * `out`, then its NTT (`smallToPoly`).
+   */
+  | { readonly op: 'keyError'; readonly error: PolyRef; readonly limb: number; readonly out: PolyRef }
+  /**
+   * Key generation, limb `limb` of Q ∪ P of one digit (`switchingKeyLimb`): b = e − a·t (+ (P mod q)·s' when `sPrime` is
+   * given: the limb belongs to the digit), then b and a to Montgomery form; b holds e on entry.
+   */
+  | { readonly op: 'keyLimb'; readonly limb: number; readonly a: PolyRef; readonly b: PolyRef; readonly target: PolyRef; readonly sPrime?: PolyRef }
   /**
    * One term of `Rotator.rotateSumExtended`: P·rot(x/P, steps) over Q_ℓ ∪ P for an extended x = (x0, x1), as
    * `rotateAccumulateExtended` computes it (ModDown of x1, key switch, + x0, σ_k) into (out0, out1); element 0: x.

@@ -412,3 +412,49 @@ export function encodeLimbsSplit(job: Job, ctx: CkksContext, basis: RnsBasis, ma
   job.run();
   return out;
 }
+
+/**
+ * Switching keys from their drawn randomness (`KeyGenerator.switchingKeyBatch`): for each request and digit j, a_j from
+ * the seed (one unit per digit: its ChaCha20 stream is sequential) while the error's limbs are reduced and transformed
+ * (one unit per limb); then one unit per (digit, limb) forms b = e − a·t (+ P·s' on the digit's limbs) and puts both in
+ * Montgomery form (`switchingKeyLimb`). Bit for bit the single-threaded keys.
+ */
+export function switchingKeysSplit(
+  job: Job, ctx: CkksContext, requests: readonly { sPrime: RnsPoly; target: RnsPoly; seed: Uint8Array; errors: readonly Int32Array[] }[],
+): { b: RnsPoly[]; a: RnsPoly[] }[] {
+  const basis = ctx.basisQP;
+  const digits = ctx.params.digits;
+  const expand: Unit[] = []; // the longest units, claimed first
+  const first: Unit[] = [];
+  const second: Unit[] = [];
+  const out = requests.map(({ sPrime, target, seed, errors }) => {
+    const sRef = job.ref(job.input(sPrime));
+    const tRef = job.ref(job.input(target));
+    const seedWords = Array.from(seed);
+    const b: RnsPoly[] = [];
+    const a: RnsPoly[] = [];
+    digits.forEach(([start, end], j) => {
+      const aj = job.output(new RnsPoly(basis, 'evaluation'));
+      const bj = job.output(new RnsPoly(basis, 'evaluation'));
+      const aRef = job.ref(aj);
+      const bRef = job.ref(bj);
+      // the error's coefficients in shared memory (an Int32Array over a word-aligned buffer)
+      const words = new BigUint64Array(new SharedArrayBuffer(Math.ceil(ctx.ringDegree / 2) * 8));
+      new Int32Array(words.buffer).set(errors[j]!);
+      const eRef = job.ref(words);
+      expand.push({ op: 'expandUniform', stored: ctx.params.Q.length - 1, target: ctx.params.Q.length - 1, seed: seedWords, index: j, out: aRef, montgomery: false });
+      for (let limb = 0; limb < basis.size; limb++) {
+        first.push({ op: 'keyError', error: eRef, limb, out: bRef });
+        second.push({ op: 'keyLimb', limb, a: aRef, b: bRef, target: tRef, ...(limb >= start && limb < end ? { sPrime: sRef } : {}) });
+      }
+      b.push(bj);
+      a.push(aj);
+    });
+    return { b, a };
+  });
+  job.phase([...expand, ...first]);
+  job.phase(second);
+  job.run();
+  for (const { b, a } of out) for (const p of [...b, ...a]) p.montgomery = true;
+  return out;
+}

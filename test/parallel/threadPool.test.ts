@@ -347,7 +347,10 @@ describe('ThreadPool', () => {
       expect(small.counters.jobs).toBe(0);
       small.minParallelWork = 0;
       f.evaluator.rotate(x, 1);
-      expect(small.counters.jobs).toBe(2); // the decomposition, then key product + ModDown + automorphism
+      expect(small.counters.jobs).toBe(1); // the decomposition, key product, ModDowns and automorphisms in one job
+      f.evaluator.relinearize(f.evaluator.mulNoRelin(x, x));
+      f.evaluator.mulRelinRescale(x, x);
+      expect(small.counters.jobs).toBe(1 + 2 + 2); // each: the tensor product, then decomposition + key switch
     } finally {
       small.dispose();
     }

@@ -26,7 +26,8 @@ import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import { mulShoupAccumulate2, shoupCompanionsFast } from '../ring/plaintextProducts.js';
 import type { CkksContext } from './context.js';
 import type { SwitchingKey } from './keys.js';
-import { decomposeSplit, jobFor, keySwitchSplit, modDownPairSplit, modDownSplit } from '../parallel/schemeJobs.js';
+import { decomposeSplit, decompositionPhases, jobFor, keySwitchSplit, modDownPairSplit, modDownSplit } from '../parallel/schemeJobs.js';
+import type { Job } from '../parallel/pool.js';
 
 /** The ModUp-extended digits of one polynomial (evaluation form over Q_ℓ ∪ P): reusable across keys. */
 export interface Decomposition {
@@ -92,6 +93,23 @@ export class KeySwitcher {
     };
     this.levels.set(level, t);
     return t;
+  }
+
+  /**
+   * With a pool and enough work: a job whose first phases decompose d (as `decompose`), for a caller that appends its
+   * key switch and runs the job once; the digits hold their words after that run (then call `release`). Undefined
+   * without a pool or below its cut-off (counted as the decomposition plus one key switch's products and divisions).
+   */
+  decomposeInJob(d: RnsPoly): { job: Job; decomposition: Decomposition; release(): void } | undefined {
+    d.requireForm('evaluation', 'keySwitch');
+    const level = d.limbCount - 1;
+    const t = this.tables(level);
+    this.context.levelBasis(level).assertSame(d.basis, 'keySwitch');
+    const job = jobFor(this.context, level + 1 + 1.25 * t.digits.length * t.basisQP.size + 2 * t.basisQP.size);
+    if (job === undefined) return undefined;
+    this.counters.decompositions++;
+    const { digits, scratch } = decompositionPhases(job, this.context, d, level, t.digits.length);
+    return { job, decomposition: { level, digits }, release: () => releasePoly(scratch, ...digits) };
   }
 
   /** Step 1: the digits of d (evaluation form over Q_ℓ), ModUp-ed to Q_ℓ ∪ P, in evaluation form. */
@@ -220,6 +238,18 @@ export class KeySwitcher {
    * (v_0, v_1) = applyKeyExtended(decompose(d), key) — with a pool, one job after the decomposition.
    */
   switchLiftRescale(c0: RnsPoly, c1: RnsPoly, d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
+    const split = this.decomposeInJob(d);
+    if (split !== undefined) {
+      // one job: the decomposition's phases, then the key product and the division
+      const { job, decomposition, release } = split;
+      try {
+        const keyQ = this.keyLimbsQ(decomposition, key);
+        this.counters.keySwitches++;
+        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'rescale', [c0, c1]);
+      } finally {
+        release();
+      }
+    }
     const decomposition = this.decompose(d);
     const level = decomposition.level;
     const size = this.tables(level).basisQP.size;
@@ -274,6 +304,17 @@ export class KeySwitcher {
 
   /** u_0 + u_1·s ≈ d·s' (both steps). */
   switchKey(d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
+    const split = this.decomposeInJob(d);
+    if (split !== undefined) {
+      const { job, decomposition, release } = split;
+      try {
+        const keyQ = this.keyLimbsQ(decomposition, key);
+        this.counters.keySwitches++;
+        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'P');
+      } finally {
+        release();
+      }
+    }
     const decomposition = this.decompose(d);
     const out = this.applyKey(decomposition, key);
     releasePoly(...decomposition.digits);

@@ -184,9 +184,23 @@ export class Rotator {
     let out = ct;
     for (const s of plan) {
       const key = this.keyFor(s)!;
-      const dec = this.switcher.decompose(out.parts[1]!);
-      const next = applyGalois(this.context, this.switcher, out, dec, key);
-      releasePoly(...dec.digits);
+      const split = this.switcher.decomposeInJob(out.parts[1]!);
+      let next: Ciphertext;
+      if (split !== undefined) {
+        // one job: the decomposition's phases, then the key product, the divisions and the automorphisms
+        const { job, decomposition, release } = split;
+        try {
+          const keyQ = this.switcher.keyLimbsQ(decomposition, key);
+          this.switcher.counters.keySwitches++;
+          next = new Ciphertext(this.context, galoisSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, out.parts[0]!, key.galoisElement), out.scale, out.slots);
+        } finally {
+          release();
+        }
+      } else {
+        const dec = this.switcher.decompose(out.parts[1]!);
+        next = applyGalois(this.context, this.switcher, out, dec, key);
+        releasePoly(...dec.digits);
+      }
       if (out !== ct) releasePoly(...out.parts); // an intermediate of a composed rotation
       out = next;
     }

@@ -111,6 +111,29 @@ describe('NTT at the sizes CKKS uses (N = 2^10 … 2^17)', () => {
       expect(a).toEqual(expected);
     }
   });
+  it('the forward transform without intermediate reductions (q < 2^64/(2·log2 N + 6)) cannot overflow: worst-case inputs at N = 2^17', () => {
+    const logN = 17;
+    const n = 1 << logN;
+    // 58 and 40 bits take the unreduced kernel at N = 2^17, 60 bits the reducing one; the bound is tightest at 2^17
+    for (const [bits, unreduced] of [[58, true], [40, true], [60, false]] as const) {
+      const t = table(bits, logN);
+      const q = t.modulus.value;
+      expect(t.unreducedForward).toBe(unreduced);
+      expect(t.unreducedForward).toBe(BigInt(2 * logN + 6) * q < 1n << 64n);
+      // every input 4q − 1 (the top of the lazy range): the largest sums every stage can produce
+      const top = new BigUint64Array(n).fill(4n * q - 1n);
+      nttForward(top, t);
+      // a(x) = (4q − 1)·Σ x^i ≡ −Σ x^i: at a root x ≠ 1, Σ_{i<N} x^i = (x^N − 1)/(x − 1) = −2/(x − 1) (x^N = −1)
+      for (const j of [0, 1, n / 2, n - 1]) {
+        const x = t.evaluationPoint(j);
+        const expected = ((2n * modPow(x - 1n, q - 2n, q)) % q + q) % q; // −(−2/(x − 1))
+        expect(top[j]).toBe(expected);
+      }
+      for (let j = 0; j < n; j++) if (top[j]! >= q) throw new Error(`output ${j} not reduced`);
+      nttInverse(top, t);
+      expect(top.every((v) => v === q - 1n)).toBe(true); // 4q − 1 ≡ q − 1
+    }
+  });
   it('rejects unsupported sizes and primes that are not ≡ 1 mod 2N', () => {
     const [q] = generateNttPrimes(40, 1, 1 << 10);
     expect(() => new NttTable(new Modulus(q!), 1 << 18)).toThrow(RangeError);

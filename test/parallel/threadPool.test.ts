@@ -24,6 +24,7 @@ import { deserializeGaloisKey, deserializeRelinearizationKey, serializeGaloisKey
 import { galoisElementForRotation } from '../../src/ckks/ring/automorphism.js';
 import { rotateSumTuning } from '../../src/ckks/parallel/schemeJobs.js';
 import { toMontgomeryForm } from '../../src/ckks/scheme/keys.js';
+import { KeySwitcher } from '../../src/ckks/scheme/keySwitch.js';
 
 interface Twin {
   ctx: CkksContext;
@@ -148,6 +149,30 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
         expect(y.b[j]!.montgomery && y.a[j]!.montgomery).toBe(true);
         expect(y.b[j]!.data.buffer).toBeInstanceOf(SharedArrayBuffer);
       });
+    }
+  });
+
+  it('key switching from a finished decomposition (applyKey) and in one job with it (switchKey) gives the same words', () => {
+    const keyFor = (ctx: CkksContext) => {
+      const kg = new KeyGenerator(ctx, seededRandom(seed(44)));
+      return kg.relinearizationKey(kg.secretKey());
+    };
+    const [k1, k2] = [keyFor(one.ctx), keyFor(two.ctx)];
+    const [s1, s2] = [new KeySwitcher(one.ctx), new KeySwitcher(two.ctx)];
+    for (const level of [one.ctx.maxLevel, 1]) {
+      const [d1, d2] = [one.evaluator.dropLevels(x[0], one.ctx.maxLevel - level).parts[1]!, two.evaluator.dropLevels(x[1], one.ctx.maxLevel - level).parts[1]!];
+      const reference = s1.applyKey(s1.decompose(d1), k1);
+      let before = pool.counters.jobs;
+      const dec = s2.decompose(d2);
+      const applied = s2.applyKey(dec, k2);
+      expect(pool.counters.jobs - before).toBe(2);
+      before = pool.counters.jobs;
+      const switched = s2.switchKey(d2, k2);
+      expect(pool.counters.jobs - before).toBe(1);
+      for (const got of [applied, switched]) {
+        expectSame(reference[0], got[0]);
+        expectSame(reference[1], got[1]);
+      }
     }
   });
 

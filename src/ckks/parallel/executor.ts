@@ -149,27 +149,20 @@ export class Executor {
         return;
       }
       case 'modUp': return this.modUp(u.level, u.digit, u.coef, u.d, u.ext, u.transform !== false, u.half);
-      case 'keyProduct':
-        this.keyProductLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.acc0, u.acc1);
-        if (u.lift !== undefined && u.limb <= u.level) {
-          const t = this.tables(u.level);
-          const q = this.bases.levelBasis(u.level).moduli[u.limb]!.value;
-          for (let k = 0; k < 2; k++) {
-            const acc = this.limb(k === 0 ? u.acc0 : u.acc1, u.limb);
-            mulScalarShoup(this.limb(u.lift[k]!, u.limb), t.pModQ[u.limb]!, t.pModQShoup[u.limb]!, this.scratch, q);
-            addMod(acc, this.scratch, acc, q);
-          }
+      case 'switchLimb': {
+        const table = this.bases.levelBasisQP(u.level).tables[u.limb]!;
+        for (const p of u.forward) nttForward(this.limb(p, u.limb), table);
+        this.keyProductUnit(u);
+        if (u.prep !== undefined) {
+          const dropped = u.limb - this.division(u.level, u.prep.rescale).kept.size;
+          this.modDownPrep(u.level, u.prep.rescale, u.acc0, dropped);
+          this.modDownPrep(u.level, u.prep.rescale, u.acc1, dropped);
         }
         return;
-      case 'modDownPrep': {
-        const d = this.division(u.level, u.rescale);
-        const k = d.kept.size;
-        const limb = this.limb(u.x, k + u.dropped);
-        const p = d.dropped.moduli[u.dropped]!.value;
-        nttInverse(limb, d.dropped.tables[u.dropped]!);
-        addScalarMod(limb, d.offsetDropped[u.dropped]!, limb, p);
-        return;
       }
+      case 'modDownPrep':
+        this.modDownPrep(u.level, u.rescale, u.x, u.dropped);
+        return;
       case 'modDownConvert': {
         const d = this.division(u.level, u.rescale);
         const k = d.kept.size;
@@ -344,6 +337,27 @@ export class Executor {
       if (i >= g.start && i < g.end) dst[i]!.set(this.limb(d, i).subarray(lo, hi));
       else if (transform) nttForward(dst[i]!, basisQP.tables[i]!);
     }
+  }
+
+  /** Limb `limb` of the key product, plus P·lift[k] on a limb of Q_ℓ ('switchLimb'). */
+  private keyProductUnit(u: Extract<Unit, { op: 'switchLimb' }>): void {
+    this.keyProductLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.acc0, u.acc1);
+    if (u.lift === undefined || u.limb > u.level) return;
+    const t = this.tables(u.level);
+    const q = this.bases.levelBasis(u.level).moduli[u.limb]!.value;
+    for (let k = 0; k < 2; k++) {
+      const acc = this.limb(k === 0 ? u.acc0 : u.acc1, u.limb);
+      mulScalarShoup(this.limb(u.lift[k]!, u.limb), t.pModQ[u.limb]!, t.pModQShoup[u.limb]!, this.scratch, q);
+      addMod(acc, this.scratch, acc, q);
+    }
+  }
+
+  /** Division step 1 for dropped limb `dropped` of x: to coefficient form, plus the rounding offset (in place). */
+  private modDownPrep(level: number, rescale: boolean, x: PolyRef, dropped: number): void {
+    const d = this.division(level, rescale);
+    const limb = this.limb(x, d.kept.size + dropped);
+    nttInverse(limb, d.dropped.tables[dropped]!);
+    addScalarMod(limb, d.offsetDropped[dropped]!, limb, d.dropped.moduli[dropped]!.value);
   }
 
   /** As `KeySwitcher.applyKeyExtended` for limb i, including the final reduction to [0, q). */

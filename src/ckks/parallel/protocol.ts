@@ -36,13 +36,17 @@ export type Unit =
     readonly transform?: boolean; readonly half?: 0 | 1;
   }
   /**
-   * Limb `limb` of the key inner product (Σ_j digit_j·b_j, Σ_j digit_j·a_j) over Q_ℓ ∪ P into fresh (zero)
-   * accumulators, reduced to [0, q); with `lift`, P·lift[k] is added to accumulator k (k = 0, 1).
+   * Limb `limb` of a key switch's inner product (Σ_j digit_j·b_j, Σ_j digit_j·a_j) over Q_ℓ ∪ P into fresh (zero)
+   * accumulators, reduced to [0, q); with `lift`, P·lift[k] is added to accumulator k (k = 0, 1). Fused with its
+   * neighbours: first the forward NTT of that limb of each polynomial in `forward` (digits whose converted limbs are
+   * still in coefficient form), and after the product, with `prep`, 'modDownPrep' of that limb of both accumulators
+   * (a limb the division drops).
    */
   | {
-    readonly op: 'keyProduct'; readonly level: number; readonly limb: number; readonly keyQ: number;
+    readonly op: 'switchLimb'; readonly level: number; readonly limb: number; readonly keyQ: number;
     readonly digits: readonly PolyRef[]; readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
     readonly acc0: PolyRef; readonly acc1: PolyRef; readonly lift?: readonly [PolyRef, PolyRef];
+    readonly forward: readonly PolyRef[]; readonly prep?: { readonly rescale: boolean };
   }
   /**
    * ModDown of x over Q_ℓ ∪ P by P into `out` over Q_ℓ (or, `rescale`, by q_ℓ·P into Q_{ℓ−1}), in three phases:

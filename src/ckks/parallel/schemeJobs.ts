@@ -39,11 +39,18 @@ export function decomposeSplit(job: Job, ctx: CkksContext, d: RnsPoly, level: nu
  * The phases of `decomposeSplit` added to `job` without running it, so that a key switch can follow in the same job
  * (one start of the workers instead of two). The digits hold their words once the job has run; release `scratch` then.
  */
-export function decompositionPhases(job: Job, ctx: CkksContext, d: RnsPoly, level: number, digitCount: number): { digits: RnsPoly[]; scratch: RnsPoly } {
+export function decompositionPhases(
+  job: Job, ctx: CkksContext, d: RnsPoly, level: number, digitCount: number, options: { forward?: boolean } = {},
+): { digits: RnsPoly[]; scratch: RnsPoly } {
   const scratch = new RnsPoly(ctx.levelBasis(level), 'coefficient');
   const basisQP = ctx.levelBasisQP(level);
   const digits = range(digitCount).map(() => new RnsPoly(basisQP, 'evaluation'));
-  for (const phase of decompositionUnits(ctx, level, [{ d: job.ref(job.input(d)), coef: job.ref(scratch), exts: digits.map((p) => job.ref(p)) }])) job.phase(phase);
+  const [inverse, modUp, forward] = decompositionUnits(ctx, level, [{ d: job.ref(job.input(d)), coef: job.ref(scratch), exts: digits.map((p) => job.ref(p)) }]);
+  job.phase(inverse);
+  job.phase(modUp);
+  // without the forward phase the converted limbs stay in coefficient form: a key switch's 'switchLimb' units
+  // transform them (`keySwitchSplit`/`galoisSplit` with `pending`)
+  if (options.forward !== false) job.phase(forward);
   return { digits, scratch };
 }
 
@@ -78,10 +85,11 @@ function decompositionUnits(ctx: CkksContext, level: number, items: readonly { d
  * any number of threads (one whole ModDown per unit left a thread idle whenever the phase before was uneven).
  * The x_k's dropped limbs are overwritten.
  */
-function divisionPhases(job: Job, ctx: CkksContext, level: number, rescale: boolean, xs: readonly PolyRef[], outs: readonly PolyRef[]): void {
+function divisionPhases(job: Job, ctx: CkksContext, level: number, rescale: boolean, xs: readonly PolyRef[], outs: readonly PolyRef[], prepared = false): void {
   const kept = rescale ? level : level + 1;
   const dropped = ctx.params.P.length + (rescale ? 1 : 0);
-  job.phase(xs.flatMap((x) => range(dropped).map((j): Unit => ({ op: 'modDownPrep', level, rescale, x, dropped: j }))));
+  // `prepared`: step 1 ran in the key product's units ('switchLimb' with prep)
+  if (!prepared) job.phase(xs.flatMap((x) => range(dropped).map((j): Unit => ({ op: 'modDownPrep', level, rescale, x, dropped: j }))));
   job.phase(xs.flatMap((x, k) => [0, 1].map((half): Unit => ({ op: 'modDownConvert', level, rescale, x, out: outs[k]!, half: half as 0 | 1 }))));
   job.phase(xs.flatMap((x, k) => range(kept).map((limb): Unit => ({ op: 'modDownFinish', level, rescale, x, out: outs[k]!, limb }))));
 }
@@ -100,12 +108,33 @@ function keyRefs(job: Job, digits: readonly RnsPoly[], key: SwitchingKey): KeyRe
   };
 }
 
-/** Units of the key inner product into fresh accumulators over Q_ℓ ∪ P (with `lift`: + P·lift[k]). */
-function keyProductUnits(job: Job, level: number, size: number, keyQ: number, refs: KeyRefs, acc: [RnsPoly, RnsPoly], lift?: [RnsPoly, RnsPoly]): Unit[] {
+/**
+ * The key product as 'switchLimb' units, one per limb of Q_ℓ ∪ P: with `pending`, each first transforms that limb of
+ * the digits that do not own it (their converted limbs, left in coefficient form by `decompositionPhases` without
+ * its forward phase); with `divide`, the units of the limbs the division drops (P's, and q_ℓ's for a rescale) also
+ * run its first step on both accumulators. Two phases fewer than decomposition + product + division apart; the
+ * heavier units (dropped limbs, transforms) are listed first.
+ */
+function switchLimbUnits(
+  job: Job, ctx: CkksContext, level: number, keyQ: number, refs: KeyRefs, acc: [RnsPoly, RnsPoly], lift: [RnsPoly, RnsPoly] | undefined,
+  divide: 'P' | 'rescale' | undefined, pending: boolean,
+): Unit[] {
+  const size = ctx.levelBasisQP(level).size;
+  const owned = ctx.params.digitsAtLevel(level);
+  const kept = divide === 'rescale' ? level : level + 1;
   const acc0 = job.ref(acc[0]);
   const acc1 = job.ref(acc[1]);
   const liftRefs = lift === undefined ? undefined : ([job.ref(job.input(lift[0])), job.ref(job.input(lift[1]))] as const);
-  return range(size).map((limb): Unit => ({ op: 'keyProduct', level, limb, keyQ, ...refs, acc0, acc1, ...(liftRefs === undefined ? {} : { lift: liftRefs }) }));
+  const units = range(size).map((limb): { unit: Unit; weight: number } => {
+    const forward = pending ? refs.digits.filter((_, j) => limb < owned[j]![0] || limb >= owned[j]![1]) : [];
+    const prep = divide !== undefined && limb >= kept ? { rescale: divide === 'rescale' } : undefined;
+    const unit: Unit = {
+      op: 'switchLimb', level, limb, keyQ, ...refs, acc0, acc1, forward,
+      ...(liftRefs === undefined ? {} : { lift: liftRefs }), ...(prep === undefined ? {} : { prep }),
+    };
+    return { unit, weight: refs.digits.length + 4 * forward.length + (prep === undefined ? 0 : 8) };
+  });
+  return units.sort((a, b) => b.weight - a.weight).map((u) => u.unit);
 }
 
 /**
@@ -115,11 +144,11 @@ function keyProductUnits(job: Job, level: number, size: number, keyQ: number, re
  */
 export function keySwitchSplit(
   job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], key: SwitchingKey, keyQ: number,
-  divide: 'P' | 'rescale' | undefined, lift?: [RnsPoly, RnsPoly],
+  divide: 'P' | 'rescale' | undefined, lift?: [RnsPoly, RnsPoly], pending = false,
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
   const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
-  job.phase(keyProductUnits(job, level, basisQP.size, keyQ, keyRefs(job, digits, key), acc, lift));
+  job.phase(switchLimbUnits(job, ctx, level, keyQ, keyRefs(job, digits, key), acc, lift, divide, pending));
   if (divide === undefined) {
     job.run();
     return acc;
@@ -127,7 +156,7 @@ export function keySwitchSplit(
   const kept = divide === 'P' ? ctx.levelBasis(level) : ctx.levelBasis(level - 1);
   const out: [RnsPoly, RnsPoly] = [new RnsPoly(kept, 'evaluation'), new RnsPoly(kept, 'evaluation')];
   const rescale = divide === 'rescale';
-  divisionPhases(job, ctx, level, rescale, acc.map((x) => job.ref(x)), out.map((o) => job.ref(o)));
+  divisionPhases(job, ctx, level, rescale, acc.map((x) => job.ref(x)), out.map((o) => job.ref(o)), true);
   job.run();
   releasePoly(...acc);
   return out;
@@ -157,13 +186,15 @@ export function modDownPairSplit(job: Job, ctx: CkksContext, x0: RnsPoly, x1: Rn
  * A rotation from a decomposition (`applyGalois`): key product by limbs, both ModDowns, then σ_k(u_0 + c_0) and
  * σ_k(u_1), one polynomial per unit.
  */
-export function galoisSplit(job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], key: SwitchingKey, keyQ: number, c0: RnsPoly, element: number): [RnsPoly, RnsPoly] {
+export function galoisSplit(
+  job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], key: SwitchingKey, keyQ: number, c0: RnsPoly, element: number, pending = false,
+): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
   const basis = ctx.levelBasis(level);
   const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
-  job.phase(keyProductUnits(job, level, basisQP.size, keyQ, keyRefs(job, digits, key), acc));
+  job.phase(switchLimbUnits(job, ctx, level, keyQ, keyRefs(job, digits, key), acc, undefined, 'P', pending));
   const u = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
-  divisionPhases(job, ctx, level, false, acc.map((x) => job.ref(x)), u.map((o) => job.ref(o)));
+  divisionPhases(job, ctx, level, false, acc.map((x) => job.ref(x)), u.map((o) => job.ref(o)), true);
   const out: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
   const add = job.ref(job.input(c0));
   job.phase(u.map((src, k): Unit => ({

@@ -97,7 +97,8 @@ export class KeySwitcher {
 
   /**
    * With a pool and enough work: a job whose first phases decompose d (as `decompose`), for a caller that appends its
-   * key switch and runs the job once; the digits hold their words after that run (then call `release`). Undefined
+   * key switch (`keySwitchSplit`/`galoisSplit` with `pending`: the digits' converted limbs are transformed by the key
+   * product's units) and runs the job once; then call `release`. Undefined
    * without a pool or below its cut-off (counted as the decomposition plus one key switch's products and divisions).
    */
   decomposeInJob(d: RnsPoly): { job: Job; decomposition: Decomposition; release(): void } | undefined {
@@ -108,7 +109,8 @@ export class KeySwitcher {
     const job = jobFor(this.context, level + 1 + 1.25 * t.digits.length * t.basisQP.size + 2 * t.basisQP.size);
     if (job === undefined) return undefined;
     this.counters.decompositions++;
-    const { digits, scratch } = decompositionPhases(job, this.context, d, level, t.digits.length);
+    // the digits' converted limbs stay in coefficient form: the key switch's units transform them ('switchLimb')
+    const { digits, scratch } = decompositionPhases(job, this.context, d, level, t.digits.length, { forward: false });
     return { job, decomposition: { level, digits }, release: () => releasePoly(scratch, ...digits) };
   }
 
@@ -245,7 +247,7 @@ export class KeySwitcher {
       try {
         const keyQ = this.keyLimbsQ(decomposition, key);
         this.counters.keySwitches++;
-        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'rescale', [c0, c1]);
+        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'rescale', [c0, c1], true);
       } finally {
         release();
       }
@@ -310,7 +312,7 @@ export class KeySwitcher {
       try {
         const keyQ = this.keyLimbsQ(decomposition, key);
         this.counters.keySwitches++;
-        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'P');
+        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'P', undefined, true);
       } finally {
         release();
       }

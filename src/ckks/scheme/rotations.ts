@@ -192,7 +192,7 @@ export class Rotator {
         try {
           const keyQ = this.switcher.keyLimbsQ(decomposition, key);
           this.switcher.counters.keySwitches++;
-          next = new Ciphertext(this.context, galoisSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, out.parts[0]!, key.galoisElement), out.scale, out.slots);
+          next = new Ciphertext(this.context, galoisSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, out.parts[0]!, key.galoisElement, true), out.scale, out.slots);
         } finally {
           release();
         }

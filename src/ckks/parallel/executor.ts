@@ -13,7 +13,7 @@
  * calling thread).
  */
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { applyAutomorphism } from '../ring/automorphism.js';
+import { applyAutomorphism, automorphismAccumulateLimb } from '../ring/automorphism.js';
 import {
   addMod, addScalarMod, mulMod, mulMontgomery, mulMontgomeryAccumulate2, mulScalarShoup, reduceBarrett, subMulScalarShoup,
 } from '../ring/modularKernels.js';
@@ -75,6 +75,8 @@ export class Executor {
   private readonly rescaleDivisions = new Map<number, Division>();
   private readonly allPrimes: RnsBasis;
   private readonly scratch: BigUint64Array;
+  /** A second limb of scratch ('rotateSumLimb'). */
+  private scratch2: BigUint64Array | undefined;
   /** (P mod q, companion) per limb of Q ∪ P, for key generation ('keyLimb'). */
   private keyScalars: [bigint, bigint][] | undefined;
 
@@ -163,6 +165,9 @@ export class Executor {
       case 'modDownPrep':
         this.modDownPrep(u.level, u.rescale, u.x, u.dropped);
         return;
+      case 'rotateSumLimb':
+        this.rotateSumLimb(u);
+        return;
       case 'modDownConvert': {
         const d = this.division(u.level, u.rescale);
         const k = d.kept.size;
@@ -212,12 +217,6 @@ export class Executor {
         return;
       }
       case 'rotatePart': return this.rotatePart(u);
-      case 'liftByP': {
-        const lifted = this.switcher.liftByP(this.poly(u.x, this.bases.levelBasis(u.level)));
-        this.poly(u.out, this.bases.levelBasisQP(u.level)).copyFrom(lifted);
-        releasePoly(lifted);
-        return;
-      }
       case 'sum': {
         const basis = u.extended ? this.bases.levelBasisQP(u.level) : this.bases.levelBasis(u.level);
         const q = basis.moduli[u.limb]!.value;
@@ -350,6 +349,41 @@ export class Executor {
       mulScalarShoup(this.limb(u.lift[k]!, u.limb), t.pModQ[u.limb]!, t.pModQShoup[u.limb]!, this.scratch, q);
       addMod(acc, this.scratch, acc, q);
     }
+  }
+
+  /** One limb of one part of a rotation sum (see the unit's description in protocol.ts). */
+  private rotateSumLimb(u: Extract<Unit, { op: 'rotateSumLimb' }>): void {
+    const i = u.limb;
+    const m = this.bases.levelBasisQP(u.level).moduli[i]!;
+    const q = m.value;
+    const acc = this.limb(u.acc, i);
+    const t = this.tables(u.level);
+    const v = this.scratch;
+    const w = (this.scratch2 ??= new BigUint64Array(this.n));
+    // P·x on this limb into `into` (zero on the limbs of P), or x itself when it is already lifted
+    const lifted = (x: PolyRef, xLifted: boolean, into: BigUint64Array): boolean => {
+      if (xLifted) {
+        into.set(this.limb(x, i));
+        return true;
+      }
+      if (i > u.level) return false;
+      mulScalarShoup(this.limb(x, i), t.pModQ[i]!, t.pModQShoup[i]!, into, q);
+      return true;
+    };
+    for (const term of u.terms) {
+      if (term.key === undefined) {
+        if (term.x !== undefined && lifted(term.x, term.xLifted, w)) addMod(acc, w, acc, q);
+        continue;
+      }
+      const keyLimb = i <= u.level ? i : term.keyQ + (i - u.level - 1);
+      for (let j = 0; j < term.digits.length; j++) {
+        mulMontgomery(this.limb(term.digits[j]!, i), this.limb(term.key[j]!, keyLimb), j === 0 ? v : w, q, m.montgomeryNegInverse);
+        if (j > 0) addMod(v, w, v, q);
+      }
+      if (term.x !== undefined && lifted(term.x, term.xLifted, w)) addMod(v, w, v, q);
+      automorphismAccumulateLimb(v, term.element, acc, q);
+    }
+    if (u.prep !== undefined) this.modDownPrep(u.level, u.prep.rescale, u.acc, i - this.division(u.level, u.prep.rescale).kept.size);
   }
 
   /** Division step 1 for dropped limb `dropped` of x: to coefficient form, plus the rounding offset (in place). */

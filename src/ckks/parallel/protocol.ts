@@ -88,8 +88,21 @@ export type Unit =
     /** A hoisted decomposition's digits times 2^{-64} and their Shoup companions (`KeySwitcher.hoist`): Shoup key products. */
     readonly shoupDigits?: { readonly scaled: readonly PolyRef[]; readonly companions: readonly PolyRef[] };
   }
-  /** P·x over Q_ℓ ∪ P for x over Q_ℓ (`KeySwitcher.liftByP`): a rotation by 0 among the terms of a rotation sum. */
-  | { readonly op: 'liftByP'; readonly level: number; readonly x: PolyRef; readonly out: PolyRef }
+  /**
+   * Limb `limb` of part `part` of a rotation sum over Q_ℓ ∪ P (`rotateSumSplit`): for each term, with a key, the
+   * key-switch product Σ_j digit_j·key_j on that limb (digits transformed), plus for part 0 the term's P·c_0 (`x`, or
+   * P·x computed here unless `xLifted`), then σ_k of it added to `acc`; without a key (rotation by 0), P·x (or x when
+   * `xLifted`) added as it is. With `prep`, the limb (dropped by the division that follows) then goes to coefficient
+   * form ('modDownPrep').
+   */
+  | {
+    readonly op: 'rotateSumLimb'; readonly level: number; readonly part: 0 | 1; readonly limb: number; readonly acc: PolyRef;
+    readonly terms: readonly {
+      readonly digits: readonly PolyRef[]; readonly key?: readonly PolyRef[]; readonly keyQ: number; readonly element: number;
+      readonly x?: PolyRef; readonly xLifted: boolean;
+    }[];
+    readonly prep?: { readonly rescale: boolean };
+  }
   /** Limb `limb` of out = Σ terms (in order) over Q_ℓ (or Q_ℓ ∪ P when `extended`). */
   | { readonly op: 'sum'; readonly level: number; readonly extended: boolean; readonly limb: number; readonly terms: readonly PolyRef[]; readonly out: PolyRef }
   /**

@@ -291,12 +291,13 @@ export function mulPlainSplit(job: Job, level: number, parts: readonly RnsPoly[]
 export const rotateSumTuning = { batchBytes: 64 * 2 ** 20 };
 
 /**
- * As `Rotator.rotateSum`: Σ_t P·σ_{k_t}(x_t) over Q_ℓ ∪ P, summed by limbs in the terms' order, then divided by P (or
- * by q_ℓ·P with `rescale`; both polynomials, one per unit). Returns (c_0, c_1) over Q_ℓ (Q_{ℓ−1}). The terms'
- * decompositions run by limbs (`decompositionUnits`) in batches of `rotateSumTuning.batchBytes` of digits, then their
- * key switches by (term, part): small units, so 15 giant steps still split evenly between two threads (one
- * whole term per unit left one thread idle for half a term on average). Rotations by 0 are P·x_t ('liftByP'); an x0
- * already lifted (`x0Lifted`, a `HalfExtendedCiphertext`'s P·c_0 over Q_ℓ ∪ P) is added as it is.
+ * As `Rotator.rotateSum`: Σ_t P·σ_{k_t}(x_t) over Q_ℓ ∪ P, then divided by P (or by q_ℓ·P with `rescale`). Returns
+ * (c_0, c_1) over Q_ℓ (Q_{ℓ−1}). The terms' decompositions run by limbs (`decompositionUnits`) in batches of
+ * `rotateSumTuning.batchBytes` of digits (later batches reuse them); after each batch one unit per (part, limb)
+ * ('rotateSumLimb') multiplies that limb of every term of the batch by its key, adds its P·c_0, applies σ_k and adds
+ * the result to the sum in place — no rotated copy of any term and no separate summing — and in the last batch the
+ * units of the limbs the division drops also run its first step. Rotations by 0 add P·x_t (x0 itself when
+ * `x0Lifted`: a `HalfExtendedCiphertext`'s P·c_0 over Q_ℓ ∪ P).
  */
 export function rotateSumSplit(
   job: Job, ctx: CkksContext, level: number,
@@ -305,17 +306,19 @@ export function rotateSumSplit(
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
   const digitCount = ctx.params.digitsAtLevel(level).length;
-  // a rotation by 0 of a term whose x0 is already P·c_0 over Q_ℓ ∪ P (x0Lifted) sums x0 itself, which is not ours
-  const borrowed = (t: number): boolean => terms[t]!.x0Lifted && terms[t]!.key === undefined;
-  const outs = terms.map((term, t): [RnsPoly, RnsPoly] => [borrowed(t) ? job.input(term.x0) : new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')]);
-  const lifts: Unit[] = [];
+  const kept = rescale ? level : level + 1;
+  const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
+  const accRefs = acc.map((a) => job.ref(a));
+  type LimbTerm = Extract<Unit, { op: 'rotateSumLimb' }>['terms'][number];
+  // rotations by 0: P·x_t (or x0 as it is), added by the first batch's units
+  const still: [LimbTerm[], LimbTerm[]] = [[], []];
   const rotating: { t: number; key: SwitchingKey }[] = [];
-  terms.forEach(({ x0, x1, key }, t) => {
+  terms.forEach(({ x0, x1, x0Lifted, key }, t) => {
     if (key !== undefined) rotating.push({ t, key });
-    else [x0, x1].forEach((x, k) => {
-      if (k === 0 && borrowed(t)) return;
-      lifts.push({ op: 'liftByP', level, x: job.ref(job.input(x)), out: job.ref(outs[t]![k]!) });
-    });
+    else {
+      still[0].push({ digits: [], keyQ: 0, element: 1, x: job.ref(job.input(x0)), xLifted: x0Lifted });
+      still[1].push({ digits: [], keyQ: 0, element: 1, x: job.ref(job.input(x1)), xLifted: false });
+    }
   });
   const perTerm = (digitCount * basisQP.size + level + 1) * ctx.ringDegree * 8;
   const batch = Math.max(1, Math.min(rotating.length, Math.floor(rotateSumTuning.batchBytes / perTerm)));
@@ -323,33 +326,33 @@ export function rotateSumSplit(
     coef: new RnsPoly(ctx.levelBasis(level), 'coefficient'),
     digits: range(digitCount).map(() => new RnsPoly(basisQP, 'evaluation')),
   }));
-  job.phase(lifts);
-  for (let start = 0; start < rotating.length; start += batch) {
-    const chunk = rotating.slice(start, start + batch);
+  const batches = Math.max(1, Math.ceil(rotating.length / batch));
+  for (let b = 0; b < batches; b++) {
+    const chunk = rotating.slice(b * batch, (b + 1) * batch);
     const items = chunk.map(({ t }, i) => ({ d: job.ref(job.input(terms[t]!.x1)), coef: job.ref(scratch[i]!.coef), exts: scratch[i]!.digits.map((p) => job.ref(p)) }));
-    for (const phase of decompositionUnits(ctx, level, items)) job.phase(phase);
-    job.phase(chunk.flatMap(({ t, key }, i): Unit[] => {
-      const { x0, x0Lifted, element, keyQ } = terms[t]!;
-      const refs = keyRefs(job, scratch[i]!.digits, key);
-      return [0, 1].map((k): Unit => ({
-        op: 'rotatePart', level, element, keyQ, extended: true, digits: items[i]!.exts, key: k === 0 ? refs.keyB : refs.keyA,
-        ...(k === 0 ? { c0: job.ref(job.input(x0)) } : {}), c0Lifted: x0Lifted, out: job.ref(outs[t]![k]!),
-      }));
-    }));
+    if (items.length > 0) for (const phase of decompositionUnits(ctx, level, items)) job.phase(phase);
+    const parts = [0, 1].map((k): LimbTerm[] => [
+      ...(b === 0 ? still[k]! : []),
+      ...chunk.map(({ t, key }, i): LimbTerm => {
+        const { x0, x0Lifted, element, keyQ } = terms[t]!;
+        const refs = keyRefs(job, scratch[i]!.digits, key);
+        return { digits: items[i]!.exts, key: k === 0 ? refs.keyB : refs.keyA, keyQ, element, ...(k === 0 ? { x: job.ref(job.input(x0)) } : {}), xLifted: k === 0 && x0Lifted };
+      }),
+    ]);
+    const last = b === batches - 1;
+    const units: Unit[] = [];
+    for (let limb = basisQP.size - 1; limb >= 0; limb--) { // dropped limbs (the last ones) first: they also prepare
+      for (const part of [0, 1] as const) {
+        units.push({ op: 'rotateSumLimb', level, part, limb, acc: accRefs[part]!, terms: parts[part]!, ...(last && limb >= kept ? { prep: { rescale } } : {}) });
+      }
+    }
+    job.phase(units);
   }
-  const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
-  const sums: Unit[] = [];
-  for (let k = 0; k < 2; k++) {
-    const termRefs = outs.map((o) => job.ref(o[k]!));
-    const out = job.ref(acc[k]!);
-    for (let limb = 0; limb < basisQP.size; limb++) sums.push({ op: 'sum', level, extended: true, limb, terms: termRefs, out });
-  }
-  job.phase(sums);
   const basis = ctx.levelBasis(rescale ? level - 1 : level);
   const result: [RnsPoly, RnsPoly] = [new RnsPoly(basis, 'evaluation'), new RnsPoly(basis, 'evaluation')];
-  divisionPhases(job, ctx, level, rescale, acc.map((x) => job.ref(x)), result.map((o) => job.ref(o)));
+  divisionPhases(job, ctx, level, rescale, accRefs, result.map((o) => job.ref(o)), true);
   job.run();
-  releasePoly(...outs.flatMap(([o0, o1], t) => (borrowed(t) ? [o1] : [o0, o1])), ...acc, ...scratch.flatMap((s) => [s.coef, ...s.digits]));
+  releasePoly(...acc, ...scratch.flatMap((s) => [s.coef, ...s.digits]));
   return result;
 }
 

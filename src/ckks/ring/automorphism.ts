@@ -196,6 +196,27 @@ export function applyAutomorphism(a: RnsPoly, k: number, out: RnsPoly): RnsPoly 
   return out;
 }
 
+/**
+ * acc ← acc + σ_k(src) mod q for one limb in evaluation form (acc[j] += src[perm_k(j)]; both in [0, q), q < 2^63):
+ * the gather of `applyAutomorphism` fused with the sum a rotation sum needs, one pass instead of two.
+ */
+export function automorphismAccumulateLimb(src: BigUint64Array, k: number, acc: BigUint64Array, modulus: bigint): void {
+  const n = acc.length;
+  if (src.length !== n) throw new RangeError(`automorphismAccumulateLimb: ${src.length} and ${n} words`);
+  checkGaloisElement(k, n, 'automorphismAccumulateLimb');
+  if (overlaps(src, acc)) throw new RangeError('automorphismAccumulateLimb: acc must not alias the input');
+  gatherAddKernel(src, evaluationAutomorphismTable(n, k), acc, modulus);
+}
+
+function gatherAddKernel(a: BigUint64Array, perm: Uint32Array, acc: BigUint64Array, modulus: bigint): void {
+  const q = BigInt.asUintN(64, modulus);
+  const n = perm.length;
+  for (let j = 0; j < n; j++) {
+    const s = BigInt.asIntN(64, acc[j]! + a[perm[j]!]! - q);
+    acc[j] = BigInt.asUintN(64, s + BigInt.asUintN(64, q & BigInt.asUintN(64, s >> 63n)));
+  }
+}
+
 /** out[offset + j] = a[offset + perm[j]] for j < perm.length. */
 function gatherKernel(a: BigUint64Array, offset: number, perm: Uint32Array, out: BigUint64Array): void {
   const n = perm.length;
@@ -222,7 +243,7 @@ function gatherNegateKernel(
 }
 
 /**
- * Warms both kernels up on tiny arrays at load time. The gathers do no arithmetic and measured fine
+ * Warms the kernels up on tiny arrays at load time. The gathers do no arithmetic and measured fine
  * without it; it is cheap insurance against the first-large-call OSR problem that measurably de-lowers
  * the arithmetic kernels (see `warmUpKernels` in `baseConversion.ts`).
  */
@@ -234,6 +255,8 @@ function warmUpKernels(): void {
   for (let r = 0; r < 32; r++) {
     gatherKernel(a, 0, perm, out);
     gatherNegateKernel(a, 0, perm, mask, out, (1n << 61n) - 1n);
+    out.fill(0n);
+    gatherAddKernel(a.map((x) => x % ((1n << 61n) - 1n)), perm, out, (1n << 61n) - 1n);
   }
 }
 warmUpKernels();

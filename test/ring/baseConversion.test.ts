@@ -13,6 +13,17 @@ import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
 import { CkksError } from '../../src/ckks/errors.js';
 import { basisOf, modP, polyOf, primeGroupsArb as primeGroupsFrom, prod, valuesArb } from '../support/rnsOracle.js';
 
+/** a^{-1} mod m by the extended Euclidean algorithm (BigInt, independent of the library's modInverse). */
+function modInverseBig(a: bigint, m: bigint): bigint {
+  let [r0, r1, s0, s1] = [((a % m) + m) % m, m, 1n, 0n];
+  while (r1 !== 0n) {
+    const t = r0 / r1;
+    [r0, r1] = [r1, r0 - t * r1];
+    [s0, s1] = [s1, s0 - t * s1];
+  }
+  return ((s0 % m) + m) % m;
+}
+
 const MAX_LOG_N = 8;
 const BITS = [30, 36, 45, 50, 55, 59, 60, 61];
 // Primes ≡ 1 mod 2^9 serve every N ≤ 2^8.
@@ -157,6 +168,30 @@ describe('blocked path (N = 2^12 > the 1024-coefficient block; small insecure si
         expect(up.data[c]).toBe(xs[c]! % qs[0]!);
       }
     }), { numRuns: 3, endOnFailure: true }); // no shrinking of 4096-element arrays on failure
+  });
+});
+
+describe('reduction-free sums (targets with 4·k·p < 2^64; small insecure N)', () => {
+  it('worst-case inputs at the bound: every t_i = q_i − 1 and every weight near p, for lazy and reducing targets', () => {
+    const n = 1 << 4;
+    const qs = [...generateNttPrimes(58, 3, n), ...generateNttPrimes(59, 1, n)]; // k = 4
+    // 4·4·p < 2^64 ⇔ p < 2^60: the 58/59-bit targets sum without reduction, the 61-bit one reduces per term
+    const ps = [...generateNttPrimes(59, 3, n).slice(1), generateNttPrimes(58, 4, n)[3]!, ...generateNttPrimes(61, 1, n)]; // none of qs
+    const from = basisOf(n, qs);
+    const to = basisOf(n, ps);
+    const conv = new BaseConverter(from, to);
+    expect(Array.from(conv.lazyTarget)).toEqual([1, 1, 1, 0]);
+    expect(Array.from(new BaseConverter(basisOf(n, qs.slice(0, 1)), to).lazyTarget)).toEqual([0, 0, 0, 0]); // k = 1: exact copy path
+    const Q = prod(qs);
+    // every t_i = [x_i·q̂_i^{-1}]_{q_i} = q_i − 1 (the largest terms) for x = Σ_i (q_i − 1)·q̂_i mod Q; then other values
+    const worst = qs.reduce((acc, q) => (acc + (q - 1n) * (Q / q)) % Q, 0n);
+    const xs = Array.from({ length: n }, (_, c) => (c === 0 ? worst : (worst * BigInt(c + 7) + BigInt(c)) % Q));
+    const out = fastBaseConvert(polyOf(from, xs), new RnsPoly(to, 'coefficient'));
+    for (let c = 0; c < n; c++) {
+      // the exact fast conversion Σ_i t_i·q̂_i (no u removed), computed with BigInt
+      const sum = qs.reduce((acc, q) => acc + (((xs[c]! % q) * modInverseBig((Q / q) % q, q)) % q) * (Q / q), 0n);
+      ps.forEach((p, j) => expect(out.data[j * n + c], `coefficient ${c}, target ${j}`).toBe(sum % p));
+    }
   });
 });
 

@@ -22,7 +22,8 @@
  *
  * Everything here works in COEFFICIENT form (inputs are checked; the callers do the NTTs).
  * Hot loops, per block of 1024 coefficients: one Shoup product per source coefficient, then per target
- * prime k lazy Shoup products accumulated in [0, 2p) (Harvey 2014); all kernels follow the
+ * prime k lazy Shoup products accumulated in [0, 2p) (Harvey 2014) — or, for targets with 4·k·p < 2^64, k products
+ * in [0, 4p) summed without any reduction and reduced once (`lazyTarget`); all kernels follow the
  * BigInt-lowering rules of `modularKernels.ts` and are warmed up at load time (see the end of this file).
  */
 import { CkksError } from '../errors.js';
@@ -89,6 +90,11 @@ export class BaseConverter {
   private readonly inverseFloat: Float64Array;
   /** v·Q mod p_j at index j·(k + 1) + v, v = 0 … k (centred conversion). */
   private readonly multiplesOfQ: BigUint64Array;
+  /**
+   * 1 where target p_j takes the reduction-free sum (`convertBlock`): k ≥ 2 terms, each in [0, 4p_j), with
+   * 4·k·p_j < 2^64 (every target below 2^58 for k ≤ 16; the 40–58-bit primes of most parameter sets).
+   */
+  readonly lazyTarget: Uint8Array;
   private scratch: BigUint64Array | null = null;
   private centring: { sum: Float64Array; v: Uint8Array } | null = null;
 
@@ -108,6 +114,7 @@ export class BaseConverter {
     this.qHatModPShoup = new BigUint64Array(k * m);
     this.inverseFloat = Float64Array.from(qs, (q) => 1 / Number(q));
     this.multiplesOfQ = new BigUint64Array(m * (k + 1));
+    this.lazyTarget = Uint8Array.from(ps, (p) => (k >= 2 && 4n * BigInt(k) * p < 1n << 64n ? 1 : 0));
     for (let j = 0; j < m; j++) {
       for (let v = 0; v <= k; v++) this.multiplesOfQ[j * (k + 1) + v] = (BigInt(v) * Q) % ps[j]!;
     }
@@ -263,6 +270,13 @@ function convertBlock(
       shoupFullKernel(t, 0, W[base]!, WP[base]!, out, dstOff, len, p);
       continue;
     }
+    if (conv.lazyTarget[j] === 1) {
+      // terms in [0, 4p) summed without reduction (4·k·p < 2^64), one reduction with the last term
+      shoupApproxKernel(t, 0, W[base]!, WP[base]!, out, dstOff, len, p);
+      for (let i = 1; i < k - 1; i++) shoupApproxAccumulateKernel(t, i * len, W[base + i]!, WP[base + i]!, out, dstOff, len, p);
+      shoupApproxAccumulateFinalKernel(t, (k - 1) * len, W[base + k - 1]!, WP[base + k - 1]!, out, dstOff, len, p, pm[j]!.barrett);
+      continue;
+    }
     shoupLazyKernel(t, 0, W[base]!, WP[base]!, out, dstOff, len, p);
     for (let i = 1; i < k - 1; i++) shoupAccumulateKernel(t, i * len, W[base + i]!, WP[base + i]!, out, dstOff, len, p);
     shoupAccumulateFinalKernel(t, (k - 1) * len, W[base + k - 1]!, WP[base + k - 1]!, out, dstOff, len, p);
@@ -412,6 +426,69 @@ function shoupLazyKernel(
   }
 }
 
+/**
+ * out[oo + n] = x[xo + n]·w − h'·p ∈ [0, 4p) for any 64-bit x, with the approximate Shoup quotient
+ * h' = x1·w'1 + ⌊x0·w'1/2^32⌋ + ⌊x1·w'0/2^32⌋ (h − 2 ≤ h' ≤ h: three 32×32 products, as the NTT's), n < len.
+ */
+function shoupApproxKernel(
+  x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, out: BigUint64Array, oo: number, len: number, modulus: bigint,
+): void {
+  const p = BigInt.asUintN(64, modulus);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = x[xo + n]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const h = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, BigInt.asUintN(64, v0 * wp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, v1 * wp0) >> 32n));
+    out[oo + n] = BigInt.asUintN(64, v * w - h * p);
+  }
+}
+
+/** acc[ao + n] += x[xo + n]·w − h'·p (a term in [0, 4p), as `shoupApproxKernel`), unreduced: the caller bounds the sum. */
+function shoupApproxAccumulateKernel(
+  x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, acc: BigUint64Array, ao: number, len: number, modulus: bigint,
+): void {
+  const p = BigInt.asUintN(64, modulus);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = x[xo + n]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const h = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, BigInt.asUintN(64, v0 * wp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, v1 * wp0) >> 32n));
+    acc[ao + n] = BigInt.asUintN(64, acc[ao + n]! + BigInt.asUintN(64, v * w - h * p));
+  }
+}
+
+/**
+ * acc[ao + n] ← (acc[ao + n] + x[xo + n]·w) mod p in [0, p): the last term added as `shoupApproxAccumulateKernel`
+ * (the whole sum s < 2^64), then a Shoup reduction of s by 1 (1' = ⌊2^64/p⌋ = `barrett`, approximate quotient:
+ * s − g'·p ∈ [0, 4p)) and two conditional subtractions.
+ */
+function shoupApproxAccumulateFinalKernel(
+  x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, acc: BigUint64Array, ao: number, len: number, modulus: bigint, barrett: bigint,
+): void {
+  const p = BigInt.asUintN(64, modulus);
+  const twop = BigInt.asUintN(64, p + p);
+  const w = BigInt.asUintN(64, weight);
+  const wp = BigInt.asUintN(64, weightShoup);
+  const wp0 = BigInt.asUintN(64, wp & M32), wp1 = BigInt.asUintN(64, wp >> 32n);
+  const b = BigInt.asUintN(64, barrett);
+  const b0 = BigInt.asUintN(64, b & M32), b1 = BigInt.asUintN(64, b >> 32n);
+  for (let n = 0; n < len; n++) {
+    const v = x[xo + n]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    const h = BigInt.asUintN(64, v1 * wp1 + BigInt.asUintN(64, BigInt.asUintN(64, v0 * wp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, v1 * wp0) >> 32n));
+    const s = BigInt.asUintN(64, acc[ao + n]! + BigInt.asUintN(64, v * w - h * p));
+    const s0 = BigInt.asUintN(64, s & M32), s1 = BigInt.asUintN(64, s >> 32n);
+    const g = BigInt.asUintN(64, s1 * b1 + BigInt.asUintN(64, BigInt.asUintN(64, s0 * b1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, s1 * b0) >> 32n));
+    const r = BigInt.asIntN(64, s - g * p - twop);
+    const r1 = BigInt.asIntN(64, r + BigInt.asUintN(64, twop & BigInt.asUintN(64, r >> 63n)) - p);
+    acc[ao + n] = BigInt.asUintN(64, r1 + BigInt.asUintN(64, p & BigInt.asUintN(64, r1 >> 63n)));
+  }
+}
+
 /** acc[ao + n] ← (acc[ao + n] + x[xo + n]·w) reduced into [0, 2p); acc in [0, 2p) on entry (sum < 4p < 2^64). */
 function shoupAccumulateKernel(
   x: BigUint64Array, xo: number, weight: bigint, weightShoup: bigint, acc: BigUint64Array, ao: number, len: number, modulus: bigint,
@@ -508,6 +585,9 @@ function warmUpKernels(): void {
     shoupLazyKernel(x, 0, w, wp, out, 0, 8, q);
     shoupAccumulateKernel(x, 0, w, wp, out, 0, 8, q);
     shoupAccumulateFinalKernel(x, 0, w, wp, out, 0, 8, q);
+    shoupApproxKernel(x, 0, w, wp, out, 0, 8, q);
+    shoupApproxAccumulateKernel(x, 0, w, wp, out, 0, 8, q);
+    shoupApproxAccumulateFinalKernel(x, 0, w, wp, out, 0, 8, q, (1n << 64n) / q);
     subtractTableKernel(out, 0, 8, new Uint8Array(8).fill(r & 1), x, 0, q);
     centreSinglePrimeKernel(x, q >> 1n, x, out.subarray(0, 8), w, q);
   }

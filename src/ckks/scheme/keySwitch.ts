@@ -114,6 +114,23 @@ export class KeySwitcher {
     return { job, decomposition: { level, digits }, release: () => releasePoly(scratch, ...digits) };
   }
 
+  /**
+   * With a pool: decomposition, key product and division (by P, or by q_ℓ·P after adding P·lift) as one job
+   * (`decomposeInJob`, `keySwitchSplit`); undefined when the work stays on this thread.
+   */
+  private switchInOneJob(d: RnsPoly, key: SwitchingKey, divide: 'P' | 'rescale', lift?: [RnsPoly, RnsPoly]): [RnsPoly, RnsPoly] | undefined {
+    const split = this.decomposeInJob(d);
+    if (split === undefined) return undefined;
+    const { job, decomposition, release } = split;
+    try {
+      const keyQ = this.keyLimbsQ(decomposition, key);
+      this.counters.keySwitches++;
+      return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, divide, lift, true);
+    } finally {
+      release();
+    }
+  }
+
   /** Step 1: the digits of d (evaluation form over Q_ℓ), ModUp-ed to Q_ℓ ∪ P, in evaluation form. */
   decompose(d: RnsPoly): Decomposition {
     d.requireForm('evaluation', 'keySwitch');
@@ -240,18 +257,8 @@ export class KeySwitcher {
    * (v_0, v_1) = applyKeyExtended(decompose(d), key) — with a pool, one job after the decomposition.
    */
   switchLiftRescale(c0: RnsPoly, c1: RnsPoly, d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
-    const split = this.decomposeInJob(d);
-    if (split !== undefined) {
-      // one job: the decomposition's phases, then the key product and the division
-      const { job, decomposition, release } = split;
-      try {
-        const keyQ = this.keyLimbsQ(decomposition, key);
-        this.counters.keySwitches++;
-        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'rescale', [c0, c1], true);
-      } finally {
-        release();
-      }
-    }
+    const split = this.switchInOneJob(d, key, 'rescale', [c0, c1]);
+    if (split !== undefined) return split;
     const decomposition = this.decompose(d);
     const level = decomposition.level;
     const size = this.tables(level).basisQP.size;
@@ -306,17 +313,8 @@ export class KeySwitcher {
 
   /** u_0 + u_1·s ≈ d·s' (both steps). */
   switchKey(d: RnsPoly, key: SwitchingKey): [RnsPoly, RnsPoly] {
-    const split = this.decomposeInJob(d);
-    if (split !== undefined) {
-      const { job, decomposition, release } = split;
-      try {
-        const keyQ = this.keyLimbsQ(decomposition, key);
-        this.counters.keySwitches++;
-        return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, 'P', undefined, true);
-      } finally {
-        release();
-      }
-    }
+    const split = this.switchInOneJob(d, key, 'P');
+    if (split !== undefined) return split;
     const decomposition = this.decompose(d);
     const out = this.applyKey(decomposition, key);
     releasePoly(...decomposition.digits);

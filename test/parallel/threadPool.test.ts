@@ -203,6 +203,9 @@ describe.each(PARAMETER_SETS)('split jobs are bit-identical to one thread (%s)',
     const r1 = one.evaluator.relinearize(p1);
     const r2 = two.evaluator.relinearize(p2);
     expectSame(r1, r2);
+    const into = new Ciphertext(two.ctx, r2.parts.map((p) => new RnsPoly(p.basis, 'evaluation')), 1, r2.slots); // shared: the job writes there
+    expect(two.evaluator.relinearize(p2, into)).toBe(into);
+    expectSame(r1, into);
     expectSame(one.evaluator.rescale(r1), two.evaluator.rescale(r2));
     expectSame(one.evaluator.mulRelinRescale(x[0], y[0]), two.evaluator.mulRelinRescale(x[1], y[1]));
     const pt1 = one.encoder.encode(others);

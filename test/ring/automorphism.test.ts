@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  applyAutomorphism, coefficientAutomorphismTable, composeGaloisElements, conjugationElement,
+  applyAutomorphism, automorphismAccumulateLimb, coefficientAutomorphismTable, composeGaloisElements, conjugationElement,
   evaluationAutomorphismTable, galoisElementForRotation, inverseGaloisElement,
 } from '../../src/ckks/ring/automorphism.js';
 import { generateNttPrimes } from '../../src/ckks/ring/primes.js';
@@ -186,6 +186,29 @@ describe('Galois automorphisms (small insecure N = 2^4..2^10, 61/50/30-bit prime
       }
       expect(coefficientAutomorphismTable(n, k)).toBe(t); // cached
     }
+  });
+
+  it('automorphismAccumulateLimb adds σ_k(src) to acc limb by limb: acc + NTT(σ_coeff(a)) (BigInt sum), refusals', () => {
+    fc.assert(fc.property(caseArb, ({ logN, kSeed, seed }) => {
+      const b = basis(logN);
+      const n = b.ringDegree;
+      const k = oddElement(kSeed, n);
+      const a = randomPoly(b, seed);
+      const acc = randomPoly(b, [...seed, 5]).toEvaluation();
+      const expected = applyAutomorphism(a, k, new RnsPoly(b, 'coefficient')).toEvaluation(); // σ in coefficient form, then NTT
+      const src = a.clone().toEvaluation();
+      const before = acc.data.slice();
+      for (let l = 0; l < b.size; l++) automorphismAccumulateLimb(src.limb(l), k, acc.limb(l), b.moduli[l]!.value);
+      for (let l = 0; l < b.size; l++) {
+        const q = b.moduli[l]!.value;
+        for (let j = 0; j < n; j++) expect(acc.data[l * n + j]).toBe((before[l * n + j]! + expected.data[l * n + j]!) % q);
+      }
+    }), { numRuns: 40 });
+    const b = basis(4);
+    const x = new RnsPoly(b, 'evaluation');
+    expect(() => automorphismAccumulateLimb(x.limb(0), 3, x.limb(0), b.moduli[0]!.value)).toThrow(RangeError); // aliasing
+    expect(() => automorphismAccumulateLimb(x.limb(0), 4, x.limb(1), b.moduli[1]!.value)).toThrow(); // even element
+    expect(() => automorphismAccumulateLimb(x.limb(0).subarray(0, 8), 3, x.limb(1), b.moduli[1]!.value)).toThrow(RangeError);
   });
 
   it('argument and state errors', () => {

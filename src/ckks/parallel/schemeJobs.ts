@@ -144,7 +144,7 @@ function switchLimbUnits(
  */
 export function keySwitchSplit(
   job: Job, ctx: CkksContext, level: number, digits: readonly RnsPoly[], key: SwitchingKey, keyQ: number,
-  divide: 'P' | 'rescale' | undefined, lift?: [RnsPoly, RnsPoly], pending = false,
+  divide: 'P' | 'rescale' | undefined, lift?: [RnsPoly, RnsPoly], pending = false, dest?: [RnsPoly, RnsPoly],
 ): [RnsPoly, RnsPoly] {
   const basisQP = ctx.levelBasisQP(level);
   const acc: [RnsPoly, RnsPoly] = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')];
@@ -154,12 +154,18 @@ export function keySwitchSplit(
     return acc;
   }
   const kept = divide === 'P' ? ctx.levelBasis(level) : ctx.levelBasis(level - 1);
-  const out: [RnsPoly, RnsPoly] = [new RnsPoly(kept, 'evaluation'), new RnsPoly(kept, 'evaluation')];
+  // with `dest` (polynomials over the kept basis) the result is written there
+  const out: [RnsPoly, RnsPoly] = dest === undefined
+    ? [new RnsPoly(kept, 'evaluation'), new RnsPoly(kept, 'evaluation')]
+    : [job.output(dest[0]), job.output(dest[1])];
+  for (const o of out) kept.assertSame(o.basis, 'keySwitchSplit');
   const rescale = divide === 'rescale';
   divisionPhases(job, ctx, level, rescale, acc.map((x) => job.ref(x)), out.map((o) => job.ref(o)), true);
   job.run();
   releasePoly(...acc);
-  return out;
+  if (dest === undefined) return out;
+  for (const d of dest) d.form = 'evaluation';
+  return dest;
 }
 
 /** As `KeySwitcher.modDown` / `modDownRescale` for one polynomial, split by limbs (x's dropped limbs are overwritten). */

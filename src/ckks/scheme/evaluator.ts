@@ -11,7 +11,7 @@
  * settings travel in an options object before it (`mulConstant(a, c, { constantScale }, out)`).
  */
 import { CkksError } from '../errors.js';
-import { polyAdd, releasePoly } from '../ring/rnsPoly.js';
+import { releasePoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from './context.js';
 import { GaloisKey, RelinearizationKey } from './keys.js';
 import { KeySwitcher } from './keySwitch.js';
@@ -128,16 +128,12 @@ export class Evaluator implements CircuitEvaluator {
     if (a.degree === 1) return out === undefined ? a.clone() : deliver(this.context, a, out, 'relinearize');
     if (a.degree !== 2) throw new RangeError(`relinearize: degree ${a.degree} is not supported (multiply two degree-1 ciphertexts)`);
     if (this.relinKey === undefined) throw new CkksError('MISSING_KEY', 'relinearize: the evaluator has no relinearisation key');
-    const [u0, u1] = this.switcher.switchKey(a.parts[2]!, this.relinKey);
     if (out === undefined) {
-      polyAdd(u0, a.parts[0]!, u0);
-      polyAdd(u1, a.parts[1]!, u1);
-      return new Ciphertext(this.context, [u0, u1], a.scale, a.slots);
+      const parts = this.switcher.switchLift(a.parts[0]!, a.parts[1]!, a.parts[2]!, this.relinKey);
+      return new Ciphertext(this.context, parts, a.scale, a.slots);
     }
     checkOutput(this.context, out, { degree: 1, level: a.level, slots: a.slots }, 'relinearize');
-    polyAdd(u0, a.parts[0]!, out.parts[0]!);
-    polyAdd(u1, a.parts[1]!, out.parts[1]!);
-    releasePoly(u0, u1);
+    this.switcher.switchLift(a.parts[0]!, a.parts[1]!, a.parts[2]!, this.relinKey, [out.parts[0]!, out.parts[1]!]);
     out.scale = a.scale;
     out.seed = undefined;
     return out;

@@ -118,14 +118,14 @@ export class KeySwitcher {
    * With a pool: decomposition, key product and division (by P, or by q_ℓ·P after adding P·lift) as one job
    * (`decomposeInJob`, `keySwitchSplit`); undefined when the work stays on this thread.
    */
-  private switchInOneJob(d: RnsPoly, key: SwitchingKey, divide: 'P' | 'rescale', lift?: [RnsPoly, RnsPoly]): [RnsPoly, RnsPoly] | undefined {
+  private switchInOneJob(d: RnsPoly, key: SwitchingKey, divide: 'P' | 'rescale', lift?: [RnsPoly, RnsPoly], dest?: [RnsPoly, RnsPoly]): [RnsPoly, RnsPoly] | undefined {
     const split = this.decomposeInJob(d);
     if (split === undefined) return undefined;
     const { job, decomposition, release } = split;
     try {
       const keyQ = this.keyLimbsQ(decomposition, key);
       this.counters.keySwitches++;
-      return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, divide, lift, true);
+      return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, divide, lift, true, dest);
     } finally {
       release();
     }
@@ -309,6 +309,23 @@ export class KeySwitcher {
       mulScalarShoup(c.limb(i), t.pModQ[i]!, t.pModQShoup[i]!, out.limb(i), t.basisQP.moduli[i]!.value);
     }
     return out;
+  }
+
+  /**
+   * Relinearisation's key switch with the ciphertext's first parts added: (u_0 + c_0, u_1 + c_1) over Q_ℓ for
+   * (u_0, u_1) = switchKey(d, key), written into `dest` when given. With a pool, c is added as P·c before the division
+   * by P, in the key product's units (no pass of its own): the same residues, since ModDown(v + P·c) = ModDown(v) + c
+   * exactly ([v + P·c]_P = [v]_P).
+   */
+  switchLift(c0: RnsPoly, c1: RnsPoly, d: RnsPoly, key: SwitchingKey, dest?: [RnsPoly, RnsPoly]): [RnsPoly, RnsPoly] {
+    const split = this.switchInOneJob(d, key, 'P', [c0, c1], dest);
+    if (split !== undefined) return split;
+    const [u0, u1] = this.switchKey(d, key);
+    if (dest === undefined) return [polyAdd(u0, c0, u0), polyAdd(u1, c1, u1)];
+    polyAdd(u0, c0, dest[0]);
+    polyAdd(u1, c1, dest[1]);
+    releasePoly(u0, u1);
+    return dest;
   }
 
   /** u_0 + u_1·s ≈ d·s' (both steps). */

@@ -7,7 +7,7 @@ import { Modulus } from '../../src/ckks/ring/modulus.js';
 import { generateNttPrimes } from '../../src/ckks/ring/primes.js';
 import {
   lazyProductCapacity, mulShoupAccumulate2, mulShoupAccumulate2Blocked, mulShoupAccumulate2Lazy, mulShoupAccumulate2LazyBlocked, mulShoupAccumulateBlocked,
-  mulShoupAccumulateLazyBlocked, plaintextDotLimb, plaintextDotLimb1, shoupCompanionsFast, shoupForm,
+  mulShoupAccumulateLazyBlocked, mulShoupKeysAccumulate2, plaintextDotLimb, plaintextDotLimb1, shoupCompanionsFast, shoupForm,
 } from '../../src/ckks/ring/plaintextProducts.js';
 import { RnsBasis } from '../../src/ckks/ring/rnsBasis.js';
 import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
@@ -48,6 +48,31 @@ describe('Shoup-form plaintext products', () => {
           expect(acc0[i]! < 2n * q && acc1[i]! < 2n * q).toBe(true);
           expect(acc0[i]! % q).toBe((e.a0 + BigInt(rounds) * e.w * e.b0) % q);
           expect(acc1[i]! % q).toBe((e.a1 + BigInt(rounds) * e.w * e.b1) % q);
+        });
+      }), { numRuns: 30 });
+    }
+  });
+
+  it('mulShoupKeysAccumulate2: acc_0 ← acc_0 + x·w_b, acc_1 ← acc_1 + x·w_a mod q (two fixed operands, one x), kept in [0, 2q)', () => {
+    for (const q of PRIMES) {
+      const m = new Modulus(q);
+      const residue = fc.bigInt({ min: 0n, max: q - 1n });
+      const entry = fc.record({ x: fc.bigInt({ min: 0n, max: U64 }), wb: residue, wa: residue, a0: fc.bigInt({ min: 0n, max: 2n * q - 1n }), a1: fc.bigInt({ min: 0n, max: 2n * q - 1n }) });
+      fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 4 }), (entries, rounds) => {
+        const all = [{ x: U64, wb: q - 1n, wa: q - 1n, a0: 2n * q - 1n, a1: 2n * q - 1n }, { x: 0n, wb: 0n, wa: 0n, a0: 0n, a1: 0n }, ...entries];
+        const x = BigUint64Array.from(all.map((e) => e.x));
+        const wb = BigUint64Array.from(all.map((e) => e.wb));
+        const wa = BigUint64Array.from(all.map((e) => e.wa));
+        const [wbShoup, waShoup] = [new BigUint64Array(x.length), new BigUint64Array(x.length)];
+        shoupCompanionsFast(wb, wbShoup, m);
+        shoupCompanionsFast(wa, waShoup, m);
+        const acc0 = BigUint64Array.from(all.map((e) => e.a0));
+        const acc1 = BigUint64Array.from(all.map((e) => e.a1));
+        for (let r = 0; r < rounds; r++) mulShoupKeysAccumulate2(x, wb, wbShoup, wa, waShoup, acc0, acc1, q);
+        all.forEach((e, i) => {
+          expect(acc0[i]! < 2n * q && acc1[i]! < 2n * q).toBe(true);
+          expect(acc0[i]! % q).toBe((e.a0 + BigInt(rounds) * e.x * e.wb) % q);
+          expect(acc1[i]! % q).toBe((e.a1 + BigInt(rounds) * e.x * e.wa) % q);
         });
       }), { numRuns: 30 });
     }

@@ -12,7 +12,7 @@ import { Evaluator } from '../../src/ckks/scheme/evaluator.js';
 import { KeyGenerator } from '../../src/ckks/scheme/keyGenerator.js';
 import { KeySwitcher } from '../../src/ckks/scheme/keySwitch.js';
 import { dropPlaintextLevels } from '../../src/ckks/scheme/arithmetic.js';
-import type { GaloisKey, RelinearizationKey, SecretKey } from '../../src/ckks/scheme/keys.js';
+import { type GaloisKey, type RelinearizationKey, type SecretKey, SwitchingKey, keyCompanions } from '../../src/ckks/scheme/keys.js';
 import { Ciphertext } from '../../src/ckks/scheme/plaintext.js';
 import { RnsPoly } from '../../src/ckks/ring/rnsPoly.js';
 import { seededRandom } from '../../src/ckks/ring/randomSource.js';
@@ -21,6 +21,7 @@ import { maxError, randomReals, seed } from './helpers.js';
 
 const SLOTS = 16;
 const TOL = 2 ** -12;
+const dropLevel = (c: Ciphertext): Ciphertext => new Evaluator(ctx).dropLevels(c, 1);
 const rot = (v: Float64Array, k: number) => v.map((_, i) => v[(((i + k) % SLOTS) + SLOTS) % SLOTS]!);
 
 let ctx: CkksContext;
@@ -77,6 +78,30 @@ describe('KeySwitcher (N = 2^5, dnum = 2)', () => {
     for (const key of [rlk, [...keygen.galoisKeys(sk, [3]).values()][0]!]) {
       const [m0, m1] = ks.applyKeyExtended(dec, key);
       const [s0, s1] = ks.applyKeyExtended(hoisted, key);
+      expect([...s0.data]).toEqual([...m0.data]);
+      expect([...s1.data]).toEqual([...m1.data]);
+    }
+  });
+
+  it('a relinearisation key multiplies through its Shoup companions (exact, cached) with the same words as Montgomery', () => {
+    const ks = new KeySwitcher(ctx);
+    const companions = keyCompanions(rlk)!;
+    expect(keyCompanions(rlk)).toBe(companions); // built once, kept with the key
+    expect(keyCompanions([...keygen.galoisKeys(sk, [3]).values()][0]!)).toBeUndefined();
+    rlk.b.forEach((p, j) => {
+      for (const [words, c] of [[p, companions.b[j]!], [rlk.a[j]!, companions.a[j]!]] as const) {
+        for (let l = 0; l < p.limbCount; l++) {
+          const q = p.basis.primes[l]!;
+          for (let n = 0; n < ctx.ringDegree; n++) expect(c.limb(l)[n]).toBe((words.limb(l)[n]! << 64n) / q);
+        }
+      }
+    });
+    // the same words as a plain SwitchingKey of the same parts (Montgomery products), at two levels
+    const plain = new SwitchingKey(ctx, rlk.b, rlk.a, rlk.seed);
+    for (const c of [ct, dropLevel(ct)]) {
+      const dec = ks.decompose(c.parts[1]!);
+      const [m0, m1] = ks.applyKeyExtended(dec, plain);
+      const [s0, s1] = ks.applyKeyExtended(dec, rlk);
       expect([...s0.data]).toEqual([...m0.data]);
       expect([...s1.data]).toEqual([...m1.data]);
     }

@@ -23,7 +23,7 @@ import { nttForward, nttInverse } from '../ring/ntt.js';
 import { rescaleByLastPrime } from '../ring/rescale.js';
 import { RnsBasis } from '../ring/rnsBasis.js';
 import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
-import { mulShoupAccumulateBlocked, plaintextDotLimb, plaintextDotLimb1 } from '../ring/plaintextProducts.js';
+import { mulShoupAccumulateBlocked, mulShoupKeysAccumulate2, plaintextDotLimb, plaintextDotLimb1 } from '../ring/plaintextProducts.js';
 import type { CkksContext } from '../scheme/context.js';
 import { SwitchingKey, toMontgomeryForm } from '../scheme/keys.js';
 import { expandUniformLimbs, switchingKeyLimb, switchingKeyScalars } from '../scheme/keyGenerator.js';
@@ -77,6 +77,8 @@ export class Executor {
   private readonly scratch: BigUint64Array;
   /** Two buffers of |Q ∪ P| limbs for units' scratch polynomials (`scratchPoly`). */
   private readonly scratchPolys: [BigUint64Array | undefined, BigUint64Array | undefined] = [undefined, undefined];
+  /** 2^{-64} mod q and its Shoup companion, per prime (relinearisation keys' Shoup products). */
+  private readonly rInverse = new Map<bigint, [bigint, bigint]>();
   /** A second limb of scratch ('rotateSumLimb'). */
   private scratch2: BigUint64Array | undefined;
   /** (P mod q, companion) per limb of Q ∪ P, for key generation ('keyLimb'). */
@@ -342,7 +344,8 @@ export class Executor {
 
   /** Limb `limb` of the key product, plus P·lift[k] on a limb of Q_ℓ ('switchLimb'). */
   private keyProductUnit(u: Extract<Unit, { op: 'switchLimb' }>): void {
-    this.keyProductLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.acc0, u.acc1);
+    if (u.keyShoup !== undefined) this.keyProductShoupLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.keyShoup, u.acc0, u.acc1);
+    else this.keyProductLimb(u.level, u.limb, u.keyQ, u.digits, u.keyB, u.keyA, u.acc0, u.acc1);
     if (u.lift === undefined || u.limb > u.level) return;
     const t = this.tables(u.level);
     const q = this.bases.levelBasis(u.level).moduli[u.limb]!.value;
@@ -407,6 +410,31 @@ export class Executor {
     }
     addScalarMod(a0, 0n, a0, m.value);
     addScalarMod(a1, 0n, a1, m.value);
+  }
+
+  /** As `KeySwitcher.applyKeyExtended` with a relinearisation key's companions, for limb i: Shoup products, then ·2^{-64}. */
+  private keyProductShoupLimb(
+    level: number, i: number, keyQ: number, digits: readonly PolyRef[], keyB: readonly PolyRef[], keyA: readonly PolyRef[],
+    keyShoup: { readonly b: readonly PolyRef[]; readonly a: readonly PolyRef[] }, acc0: PolyRef, acc1: PolyRef,
+  ): void {
+    const m = this.bases.levelBasisQP(level).moduli[i]!;
+    const keyLimb = i <= level ? i : keyQ + (i - level - 1);
+    const a0 = this.limb(acc0, i);
+    const a1 = this.limb(acc1, i);
+    for (let j = 0; j < digits.length; j++) {
+      mulShoupKeysAccumulate2(
+        this.limb(digits[j]!, i), this.limb(keyB[j]!, keyLimb), this.limb(keyShoup.b[j]!, keyLimb), this.limb(keyA[j]!, keyLimb), this.limb(keyShoup.a[j]!, keyLimb),
+        a0, a1, m.value,
+      );
+    }
+    let r = this.rInverse.get(m.value);
+    if (r === undefined) {
+      const inv = modInverse(m.rModQ, m.value);
+      r = [inv, shoupCompanion(inv, m.value)];
+      this.rInverse.set(m.value, r);
+    }
+    mulScalarShoup(a0, r[0], r[1], a0, m.value);
+    mulScalarShoup(a1, r[0], r[1], a1, m.value);
   }
 
   /** As `ModDownConverter.apply` (no addend), into `out`; x's dropped limbs are overwritten. */

@@ -47,6 +47,8 @@ export type Unit =
     readonly digits: readonly PolyRef[]; readonly keyB: readonly PolyRef[]; readonly keyA: readonly PolyRef[];
     readonly acc0: PolyRef; readonly acc1: PolyRef; readonly lift?: readonly [PolyRef, PolyRef];
     readonly forward: readonly PolyRef[]; readonly prep?: { readonly rescale: boolean };
+    /** The key's Shoup companions (a relinearisation key's `keyCompanions`): Shoup key products, then ·2^{-64}. */
+    readonly keyShoup?: { readonly b: readonly PolyRef[]; readonly a: readonly PolyRef[] };
   }
   /**
    * ModDown of x over Q_ℓ ∪ P by P into `out` over Q_ℓ (or, `rescale`, by q_ℓ·P into Q_{ℓ−1}), in three phases:

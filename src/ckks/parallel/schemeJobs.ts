@@ -11,7 +11,7 @@ import { RnsPoly, releasePoly } from '../ring/rnsPoly.js';
 import type { CkksContext } from '../scheme/context.js';
 import type { RnsBasis } from '../ring/rnsBasis.js';
 import type { ShoupPlaintext } from '../ring/plaintextProducts.js';
-import type { SwitchingKey } from '../scheme/keys.js';
+import { type SwitchingKey, keyCompanions } from '../scheme/keys.js';
 import type { Decomposition } from '../scheme/keySwitch.js';
 import type { Job } from './pool.js';
 import type { PolyRef, Unit } from './protocol.js';
@@ -98,13 +98,19 @@ interface KeyRefs {
   digits: PolyRef[];
   keyB: PolyRef[];
   keyA: PolyRef[];
+  /** A relinearisation key's Shoup companions (`keyCompanions`), when it has them. */
+  keyShoup?: { b: PolyRef[]; a: PolyRef[] };
 }
 
 function keyRefs(job: Job, digits: readonly RnsPoly[], key: SwitchingKey): KeyRefs {
+  const companions = keyCompanions(key);
   return {
     digits: digits.map((p) => job.ref(job.input(p))),
     keyB: digits.map((_, j) => job.ref(job.key(key.b[j]!))),
     keyA: digits.map((_, j) => job.ref(job.key(key.a[j]!))),
+    ...(companions === undefined ? {} : {
+      keyShoup: { b: digits.map((_, j) => job.ref(job.key(companions.b[j]!))), a: digits.map((_, j) => job.ref(job.key(companions.a[j]!))) },
+    }),
   };
 }
 

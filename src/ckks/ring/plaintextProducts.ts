@@ -191,6 +191,44 @@ export function mulShoupAccumulateLazyBlocked(
   }
 }
 
+/**
+ * acc0[i] += x[i]·wb[i], acc1[i] += x[i]·wa[i] (mod q, lazily in [0, 2q)) for two FIXED operands with Shoup companions
+ * (a switching key's two parts) and one variable x (a digit): the digit is read and split once. With the keys in
+ * Montgomery form (w = k·2^64) the sums carry a factor 2^64, removed by one Shoup multiplication by 2^{-64} at the end
+ * (`KeySwitcher.keyCompanions`). acc ∈ [0, 2q) on entry and exit.
+ */
+export function mulShoupKeysAccumulate2(
+  x: BigUint64Array, wb: BigUint64Array, wbShoup: BigUint64Array, wa: BigUint64Array, waShoup: BigUint64Array,
+  acc0: BigUint64Array, acc1: BigUint64Array, modulus: bigint,
+): void {
+  const q = BigInt.asUintN(64, modulus);
+  const twoq = BigInt.asUintN(64, q + q);
+  const fourq = BigInt.asUintN(64, twoq + twoq);
+  const n = acc0.length;
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    const v0 = BigInt.asUintN(64, v & M32), v1 = BigInt.asUintN(64, v >> 32n);
+    {
+      const c = wb[i]!;
+      const cp = wbShoup[i]!;
+      const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+      const h = BigInt.asUintN(64, v1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, v0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, v1 * cp0) >> 32n));
+      const s1 = BigInt.asIntN(64, acc0[i]! + BigInt.asUintN(64, v * c - h * q) - fourq);
+      const s2 = BigInt.asIntN(64, s1 + BigInt.asUintN(64, fourq & BigInt.asUintN(64, s1 >> 63n)) - twoq);
+      acc0[i] = BigInt.asUintN(64, s2 + BigInt.asUintN(64, twoq & BigInt.asUintN(64, s2 >> 63n)));
+    }
+    {
+      const c = wa[i]!;
+      const cp = waShoup[i]!;
+      const cp0 = BigInt.asUintN(64, cp & M32), cp1 = BigInt.asUintN(64, cp >> 32n);
+      const h = BigInt.asUintN(64, v1 * cp1 + BigInt.asUintN(64, BigInt.asUintN(64, v0 * cp1) >> 32n) + BigInt.asUintN(64, BigInt.asUintN(64, v1 * cp0) >> 32n));
+      const s1 = BigInt.asIntN(64, acc1[i]! + BigInt.asUintN(64, v * c - h * q) - fourq);
+      const s2 = BigInt.asIntN(64, s1 + BigInt.asUintN(64, fourq & BigInt.asUintN(64, s1 >> 63n)) - twoq);
+      acc1[i] = BigInt.asUintN(64, s2 + BigInt.asUintN(64, twoq & BigInt.asUintN(64, s2 >> 63n)));
+    }
+  }
+}
+
 /** log2 of the run length N/(2·slots) on which a message packed in `slots` slots is constant in evaluation form. */
 export function slotRunLog(ringDegree: number, slots: number): number {
   return Math.log2(ringDegree / (2 * slots));
@@ -361,6 +399,9 @@ function warmUp(): void {
     mulShoupAccumulate2LazyBlocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, w, acc0, acc1, q);
     mulShoupAccumulateBlocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, acc0, q);
     mulShoupAccumulateLazyBlocked(w.subarray(0, 4), wp.subarray(0, 4), 1, b, acc1, q);
+    acc0.fill(0n);
+    acc1.fill(0n);
+    mulShoupKeysAccumulate2(b, w, wp, w, wp, acc0, acc1, q);
   }
 }
 warmUp();

@@ -23,9 +23,9 @@ import { ModUpConverter } from '../ring/baseConversion.js';
 import { ModDownConverter } from '../ring/modDown.js';
 import { mulMontgomeryAccumulate2, mulScalarShoup } from '../ring/modularKernels.js';
 import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
-import { mulShoupAccumulate2, shoupCompanionsFast } from '../ring/plaintextProducts.js';
+import { mulShoupAccumulate2, mulShoupKeysAccumulate2, shoupCompanionsFast } from '../ring/plaintextProducts.js';
 import type { CkksContext } from './context.js';
-import type { SwitchingKey } from './keys.js';
+import { type SwitchingKey, keyCompanions } from './keys.js';
 import { decomposeSplit, decompositionPhases, jobFor, keySwitchSplit, modDownPairSplit, modDownSplit } from '../parallel/schemeJobs.js';
 import type { Job } from '../parallel/pool.js';
 
@@ -220,6 +220,20 @@ export class KeySwitcher {
     const acc0 = new RnsPoly(t.basisQP, 'evaluation');
     const acc1 = new RnsPoly(t.basisQP, 'evaluation');
     const shoup = decomposition.shoup;
+    const companions = shoup === undefined ? keyCompanions(key) : undefined;
+    if (companions !== undefined) {
+      // a relinearisation key with its Shoup companions: Shoup products with the key fixed, then ·2^{-64} (the keys'
+      // Montgomery factor) brings each sum to [0, q)
+      for (let i = 0; i < size; i++) {
+        const keyLimb = i <= level ? i : keyQ + (i - level - 1);
+        const m = t.basisQP.moduli[i]!;
+        decomposition.digits.forEach((digit, j) => {
+          mulShoupKeysAccumulate2(digit.limb(i), key.b[j]!.limb(keyLimb), companions.b[j]!.limb(keyLimb), key.a[j]!.limb(keyLimb), companions.a[j]!.limb(keyLimb), acc0.limb(i), acc1.limb(i), m.value);
+        });
+        for (const acc of [acc0, acc1]) mulScalarShoup(acc.limb(i), t.rInverse[i]!, t.rInverseShoup[i]!, acc.limb(i), m.value);
+      }
+      return [acc0, acc1];
+    }
     decomposition.digits.forEach((digit, j) => {
       const b = key.b[j]!;
       const a = key.a[j]!;

@@ -132,6 +132,9 @@ describe('Modulus constants and scalar helpers', () => {
       expect(BigInt.asUintN(64, m.montgomeryNegInverse * q)).toBe(TWO_POW_64 - 1n); // q·(−q^{-1}) ≡ −1
       expect(m.barrett).toBe(TWO_POW_64 / q);
       expect(m.r2ModQ).toBe(modPow(2n, 128n, q));
+      expect((m.rInverse * (TWO_POW_64 % q)) % q).toBe(1n); // R^{-1}·R ≡ 1
+      expect(m.rInverse < q).toBe(true);
+      expect(m.rInverseShoup).toBe((m.rInverse << 64n) / q);
     }
   });
   it('rejects even, too large, too small and non-bigint moduli with RangeError/TypeError', () => {

@@ -77,8 +77,6 @@ export class Executor {
   private readonly scratch: BigUint64Array;
   /** Two buffers of |Q ∪ P| limbs for units' scratch polynomials (`scratchPoly`). */
   private readonly scratchPolys: [BigUint64Array | undefined, BigUint64Array | undefined] = [undefined, undefined];
-  /** 2^{-64} mod q and its Shoup companion, per prime (relinearisation keys' Shoup products). */
-  private readonly rInverse = new Map<bigint, [bigint, bigint]>();
   /** A second limb of scratch ('rotateSumLimb'). */
   private scratch2: BigUint64Array | undefined;
   /** (P mod q, companion) per limb of Q ∪ P, for key generation ('keyLimb'). */
@@ -427,14 +425,8 @@ export class Executor {
         a0, a1, m.value,
       );
     }
-    let r = this.rInverse.get(m.value);
-    if (r === undefined) {
-      const inv = modInverse(m.rModQ, m.value);
-      r = [inv, shoupCompanion(inv, m.value)];
-      this.rInverse.set(m.value, r);
-    }
-    mulScalarShoup(a0, r[0], r[1], a0, m.value);
-    mulScalarShoup(a1, r[0], r[1], a1, m.value);
+    mulScalarShoup(a0, m.rInverse, m.rInverseShoup, a0, m.value);
+    mulScalarShoup(a1, m.rInverse, m.rInverseShoup, a1, m.value);
   }
 
   /** As `ModDownConverter.apply` (no addend), into `out`; x's dropped limbs are overwritten. */
@@ -499,16 +491,7 @@ export class Executor {
       }
     }
     if (u.extended) {
-      if (u.c0 !== undefined && u.c0Lifted) polyAdd(acc, this.poly(u.c0, basisQP), acc);
-      else if (u.c0 !== undefined) {
-        // + P·c0 on the limbs of Q_ℓ (P·c0 ≡ 0 modulo the special primes), as KeySwitcher.liftByP
-        const t = this.tables(u.level);
-        for (let i = 0; i <= u.level; i++) {
-          const q = basisQP.moduli[i]!.value;
-          mulScalarShoup(this.limb(u.c0, i), t.pModQ[i]!, t.pModQShoup[i]!, this.scratch, q);
-          addMod(acc.limb(i), this.scratch, acc.limb(i), q);
-        }
-      }
+      if (u.c0 !== undefined) polyAdd(acc, this.poly(u.c0, basisQP), acc); // c0 = P·c_0 over Q_ℓ ∪ P
       applyAutomorphism(acc, u.element, this.poly(u.out, basisQP));
       return;
     }

@@ -81,12 +81,12 @@ export type Unit =
    * One half of a rotation from a decomposition (hoisted or not): part k = 0 or 1 of the key switch, Σ_j digit_j·key_j
    * over Q_ℓ ∪ P with key_j = b_j (part 0) or a_j (part 1), reduced; for part 0 plus c0; unless `extended`, divided by P
    * (ModDown); then σ_k into `out` (over Q_ℓ, or Q_ℓ ∪ P when `extended`). c0 is over Q_ℓ and added after the ModDown,
-   * or, when `extended`, as P·c0 (`c0Lifted`: c0 is already P·c_0 over Q_ℓ ∪ P). Two units per rotation, so that an
-   * odd number of rotations still divides evenly between two threads.
+   * or, when `extended`, it is already P·c_0 over Q_ℓ ∪ P and added as it is. Two units per rotation, so that an odd
+   * number of rotations still divides evenly between two threads.
    */
   | {
     readonly op: 'rotatePart'; readonly level: number; readonly element: number; readonly keyQ: number; readonly extended: boolean;
-    readonly digits: readonly PolyRef[]; readonly key: readonly PolyRef[]; readonly c0?: PolyRef; readonly c0Lifted: boolean; readonly out: PolyRef;
+    readonly digits: readonly PolyRef[]; readonly key: readonly PolyRef[]; readonly c0?: PolyRef; readonly out: PolyRef;
     /** A hoisted decomposition's digits times 2^{-64} and their Shoup companions (`KeySwitcher.hoist`): Shoup key products. */
     readonly shoupDigits?: { readonly scaled: readonly PolyRef[]; readonly companions: readonly PolyRef[] };
   }

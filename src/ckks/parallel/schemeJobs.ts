@@ -247,7 +247,7 @@ export function rotationsSplit(
     for (const k of [0, 1]) {
       parts[k]!.push({
         op: 'rotatePart', level, element, keyQ, extended: extended[k]!, digits: digitRefs, key: k === 0 ? refs.keyB : refs.keyA,
-        ...(k === 0 ? { c0: c } : {}), c0Lifted: basis !== 'q', out: job.ref(outs[r]![k]!), ...shoup,
+        ...(k === 0 ? { c0: c } : {}), out: job.ref(outs[r]![k]!), ...shoup,
       });
     }
   });

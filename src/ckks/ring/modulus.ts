@@ -1,7 +1,8 @@
 /**
  * A word-sized modulus q (odd, 2 ≤ q < 2^62) together with every constant the lowered kernels need:
  * - Montgomery (1985) with R = 2^64: −q^{-1} mod 2^64, R mod q and its Shoup companion (to leave the
- *   Montgomery domain with one Shoup product), R² mod q (to enter it);
+ *   Montgomery domain with one Shoup product), R² mod q (to enter it), R^{-1} mod q and its companion (to take the
+ *   factor R off a Shoup product with a Montgomery-form operand);
  * - Barrett (1986): floor(2^64 / q), for reducing any 64-bit word modulo q.
  * The 2^62 bound leaves two bits of headroom for Harvey's lazy values in [0, 4q).
  */
@@ -30,6 +31,10 @@ export class Modulus {
   readonly rModQShoup: bigint;
   /** R² mod q: a Montgomery product with it maps x to x·R mod q (into the Montgomery domain). */
   readonly r2ModQ: bigint;
+  /** R^{-1} mod q: a Shoup product with it maps x·R to x (a Montgomery-form word back to plain). */
+  readonly rInverse: bigint;
+  /** floor(R^{-1} mod q · 2^64/q), its Shoup companion. */
+  readonly rInverseShoup: bigint;
   /** floor(2^64 / q), the Barrett constant for one-word reduction. */
   readonly barrett: bigint;
 
@@ -43,6 +48,8 @@ export class Modulus {
     this.rModQ = TWO_POW_64 % q;
     this.rModQShoup = shoupCompanion(this.rModQ, q);
     this.r2ModQ = (this.rModQ * this.rModQ) % q;
+    this.rInverse = modInverse(this.rModQ, q);
+    this.rInverseShoup = shoupCompanion(this.rInverse, q);
     this.barrett = TWO_POW_64 / q;
     Object.freeze(this);
   }

@@ -22,7 +22,7 @@ import { nttForward } from '../ring/ntt.js';
 import { ModUpConverter } from '../ring/baseConversion.js';
 import { ModDownConverter } from '../ring/modDown.js';
 import { mulMontgomeryAccumulate2, mulScalarShoup } from '../ring/modularKernels.js';
-import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
+import { shoupCompanion } from '../ring/modularScalar.js';
 import { mulShoupAccumulate2, mulShoupKeysAccumulate2, shoupCompanionsFast } from '../ring/plaintextProducts.js';
 import type { CkksContext } from './context.js';
 import { type SwitchingKey, keyCompanions } from './keys.js';
@@ -56,8 +56,6 @@ interface LevelTables {
   pModQ: bigint[];
   pModQShoup: bigint[];
   /** 2^{-64} mod each prime of Q_ℓ ∪ P and its Shoup companion (`hoist`). */
-  rInverse: bigint[];
-  rInverseShoup: bigint[];
 }
 
 export class KeySwitcher {
@@ -81,15 +79,12 @@ export class KeySwitcher {
     const digits = ctx.params.digitsAtLevel(level).map(([start, end]) => (
       { start, end, modUp: new ModUpConverter(RnsBasis.fromTables(qBasis.tables.slice(start, end)), basisQP, { centered: true }) }));
     const P = ctx.params.P.reduce((a, b) => a * b, 1n);
-    const rInverse = basisQP.moduli.map((m) => modInverse(m.rModQ, m.value));
     t = {
       basisQP,
       digits,
       modDown: new ModDownConverter(qBasis, ctx.basisP),
       pModQ: qBasis.primes.map((q) => P % q),
       pModQShoup: qBasis.primes.map((q) => shoupCompanion(P % q, q)),
-      rInverse,
-      rInverseShoup: rInverse.map((r, i) => shoupCompanion(r, basisQP.moduli[i]!.value)),
     };
     this.levels.set(level, t);
     return t;
@@ -101,7 +96,7 @@ export class KeySwitcher {
    * product's units) and runs the job once; then call `release`. Undefined
    * without a pool or below its cut-off (counted as the decomposition plus one key switch's products and divisions).
    */
-  decomposeInJob(d: RnsPoly): { job: Job; decomposition: Decomposition; release(): void } | undefined {
+  private decomposeInJob(d: RnsPoly): { job: Job; decomposition: Decomposition; release(): void } | undefined {
     d.requireForm('evaluation', 'keySwitch');
     const level = d.limbCount - 1;
     const t = this.tables(level);
@@ -115,20 +110,27 @@ export class KeySwitcher {
   }
 
   /**
-   * With a pool: decomposition, key product and division (by P, or by q_ℓ·P after adding P·lift) as one job
-   * (`decomposeInJob`, `keySwitchSplit`); undefined when the work stays on this thread.
+   * With a pool: one key switch of d with `key` as a single job — `decomposeInJob`, then `finish` appends the key
+   * product and what follows (`keySwitchSplit`, `galoisSplit`, both with `pending`) and runs it; the key's limbs are
+   * checked (MISSING_KEY) and the switch counted first, the decomposition released after. Undefined when the work
+   * stays on this thread.
    */
-  private switchInOneJob(d: RnsPoly, key: SwitchingKey, divide: 'P' | 'rescale', lift?: [RnsPoly, RnsPoly], dest?: [RnsPoly, RnsPoly]): [RnsPoly, RnsPoly] | undefined {
+  inOneJob<T>(d: RnsPoly, key: SwitchingKey, finish: (job: Job, decomposition: Decomposition, keyQ: number) => T): T | undefined {
     const split = this.decomposeInJob(d);
     if (split === undefined) return undefined;
     const { job, decomposition, release } = split;
     try {
       const keyQ = this.keyLimbsQ(decomposition, key);
       this.counters.keySwitches++;
-      return keySwitchSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, divide, lift, true, dest);
+      return finish(job, decomposition, keyQ);
     } finally {
       release();
     }
+  }
+
+  /** `inOneJob` for a key switch divided by P, or by q_ℓ·P after adding P·lift (`keySwitchSplit`). */
+  private switchInOneJob(d: RnsPoly, key: SwitchingKey, divide: 'P' | 'rescale', lift?: [RnsPoly, RnsPoly], dest?: [RnsPoly, RnsPoly]): [RnsPoly, RnsPoly] | undefined {
+    return this.inOneJob(d, key, (job, { level, digits }, keyQ) => keySwitchSplit(job, this.context, level, digits, key, keyQ, divide, lift, true, dest));
   }
 
   /** Step 1: the digits of d (evaluation form over Q_ℓ), ModUp-ed to Q_ℓ ∪ P, in evaluation form. */
@@ -180,7 +182,7 @@ export class KeySwitcher {
       const c = new RnsPoly(t.basisQP, 'evaluation');
       for (let i = 0; i < t.basisQP.size; i++) {
         const m = t.basisQP.moduli[i]!;
-        mulScalarShoup(digit.limb(i), t.rInverse[i]!, t.rInverseShoup[i]!, w.limb(i), m.value);
+        mulScalarShoup(digit.limb(i), m.rInverse, m.rInverseShoup, w.limb(i), m.value);
         shoupCompanionsFast(w.limb(i), c.limb(i), m);
       }
       scaled.push(w);
@@ -230,7 +232,7 @@ export class KeySwitcher {
         decomposition.digits.forEach((digit, j) => {
           mulShoupKeysAccumulate2(digit.limb(i), key.b[j]!.limb(keyLimb), companions.b[j]!.limb(keyLimb), key.a[j]!.limb(keyLimb), companions.a[j]!.limb(keyLimb), acc0.limb(i), acc1.limb(i), m.value);
         });
-        for (const acc of [acc0, acc1]) mulScalarShoup(acc.limb(i), t.rInverse[i]!, t.rInverseShoup[i]!, acc.limb(i), m.value);
+        for (const acc of [acc0, acc1]) mulScalarShoup(acc.limb(i), m.rInverse, m.rInverseShoup, acc.limb(i), m.value);
       }
       return [acc0, acc1];
     }

@@ -5,7 +5,6 @@
  */
 import { RnsPoly } from '../ring/rnsPoly.js';
 import { mulScalarShoup } from '../ring/modularKernels.js';
-import { modInverse, shoupCompanion } from '../ring/modularScalar.js';
 import { shoupCompanionsFast } from '../ring/plaintextProducts.js';
 import type { CkksContext } from './context.js';
 
@@ -26,8 +25,7 @@ export function fromMontgomeryForm(p: RnsPoly): RnsPoly {
   const out = new RnsPoly(p.basis, p.form);
   for (let l = 0; l < p.limbCount; l++) {
     const m = p.basis.moduli[l]!;
-    const inv = modInverse(m.rModQ, m.value);
-    mulScalarShoup(p.limb(l), inv, shoupCompanion(inv, m.value), out.limb(l), m.value);
+    mulScalarShoup(p.limb(l), m.rInverse, m.rInverseShoup, out.limb(l), m.value);
   }
   return out;
 }

@@ -184,21 +184,13 @@ export class Rotator {
     let out = ct;
     for (const s of plan) {
       const key = this.keyFor(s)!;
-      const split = this.switcher.decomposeInJob(out.parts[1]!);
-      let next: Ciphertext;
-      if (split !== undefined) {
-        // one job: the decomposition's phases, then the key product, the divisions and the automorphisms
-        const { job, decomposition, release } = split;
-        try {
-          const keyQ = this.switcher.keyLimbsQ(decomposition, key);
-          this.switcher.counters.keySwitches++;
-          next = new Ciphertext(this.context, galoisSplit(job, this.context, decomposition.level, decomposition.digits, key, keyQ, out.parts[0]!, key.galoisElement, true), out.scale, out.slots);
-        } finally {
-          release();
-        }
-      } else {
-        const dec = this.switcher.decompose(out.parts[1]!);
-        next = applyGalois(this.context, this.switcher, out, dec, key);
+      const from = out;
+      // with a pool, one job: the decomposition's phases, then the key product, the divisions and the automorphisms
+      let next = this.switcher.inOneJob(from.parts[1]!, key, (job, { level, digits }, keyQ) => new Ciphertext(
+        this.context, galoisSplit(job, this.context, level, digits, key, keyQ, from.parts[0]!, key.galoisElement, true), from.scale, from.slots));
+      if (next === undefined) {
+        const dec = this.switcher.decompose(from.parts[1]!);
+        next = applyGalois(this.context, this.switcher, from, dec, key);
         releasePoly(...dec.digits);
       }
       if (out !== ct) releasePoly(...out.parts); // an intermediate of a composed rotation

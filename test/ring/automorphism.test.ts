@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  applyAutomorphism, automorphismAccumulateLimb, coefficientAutomorphismTable, composeGaloisElements, conjugationElement,
+  applyAutomorphism, applyAutomorphismAccumulate, automorphismAccumulateLimb, coefficientAutomorphismTable, composeGaloisElements, conjugationElement,
   evaluationAutomorphismTable, galoisElementForRotation, inverseGaloisElement,
 } from '../../src/ckks/ring/automorphism.js';
 import { generateNttPrimes } from '../../src/ckks/ring/primes.js';
@@ -198,10 +198,15 @@ describe('Galois automorphisms (small insecure N = 2^4..2^10, 61/50/30-bit prime
       const expected = applyAutomorphism(a, k, new RnsPoly(b, 'coefficient')).toEvaluation(); // σ in coefficient form, then NTT
       const src = a.clone().toEvaluation();
       const before = acc.data.slice();
+      const whole = acc.clone();
       for (let l = 0; l < b.size; l++) automorphismAccumulateLimb(src.limb(l), k, acc.limb(l), b.moduli[l]!.value);
+      expect(applyAutomorphismAccumulate(src, k, whole)).toBe(whole);
       for (let l = 0; l < b.size; l++) {
         const q = b.moduli[l]!.value;
-        for (let j = 0; j < n; j++) expect(acc.data[l * n + j]).toBe((before[l * n + j]! + expected.data[l * n + j]!) % q);
+        for (let j = 0; j < n; j++) {
+          expect(acc.data[l * n + j]).toBe((before[l * n + j]! + expected.data[l * n + j]!) % q);
+          expect(whole.data[l * n + j]).toBe(acc.data[l * n + j]);
+        }
       }
     }), { numRuns: 40 });
     const b = basis(4);
@@ -209,6 +214,7 @@ describe('Galois automorphisms (small insecure N = 2^4..2^10, 61/50/30-bit prime
     expect(() => automorphismAccumulateLimb(x.limb(0), 3, x.limb(0), b.moduli[0]!.value)).toThrow(RangeError); // aliasing
     expect(() => automorphismAccumulateLimb(x.limb(0), 4, x.limb(1), b.moduli[1]!.value)).toThrow(); // even element
     expect(() => automorphismAccumulateLimb(x.limb(0).subarray(0, 8), 3, x.limb(1), b.moduli[1]!.value)).toThrow(RangeError);
+    expect(errorCode(() => applyAutomorphismAccumulate(new RnsPoly(b, 'coefficient'), 3, new RnsPoly(b, 'evaluation')))).toBe('FORM_MISMATCH');
   });
 
   it('argument and state errors', () => {

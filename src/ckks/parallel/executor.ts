@@ -13,7 +13,7 @@
  * calling thread).
  */
 import { BaseConverter, ModUpConverter } from '../ring/baseConversion.js';
-import { applyAutomorphism, automorphismAccumulateLimb } from '../ring/automorphism.js';
+import { applyAutomorphism, applyAutomorphismAccumulate, automorphismAccumulateLimb } from '../ring/automorphism.js';
 import {
   addMod, addScalarMod, mulMod, mulMontgomery, mulMontgomeryAccumulate2, mulScalarShoup, reduceBarrett, subMulScalarShoup,
 } from '../ring/modularKernels.js';
@@ -194,7 +194,7 @@ export class Executor {
         const src = this.poly(u.src, basis);
         if (u.add !== undefined) polyAdd(src, this.poly(u.add, basis), src);
         const dst = this.poly(u.dst, basis);
-        if (u.accumulate === true) polyAdd(dst, applyAutomorphism(src, u.element, new RnsPoly(basis, 'evaluation')), dst);
+        if (u.accumulate === true) applyAutomorphismAccumulate(src, u.element, dst);
         else applyAutomorphism(src, u.element, dst);
         return;
       }

@@ -208,6 +208,15 @@ export function automorphismAccumulateLimb(src: BigUint64Array, k: number, acc: 
   gatherAddKernel(src, evaluationAutomorphismTable(n, k), acc, modulus);
 }
 
+/** acc ← acc + σ_k(a) limb by limb, both in evaluation form over one basis (`automorphismAccumulateLimb`). Returns acc. */
+export function applyAutomorphismAccumulate(a: RnsPoly, k: number, acc: RnsPoly): RnsPoly {
+  a.basis.assertSame(acc.basis, 'applyAutomorphismAccumulate');
+  a.requireForm('evaluation', 'applyAutomorphismAccumulate');
+  acc.requireForm('evaluation', 'applyAutomorphismAccumulate');
+  for (let l = 0; l < a.limbCount; l++) automorphismAccumulateLimb(a.limb(l), k, acc.limb(l), a.basis.moduli[l]!.value);
+  return acc;
+}
+
 function gatherAddKernel(a: BigUint64Array, perm: Uint32Array, acc: BigUint64Array, modulus: bigint): void {
   const q = BigInt.asUintN(64, modulus);
   const n = perm.length;

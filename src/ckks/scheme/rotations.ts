@@ -18,7 +18,7 @@
  */
 import { CkksError } from '../errors.js';
 import { RnsPoly, polyAdd, releasePoly } from '../ring/rnsPoly.js';
-import { applyAutomorphism, conjugationElement, galoisElementForRotation } from '../ring/automorphism.js';
+import { applyAutomorphism, applyAutomorphismAccumulate, conjugationElement, galoisElementForRotation } from '../ring/automorphism.js';
 import type { CkksContext } from './context.js';
 import type { GaloisKey } from './keys.js';
 import { type Decomposition, type KeySwitcher, releaseDecomposition } from './keySwitch.js';
@@ -363,10 +363,9 @@ export class Rotator {
       releasePoly(v0, v1);
       return;
     }
-    const scratch = new RnsPoly(v0.basis, 'evaluation');
-    polyAdd(acc.c0, applyAutomorphism(v0, k, scratch), acc.c0);
-    polyAdd(acc.c1, applyAutomorphism(v1, k, scratch), acc.c1);
-    releasePoly(v0, v1, scratch);
+    applyAutomorphismAccumulate(v0, k, acc.c0);
+    applyAutomorphismAccumulate(v1, k, acc.c1);
+    releasePoly(v0, v1);
   }
 
   /**
@@ -412,7 +411,6 @@ export class Rotator {
     }
     const basisQP = this.context.levelBasisQP(level);
     const acc = [new RnsPoly(basisQP, 'evaluation'), new RnsPoly(basisQP, 'evaluation')] as const;
-    const scratch = new RnsPoly(basisQP, 'evaluation');
     for (const { x0, x1, x0Lifted, element, key } of keyed) {
       const lift0 = x0Lifted ? x0 : this.switcher.liftByP(x0);
       if (key === undefined) {
@@ -425,14 +423,14 @@ export class Rotator {
       const dec = this.switcher.decompose(x1);
       const [v0, v1] = this.switcher.applyKeyExtended(dec, key);
       polyAdd(v0, lift0, v0);
-      polyAdd(acc[0], applyAutomorphism(v0, element, scratch), acc[0]);
-      polyAdd(acc[1], applyAutomorphism(v1, element, scratch), acc[1]);
+      applyAutomorphismAccumulate(v0, element, acc[0]);
+      applyAutomorphismAccumulate(v1, element, acc[1]);
       releasePoly(...dec.digits, v0, v1, ...(x0Lifted ? [] : [lift0]));
     }
     const parts: [RnsPoly, RnsPoly] = rescale
       ? [this.switcher.modDownRescale(acc[0], level), this.switcher.modDownRescale(acc[1], level)]
       : this.switcher.modDownPair(acc[0], acc[1], level);
-    releasePoly(...acc, scratch);
+    releasePoly(...acc);
     return new Ciphertext(this.context, parts, scale, first.slots);
   }
 
